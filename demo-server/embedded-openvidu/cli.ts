@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * `npm run openvidu`: the embedded OpenVidu server on its own, configured like OpenVidu 2 itself, so OpenVidu's
+ * tutorials' backends run against it unchanged (port 4443, secret MY_SECRET).
+ */
+import { startEmbeddedOpenVidu, type EmbeddedOpenViduOptions } from './index.js';
+import { parseWebhookHeaders } from './webhook.js';
+import { consoleLogger, type LogLevel } from './logger.js';
+
+function fail(msg: string): never {
+  console.error(`openvidu: ${msg}`);
+  process.exit(1);
+}
+
+function intEnv(name: string, dflt: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) fail(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  return n;
+}
+
+function boolEnv(name: string, dflt: boolean): boolean {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  if (raw !== 'true' && raw !== 'false') fail(`${name} must be "true" or "false", got "${raw}"`);
+  return raw === 'true';
+}
+
+const env = process.env;
+const notification = env.OPENVIDU_RECORDING_NOTIFICATION || 'publisher_moderator';
+if (!['all', 'publisher_moderator', 'moderator', 'none'].includes(notification)) fail(`OPENVIDU_RECORDING_NOTIFICATION must be all, publisher_moderator, moderator or none`);
+const level = (env.LOG_LEVEL || 'info') as LogLevel;
+if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) fail('LOG_LEVEL must be debug, info, warn, error or silent');
+
+let webhook: EmbeddedOpenViduOptions['webhook'];
+if (env.OPENVIDU_WEBHOOK_ENDPOINT && boolEnv('OPENVIDU_WEBHOOK', true)) {
+  try {
+    new URL(env.OPENVIDU_WEBHOOK_ENDPOINT);
+    webhook = { endpoint: env.OPENVIDU_WEBHOOK_ENDPOINT, headers: parseWebhookHeaders(env.OPENVIDU_WEBHOOK_HEADERS) };
+    if (env.OPENVIDU_WEBHOOK_EVENTS) webhook.events = JSON.parse(env.OPENVIDU_WEBHOOK_EVENTS) as string[];
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
+
+const ov = await startEmbeddedOpenVidu({
+  port: intEnv('HTTPS_PORT', intEnv('OPENVIDU_PORT', 4443, 0, 65535), 0, 65535),
+  host: env.OPENVIDU_HOST || '127.0.0.1',
+  secret: env.OPENVIDU_SECRET || 'MY_SECRET',
+  publicUrl: env.OPENVIDU_PUBLICURL || undefined,
+  recordingPath: env.OPENVIDU_RECORDING_PATH || undefined,
+  recording: boolEnv('OPENVIDU_RECORDING', true),
+  recordingNotification: notification as EmbeddedOpenViduOptions['recordingNotification'],
+  recordingAutostopTimeout: intEnv('OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT', 120, 0, 86400),
+  ffmpegPath: env.FFMPEG_PATH || undefined,
+  webhook,
+  logger: consoleLogger(level),
+}).catch((err: Error) => fail(`could not start: ${err.message}`));
+
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log('openvidu: stopping (finishing recordings)…');
+    ov.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,521 @@
+import { newConnectionId, newSessionId, newStreamId, newTokenId } from './ids.js';
+import {
+  Connection,
+  DEFAULT_RECORDING_PROPERTIES,
+  Session,
+  streamJson,
+  type MediaOptions,
+  type PublishedStream,
+  type Role,
+  type RpcPeer,
+  type SessionProperties,
+} from './model.js';
+import { RpcCodes, RpcError } from './errors.js';
+import { PublisherEndpoint } from './media/publisher.js';
+import { SubscriberEndpoint } from './media/subscriber.js';
+import type { MediaNetwork } from './media/peer-config.js';
+import type { CandidateInit } from './media/ice-queue.js';
+import type { WebhookSender } from './webhook.js';
+import type { Logger } from './logger.js';
+import type { RecordingManager } from './recording/manager.js';
+
+export const VERSION = '2.32.2';
+/** Kurento/OpenVidu: a dropped socket keeps its participant this long for `connect` (protocol §5.3). */
+export const RECONNECTION_GRACE_MS = 10_000;
+
+export interface CoreOptions {
+  /** ws(s)://host:port, no trailing slash: the base of every token. */
+  wsPublicUrl: string;
+  net: MediaNetwork;
+  log: Logger;
+  webhook?: WebhookSender;
+  /** ICE servers handed to browsers in `joinRoom`; never empty, or openvidu-browser falls back to public STUN. */
+  iceServers: Array<{ url: string; username?: string; credential?: string }>;
+  reconnectionGraceMs?: number;
+}
+
+export type LeaveReason =
+  | 'disconnect'
+  | 'forceDisconnectByUser'
+  | 'forceDisconnectByServer'
+  | 'sessionClosedByServer'
+  | 'networkDisconnect'
+  | 'openviduServerStopped';
+
+const EVICTION_REASONS = new Set<LeaveReason>(['forceDisconnectByUser', 'forceDisconnectByServer', 'sessionClosedByServer', 'openviduServerStopped']);
+
+/**
+ * The in-memory OpenVidu model and every operation on it. REST and JSON-RPC are thin adapters over this class,
+ * so both paths produce the same notifications, webhooks and recording side effects, in the same order.
+ */
+export class OpenViduCore {
+  readonly sessions = new Map<string, Session>();
+  /** Joined participants by their JSON-RPC session id (for `connect` after a socket drop). */
+  readonly byRpcSession = new Map<string, Connection>();
+  recordings!: RecordingManager;
+
+  constructor(readonly opts: CoreOptions) {}
+
+  get log() {
+    return this.opts.log;
+  }
+
+  // ------------------------------------------------------------------ webhooks
+
+  private hook(event: string, session: Session, extra: Record<string, unknown> = {}, timestamp = Date.now()) {
+    this.opts.webhook?.send({ event, sessionId: session.id, uniqueSessionId: session.uniqueSessionId, timestamp, ...extra });
+  }
+
+  private endHook(event: string, session: Session, startTime: number, reason: string, extra: Record<string, unknown>) {
+    const now = Date.now();
+    this.hook(event, session, { ...extra, startTime, duration: Math.round((now - startTime) / 1000), reason }, now);
+  }
+
+  /** Used by the recording manager: `recordingStatusChanged`. */
+  recordingHook(session: Session | { id: string; uniqueSessionId: string }, extra: Record<string, unknown>) {
+    this.opts.webhook?.send({
+      event: 'recordingStatusChanged',
+      sessionId: session.id,
+      uniqueSessionId: session.uniqueSessionId,
+      timestamp: Date.now(),
+      ...extra,
+    });
+  }
+
+  private participantHookData(c: Connection) {
+    return {
+      participantId: c.id,
+      connectionId: c.id,
+      location: c.location ?? 'unknown',
+      ip: c.ip ?? '',
+      platform: c.platform ?? '',
+      clientData: c.clientData ?? '',
+      serverData: c.serverData,
+    };
+  }
+
+  private webrtcHookData(owner: Connection, stream: PublishedStream, subscriber?: Connection) {
+    const m = stream.media;
+    const data: Record<string, unknown> = {
+      streamId: stream.streamId,
+      participantId: (subscriber ?? owner).id,
+      connectionId: (subscriber ?? owner).id,
+      connection: subscriber ? 'INBOUND' : 'OUTBOUND',
+    };
+    if (subscriber) data.receivingFrom = owner.id;
+    if (m.hasVideo) {
+      data.videoSource = m.typeOfVideo;
+      data.videoFramerate = m.frameRate;
+      data.videoDimensions = m.videoDimensions;
+    }
+    data.audioEnabled = m.hasAudio;
+    data.videoEnabled = m.hasVideo;
+    return data;
+  }
+
+  // ------------------------------------------------------------------ sessions
+
+  createSession(props: SessionProperties): Session {
+    const id = props.customSessionId || newSessionId();
+    const session = new Session(id, Date.now(), props);
+    this.sessions.set(id, session);
+    this.hook('sessionCreated', session, {}, session.createdAt);
+    this.log.debug('session created', { id });
+    return session;
+  }
+
+  defaultSessionProperties(): SessionProperties {
+    return {
+      mediaMode: 'ROUTED',
+      recordingMode: 'MANUAL',
+      customSessionId: '',
+      forcedVideoCodec: 'MEDIA_SERVER_PREFERRED',
+      allowTranscoding: false,
+      defaultRecordingProperties: { ...DEFAULT_RECORDING_PROPERTIES },
+    };
+  }
+
+  /** Closes a session: evicts everyone, stops its recording, forgets it. */
+  async closeSession(session: Session, reason: 'sessionClosedByServer' | 'lastParticipantLeft' | 'automaticStop' | 'openviduServerStopped') {
+    if (session.closed) return;
+    session.closed = true;
+    clearTimeout(session.autostopTimer);
+    const leaveReason: LeaveReason = reason === 'openviduServerStopped' ? 'openviduServerStopped' : 'sessionClosedByServer';
+    for (const c of session.active()) await this.leave(c, leaveReason, { closingSession: true });
+    if (session.recordingId) {
+      await this.recordings
+        .stopForSession(session, reason === 'lastParticipantLeft' ? 'lastParticipantLeft' : reason)
+        .catch((err) => this.log.error(`stopping recording of ${session.id} failed: ${(err as Error).message}`));
+    }
+    for (const c of session.connections.values()) c.gone = true;
+    this.sessions.delete(session.id);
+    this.endHook('sessionDestroyed', session, session.createdAt, reason, {});
+    this.log.debug('session closed', { id: session.id, reason });
+  }
+
+  // ------------------------------------------------------------------ connections (tokens)
+
+  createConnection(
+    session: Session,
+    p: { role: Role; data: string; record: boolean; kurentoOptions: Record<string, unknown> | null; customIceServers: Array<Record<string, unknown>> },
+  ): Connection {
+    const id = newConnectionId();
+    const token = `${this.opts.wsPublicUrl}?sessionId=${session.id}&token=${newTokenId()}`;
+    const c = new Connection(id, session.id, token, Date.now(), p.role, p.record, p.data, p.kurentoOptions, p.customIceServers);
+    session.connections.set(id, c);
+    session.tokens.set(token, c);
+    return c;
+  }
+
+  /** REST `DELETE …/connection/{id}`: revoke a pending token or evict an active participant. */
+  async destroyConnection(session: Session, c: Connection, reason: LeaveReason = 'forceDisconnectByServer') {
+    if (c.status === 'pending') {
+      session.connections.delete(c.id);
+      session.tokens.delete(c.token);
+      c.gone = true;
+      return;
+    }
+    await this.leave(c, reason);
+  }
+
+  // ------------------------------------------------------------------ join / leave
+
+  joinRoom(
+    peer: RpcPeer,
+    rpcSessionId: string,
+    params: { token?: unknown; session?: unknown; platform?: unknown; metadata?: unknown },
+  ): Record<string, unknown> {
+    const sessionId = typeof params.session === 'string' ? params.session : '';
+    const session = this.sessions.get(sessionId);
+    if (!session || session.closed) {
+      throw new RpcError(RpcCodes.ROOM_NOT_FOUND, `Unable to join session ${sessionId}. Session ${sessionId} cannot be found`);
+    }
+    const token = typeof params.token === 'string' ? params.token : '';
+    const c = session.tokens.get(token);
+    if (!c || c.status !== 'pending' || c.gone) {
+      throw new RpcError(RpcCodes.UNAUTHORIZED, `Unable to join session ${sessionId}. Token ${token} is not valid`);
+    }
+    session.tokens.delete(token); // single use
+    clearTimeout(session.autostopTimer);
+    session.autostopTimer = undefined;
+
+    c.status = 'active';
+    c.activeAt = Date.now();
+    c.peer = peer;
+    c.rpcSessionId = rpcSessionId;
+    c.ip = peer.remoteAddress;
+    c.location = 'unknown';
+    c.platform = typeof params.platform === 'string' ? params.platform : '';
+    c.clientData = typeof params.metadata === 'string' ? params.metadata : params.metadata == null ? '' : JSON.stringify(params.metadata);
+    this.byRpcSession.set(rpcSessionId, c);
+
+    const others = session.active().filter((o) => o !== c);
+    for (const o of others) o.notify('participantJoined', { id: c.id, createdAt: c.activeAt, metadata: c.metadata() });
+    this.hook('participantJoined', session, this.participantHookData(c));
+
+    const result: Record<string, unknown> = {
+      id: c.id,
+      finalUserId: c.id.slice(4).toUpperCase(),
+      createdAt: c.activeAt,
+      metadata: c.metadata(),
+      value: others.map((o) => {
+        const entry: Record<string, unknown> = { id: o.id, createdAt: o.activeAt, metadata: o.metadata() };
+        if (o.publisher) entry.streams = [streamJson(o.publisher)];
+        return entry;
+      }),
+      session: session.id,
+      version: VERSION,
+      mediaServer: 'kurento',
+      videoSimulcast: false,
+      record: c.record,
+      role: c.role,
+      customIceServers: this.opts.iceServers,
+    };
+    const rec = session.recordingId ? this.recordings.get(session.recordingId) : undefined;
+    if (rec && this.recordings.notifies(c.role)) {
+      result.recordingId = rec.id;
+      result.recordingName = rec.name;
+    }
+    this.log.debug('joined', { session: session.id, connection: c.id });
+    return result;
+  }
+
+  /**
+   * A participant leaves (RPC leaveRoom, REST/RPC eviction, grace expiry, session close). Order of side effects
+   * follows OpenVidu: webrtcConnectionDestroyed hooks, participantLeft to the others, participantEvicted when
+   * forced, participantLeft hook, then the session closes if it was the last one.
+   */
+  async leave(c: Connection, reason: LeaveReason, opts: { closingSession?: boolean } = {}) {
+    if (c.gone) return;
+    const session = this.sessions.get(c.sessionId);
+    c.gone = true;
+    clearTimeout(c.graceTimer);
+    clearTimeout(c.pingTimer);
+    if (c.rpcSessionId) this.byRpcSession.delete(c.rpcSessionId);
+    if (!session) return;
+
+    const destroyReason = reason;
+    // Own subscriptions, own publisher, then others' subscriptions to it (protocol §7.4).
+    for (const sub of [...c.subscriptions.values()]) this.dropSubscription(session, c, sub.publisherConnectionId, destroyReason);
+    const others = session.active().filter((o) => o !== c);
+    if (c.publisher) {
+      for (const o of others) if (o.subscriptions.has(c.id)) this.dropSubscription(session, o, c.id, destroyReason);
+      await this.dropPublisher(session, c, destroyReason, { notify: false });
+    }
+    session.connections.delete(c.id);
+
+    for (const o of others) o.notify('participantLeft', { connectionId: c.id, reason });
+    if (EVICTION_REASONS.has(reason)) {
+      for (const o of [...others, c]) o.notify('participantEvicted', { connectionId: c.id, reason });
+      // CE closes the evicted participant's socket itself a while later; the browser leaves on the notification.
+      const peer = c.peer;
+      if (peer) setTimeout(() => peer.close(1000, 'evicted'), 1000).unref();
+    }
+    this.endHook('participantLeft', session, c.activeAt ?? c.createdAt, reason, this.participantHookData(c));
+    this.log.debug('left', { session: session.id, connection: c.id, reason });
+
+    if (!opts.closingSession && session.active().length === 0) {
+      if (session.recordingId) this.recordings.scheduleAutostop(session);
+      else await this.closeSession(session, 'lastParticipantLeft');
+    }
+  }
+
+  // ------------------------------------------------------------------ socket loss and reconnection
+
+  socketClosed(c: Connection, peer: RpcPeer) {
+    if (c.gone || c.peer !== peer) return;
+    c.peer = undefined;
+    clearTimeout(c.graceTimer);
+    c.graceTimer = setTimeout(() => {
+      void this.leave(c, 'networkDisconnect');
+    }, this.opts.reconnectionGraceMs ?? RECONNECTION_GRACE_MS);
+    c.graceTimer.unref();
+  }
+
+  /** `connect {sessionId, reconnect:true}` on a new socket; false means error 40007. */
+  reconnect(rpcSessionId: string, peer: RpcPeer): Connection | undefined {
+    const c = this.byRpcSession.get(rpcSessionId);
+    if (!c || c.gone) return undefined;
+    clearTimeout(c.graceTimer);
+    c.graceTimer = undefined;
+    const old = c.peer;
+    c.peer = peer;
+    if (old && old !== peer) old.close(4104, 'socket replaced');
+    return c;
+  }
+
+  // ------------------------------------------------------------------ publish / subscribe
+
+  async publish(
+    c: Connection,
+    p: { sdpOffer: string; hasAudio: boolean; hasVideo: boolean; audioActive: boolean; videoActive: boolean; typeOfVideo?: string; frameRate: number; videoDimensions?: string; filter?: Record<string, unknown> },
+  ): Promise<{ sdpAnswer: string; id: string; createdAt: number }> {
+    const session = this.requireSession(c);
+    if (c.role === 'SUBSCRIBER') throw new RpcError(RpcCodes.UNAUTHORIZED, `User ${c.id} is not authorized to publish in session ${session.id}`);
+    if (c.publisher) throw new RpcError(RpcCodes.USER_ALREADY_STREAMING, `User ${c.id} is already publishing in session ${session.id}`);
+    const media: MediaOptions = {
+      hasAudio: p.hasAudio,
+      hasVideo: p.hasVideo,
+      audioActive: p.audioActive,
+      videoActive: p.videoActive,
+      typeOfVideo: p.hasVideo ? p.typeOfVideo ?? 'CAMERA' : undefined,
+      frameRate: p.frameRate,
+      videoDimensions: p.hasVideo ? p.videoDimensions : undefined,
+      filter: p.filter ?? {},
+    };
+    const streamId = newStreamId(c.id, media.typeOfVideo, media.hasVideo);
+    const endpoint = new PublisherEndpoint({
+      streamId,
+      connectionId: c.id,
+      hasAudio: media.hasAudio,
+      hasVideo: media.hasVideo,
+      videoDimensions: parseDims(media.videoDimensions),
+      net: this.opts.net,
+    });
+    const stream: PublishedStream = { streamId, createdAt: Date.now(), media, endpoint };
+    c.publisher = stream;
+    let sdpAnswer: string;
+    try {
+      sdpAnswer = await endpoint.answer(p.sdpOffer);
+    } catch (err) {
+      c.publisher = undefined;
+      await endpoint.close();
+      throw new RpcError(RpcCodes.SDP_ERROR, `Error generating SDP answer: ${(err as Error).message}`);
+    }
+    if (c.gone || c.publisher !== stream) {
+      await endpoint.close();
+      throw new RpcError(RpcCodes.NOT_CONNECTED, 'Participant left while publishing');
+    }
+    await this.applyEarlyCandidates(c, c.id, (cand) => endpoint.addRemoteCandidate(cand));
+    this.hook('webrtcConnectionCreated', session, this.webrtcHookData(c, stream));
+    // participantPublished goes out after the response (the RPC layer calls announcePublished).
+    return { sdpAnswer, id: streamId, createdAt: stream.createdAt };
+  }
+
+  announcePublished(c: Connection) {
+    const session = this.sessions.get(c.sessionId);
+    if (!session || !c.publisher || c.gone) return;
+    const streams = [streamJson(c.publisher)];
+    for (const o of session.active()) if (o !== c) o.notify('participantPublished', { id: c.id, streams });
+    this.recordings.streamPublished(session, c);
+  }
+
+  /** `reconnectStream` for a publisher: same stream id, subscribers stay attached. */
+  async republish(c: Connection, streamId: string, sdpOffer: string) {
+    if (!c.publisher || c.publisher.streamId !== streamId) throw new RpcError(RpcCodes.USER_NOT_STREAMING, `Stream ${streamId} not found`);
+    const sdpAnswer = await c.publisher.endpoint.answer(sdpOffer).catch((err) => {
+      throw new RpcError(RpcCodes.SDP_ERROR, `Error generating SDP answer: ${(err as Error).message}`);
+    });
+    return { sdpAnswer, id: c.publisher.streamId, createdAt: c.publisher.createdAt };
+  }
+
+  async unpublish(c: Connection, reason: 'unpublish' | 'forceUnpublishByUser' | 'forceUnpublishByServer') {
+    const session = this.requireSession(c);
+    if (!c.publisher) throw new RpcError(RpcCodes.USER_NOT_STREAMING, `User ${c.id} is not publishing`);
+    for (const o of session.active()) if (o !== c && o.subscriptions.has(c.id)) this.dropSubscription(session, o, c.id, reason);
+    await this.dropPublisher(session, c, reason, { notify: true, notifyOwner: reason !== 'unpublish' });
+  }
+
+  private async dropPublisher(session: Session, c: Connection, reason: string, o: { notify: boolean; notifyOwner?: boolean }) {
+    const stream = c.publisher;
+    if (!stream) return;
+    c.publisher = undefined;
+    this.endHook('webrtcConnectionDestroyed', session, stream.createdAt, reason, this.webrtcHookData(c, stream));
+    if (o.notify) {
+      for (const x of session.active()) {
+        if (x !== c || o.notifyOwner) x.notify('participantUnpublished', { connectionId: c.id, reason });
+      }
+    }
+    this.recordings.streamUnpublished(session, stream);
+    await stream.endpoint.close();
+  }
+
+  async subscribe(c: Connection, streamId: string, sdpOffer: string, reconnect = false): Promise<string> {
+    const session = this.requireSession(c);
+    const publisherId = streamId.slice(streamId.lastIndexOf('con_'));
+    const owner = session.connections.get(publisherId);
+    if (!owner || owner.gone || owner.status !== 'active') throw new RpcError(RpcCodes.USER_NOT_FOUND, `User ${publisherId} not found in session ${session.id}`);
+    if (!owner.publisher || owner.publisher.streamId !== streamId) throw new RpcError(RpcCodes.USER_NOT_STREAMING, `User ${publisherId} is not streaming ${streamId}`);
+    const existing = c.subscriptions.get(owner.id);
+    if (existing && reconnect) {
+      return existing.endpoint.answer(sdpOffer).catch((err) => {
+        throw new RpcError(RpcCodes.SDP_ERROR, `Error generating SDP answer: ${(err as Error).message}`);
+      });
+    }
+    if (existing) this.dropSubscription(session, c, owner.id, 'unsubscribe');
+    const endpoint = new SubscriberEndpoint({ source: owner.publisher.endpoint, net: this.opts.net });
+    const sub = { streamId, publisherConnectionId: owner.id, createdAt: Date.now(), endpoint };
+    c.subscriptions.set(owner.id, sub);
+    let sdpAnswer: string;
+    try {
+      sdpAnswer = await endpoint.answer(sdpOffer);
+    } catch (err) {
+      c.subscriptions.delete(owner.id);
+      void endpoint.close();
+      throw new RpcError(RpcCodes.SDP_ERROR, `Error generating SDP answer: ${(err as Error).message}`);
+    }
+    await this.applyEarlyCandidates(c, owner.id, (cand) => endpoint.addRemoteCandidate(cand));
+    this.hook('webrtcConnectionCreated', session, this.webrtcHookData(owner, owner.publisher, c));
+    return sdpAnswer;
+  }
+
+  unsubscribe(c: Connection, publisherConnectionId: string) {
+    const session = this.requireSession(c);
+    if (!c.subscriptions.has(publisherConnectionId)) throw new RpcError(RpcCodes.USER_NOT_FOUND, `Not subscribed to ${publisherConnectionId}`);
+    this.dropSubscription(session, c, publisherConnectionId, 'unsubscribe');
+  }
+
+  private dropSubscription(session: Session, c: Connection, publisherConnectionId: string, reason: string) {
+    const sub = c.subscriptions.get(publisherConnectionId);
+    if (!sub) return;
+    c.subscriptions.delete(publisherConnectionId);
+    const owner = session.connections.get(publisherConnectionId);
+    if (owner?.publisher) this.endHook('webrtcConnectionDestroyed', session, sub.createdAt, reason, this.webrtcHookData(owner, owner.publisher, c));
+    void sub.endpoint.close();
+  }
+
+  /** `onIceCandidate`: endpointName is the stream owner's connection id (protocol §4.4). */
+  async iceCandidate(c: Connection, endpointName: string, cand: CandidateInit) {
+    if (!cand.candidate) return;
+    const endpoint = endpointName === c.id ? c.publisher?.endpoint : c.subscriptions.get(endpointName)?.endpoint;
+    if (endpoint) return endpoint.addRemoteCandidate(cand);
+    // Early candidate: its endpoint does not exist yet.
+    const list = c.earlyCandidates.get(endpointName) ?? [];
+    if (list.length < 64) list.push(cand);
+    c.earlyCandidates.set(endpointName, list);
+  }
+
+  private async applyEarlyCandidates(c: Connection, endpointName: string, apply: (cand: CandidateInit) => Promise<void>) {
+    const list = c.earlyCandidates.get(endpointName);
+    if (!list) return;
+    c.earlyCandidates.delete(endpointName);
+    for (const cand of list) await apply(cand);
+  }
+
+  // ------------------------------------------------------------------ signals and stream properties
+
+  /** Fan a signal out. `from` undefined = a REST signal. `to` empty = everyone (sender included). */
+  signal(session: Session, from: Connection | undefined, to: string[], type: string, data: string) {
+    const targets = to.length === 0 ? session.active() : to.map((id) => session.connections.get(id)!);
+    const params: Record<string, unknown> = { data, type };
+    if (from) params.from = from.id;
+    for (const t of targets) t.notify('sendMessage', params);
+    this.hook('signalSent', session, { from: from?.id ?? null, to: targets.map((t) => t.id), type, data });
+  }
+
+  /** Returns the ids in `to` that are not participants of the session. */
+  unknownTargets(session: Session, to: unknown[]): unknown[] {
+    return to.filter((id) => typeof id !== 'string' || !session.connections.get(id) || session.connections.get(id)!.status !== 'active' || session.connections.get(id)!.gone);
+  }
+
+  streamPropertyChanged(c: Connection, p: { streamId: string; property: string; newValue: unknown; reason: string }) {
+    const session = this.requireSession(c);
+    const stream = c.publisher;
+    if (!stream || stream.streamId !== p.streamId) throw new RpcError(RpcCodes.USER_NOT_STREAMING, `Stream ${p.streamId} not found`);
+    const m = stream.media;
+    if (p.property === 'audioActive') m.audioActive = p.newValue === true || p.newValue === 'true';
+    else if (p.property === 'videoActive') m.videoActive = p.newValue === true || p.newValue === 'true';
+    else if (p.property === 'videoDimensions' && typeof p.newValue === 'string') {
+      m.videoDimensions = p.newValue;
+      const d = parseDims(p.newValue);
+      if (d) stream.endpoint.setVideoDimensions(d);
+    }
+    // The notification carries the JSON serialisation of what the client sent (protocol §3.7).
+    const notification = {
+      connectionId: c.id,
+      streamId: p.streamId,
+      property: p.property,
+      newValue: JSON.stringify(p.newValue),
+      reason: p.reason,
+    };
+    for (const o of session.active()) if (o !== c) o.notify('streamPropertyChanged', notification);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  requireSession(c: Connection): Session {
+    const s = this.sessions.get(c.sessionId);
+    if (!s || c.gone) throw new RpcError(RpcCodes.NOT_CONNECTED, 'No connection found for this participant');
+    return s;
+  }
+
+  findStream(session: Session, streamId: string): Connection | undefined {
+    return session.active().find((c) => c.publisher?.streamId === streamId);
+  }
+
+  /** Stop everything: used by close(). */
+  async shutdown() {
+    for (const s of [...this.sessions.values()]) await this.closeSession(s, 'openviduServerStopped');
+  }
+}
+
+export function parseDims(v: string | undefined): { width: number; height: number } | undefined {
+  if (!v) return undefined;
+  try {
+    const d = JSON.parse(v) as { width?: unknown; height?: unknown };
+    if (typeof d.width === 'number' && typeof d.height === 'number') return { width: d.width, height: d.height };
+  } catch {
+    /* not JSON */
+  }
+  return undefined;
+}

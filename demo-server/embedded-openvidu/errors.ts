@@ -1,0 +1,39 @@
+/** A JSON-RPC error as openvidu-browser expects it: `{code, message, data}`. Codes are OpenVidu's (protocol §2). */
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const RpcCodes = {
+  TRANSPORT_ERROR: 102,
+  USER_NOT_FOUND: 102,
+  USER_NOT_STREAMING: 105,
+  USER_ALREADY_STREAMING: 106,
+  ROOM_NOT_FOUND: 202,
+  SDP_ERROR: 302,
+  UNAUTHORIZED: 401,
+  SIGNAL_FORMAT_INVALID: 600,
+  SIGNAL_TO_INVALID: 601,
+  NOT_CONNECTED: 803,
+  PRO_ONLY: 997,
+  RECONNECTION_ERROR: 40007,
+  INVALID_PARAMS: -32602,
+  METHOD_NOT_FOUND: -32601,
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+} as const;
+
+/** A REST error: OpenVidu answers many of them with an empty body; the node client only reads the status. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message = '',
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,153 @@
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { OpenViduCore } from './core.js';
+import { RecordingManager } from './recording/manager.js';
+import { resolveFfmpegPath } from './recording/ffmpeg.js';
+import { createRestHandler } from './rest/routes.js';
+import { MAX_FRAME_BYTES, RpcSocket } from './rpc/rpc-socket.js';
+import { WebhookSender } from './webhook.js';
+import { consoleLogger, type Logger } from './logger.js';
+
+export interface EmbeddedOpenViduOptions {
+  /** TCP port; 0 picks a free one. Default 4443. */
+  port?: number;
+  /** Address to listen on; also the only address ICE uses unless it is 0.0.0.0. Default 127.0.0.1. */
+  host?: string;
+  /** OPENVIDU_SECRET. Default `MY_SECRET`. */
+  secret?: string;
+  /** OPENVIDU_PUBLICURL: the URL browsers and tokens use. Default `http(s)://<host>:<port>`. */
+  publicUrl?: string;
+  /** OPENVIDU_RECORDING_PATH. Default `./.data/recordings`. */
+  recordingPath?: string;
+  /** OPENVIDU_RECORDING. Default true. */
+  recording?: boolean;
+  /** OPENVIDU_RECORDING_NOTIFICATION. Default `publisher_moderator`. */
+  recordingNotification?: 'all' | 'publisher_moderator' | 'moderator' | 'none';
+  /** OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT in seconds. Default 120. */
+  recordingAutostopTimeout?: number;
+  webhook?: { endpoint: string; headers?: string[]; events?: string[] };
+  /** Serve HTTPS/WSS (needed for camera access from another device). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** UDP port range for WebRTC. */
+  rtcPortRange?: [number, number];
+  ffmpegPath?: string;
+  logger?: Logger;
+  /** Reconnection grace after a socket drop, ms. Default 10 000 (OpenVidu's). */
+  reconnectionGraceMs?: number;
+}
+
+export interface EmbeddedOpenVidu {
+  /** Base URL for openvidu-node-client (`new OpenVidu(url, secret)`). */
+  url: string;
+  secret: string;
+  port: number;
+  core: OpenViduCore;
+  /** Stops recordings (finishing their files), evicts everyone, closes sockets and the HTTP server. */
+  close(): Promise<void>;
+}
+
+/** Start the OpenVidu-2.32-compatible server in this process. */
+export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {}): Promise<EmbeddedOpenVidu> {
+  const host = options.host ?? '127.0.0.1';
+  const secret = options.secret ?? 'MY_SECRET';
+  const log = options.logger ?? consoleLogger('info');
+  const recordingPath = path.resolve(options.recordingPath ?? '.data/recordings');
+  const recordingEnabled = options.recording ?? true;
+
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }) : http.createServer();
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 4443, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const scheme = options.tls ? 'https' : 'http';
+  const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const publicUrl = (options.publicUrl ?? `${scheme}://${displayHost}:${port}`).replace(/\/+$/, '');
+  const wsPublicUrl = publicUrl.replace(/^http/, 'ws');
+  const net = { host, portRange: options.rtcPortRange };
+
+  const webhook = options.webhook ? new WebhookSender(options.webhook, log) : undefined;
+  const core = new OpenViduCore({
+    wsPublicUrl,
+    net,
+    log,
+    webhook,
+    // A loopback STUN entry that answers nothing keeps openvidu-browser away from its public STUN fallback;
+    // host candidates are all a loopback/LAN session needs.
+    iceServers: [{ url: `stun:${displayHost}:${port}` }],
+    reconnectionGraceMs: options.reconnectionGraceMs,
+  });
+  core.recordings = new RecordingManager(core, {
+    path: recordingPath,
+    publicUrl,
+    ffmpegPath: resolveFfmpegPath(options.ffmpegPath),
+    notification: options.recordingNotification ?? 'publisher_moderator',
+    autostopTimeoutSec: options.recordingAutostopTimeout ?? 120,
+    host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
+  });
+  if (recordingEnabled) await core.recordings.load();
+
+  const rest = createRestHandler(core, {
+    secret,
+    publicUrl,
+    recordingPath,
+    recordingEnabled,
+    recordingNotification: options.recordingNotification ?? 'publisher_moderator',
+    autostopTimeoutSec: options.recordingAutostopTimeout ?? 120,
+    webhook: options.webhook ? { endpoint: options.webhook.endpoint, headers: options.webhook.headers ?? [], events: options.webhook.events } : undefined,
+  });
+
+  server.on('request', (req, res) => {
+    rest(req, res)
+      .then((handled) => {
+        if (handled) return;
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end('Not found');
+      })
+      .catch((err) => {
+        log.error(`request failed: ${(err as Error).message}`);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const sockets = new Set<RpcSocket>();
+  server.on('upgrade', (req, socket: Duplex, head) => {
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, '');
+    if (pathname !== '/openvidu') {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const rpc = new RpcSocket(ws, core, req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '');
+      sockets.add(rpc);
+      ws.on('close', () => sockets.delete(rpc));
+    });
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await core.recordings.stopAll();
+      await core.shutdown();
+      for (const s of sockets) s.ws.terminate();
+      wss.close();
+      server.closeAllConnections?.();
+      await new Promise<void>((r) => server.close(() => r()));
+      await webhook?.drain();
+    })());
+
+  log.info(`OpenVidu 2.32-compatible server at ${publicUrl} (secret: ${secret === 'MY_SECRET' ? 'MY_SECRET' : '***'})`);
+  return { url: publicUrl, secret, port, core, close };
+}
+
+export type { Logger } from './logger.js';

@@ -1,0 +1,51 @@
+import { type PeerConfig, useOPUS, useVP8 } from 'werift';
+
+export interface MediaNetwork {
+  /**
+   * The address ICE uses on the server side. `127.0.0.1` (the default) keeps every packet on loopback;
+   * `0.0.0.0` gathers every interface so phones on the LAN can connect.
+   */
+  host: string;
+  /** Optional UDP port range for the server's ICE candidates. */
+  portRange?: [number, number];
+}
+
+const ANY = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * werift configuration for every server-side peer connection. See docs/embedded-openvidu.md: no STUN (werift's
+ * default points at a public server), loopback gathered explicitly (werift skips internal interfaces), VP8 + Opus
+ * only, and no header extensions, so no transport-cc is negotiated toward werift (it collapses Chromium's bitrate).
+ */
+export function peerConfig(net: MediaNetwork): Partial<PeerConfig> {
+  const base: Partial<PeerConfig> = {
+    iceServers: [],
+    iceUseIpv6: false,
+    codecs: { video: [useVP8()], audio: [useOPUS()] },
+    headerExtensions: { video: [], audio: [] },
+    ...(net.portRange ? { icePortRange: net.portRange } : {}),
+  };
+  if (ANY.has(net.host)) return { ...base, iceAdditionalHostAddresses: ['127.0.0.1'] };
+  return {
+    ...base,
+    iceAdditionalHostAddresses: [net.host],
+    iceInterfaceAddresses: { udp4: net.host },
+    // werift silently falls back to every interface when none matches: pin the pair to our address.
+    iceFilterCandidatePair: (pair) => pair.localCandidate.host === net.host,
+  };
+}
+
+/** Drop server candidates that are not on the configured address (belt and braces for loopback runs). */
+export function keepCandidate(net: MediaNetwork, candidateLine: string | undefined): boolean {
+  if (!candidateLine) return false;
+  if (ANY.has(net.host)) return true;
+  const parts = candidateLine.replace(/^a=/, '').split(' ');
+  return parts[4] === net.host;
+}
+
+export function filterSdpCandidates(net: MediaNetwork, sdp: string): string {
+  return sdp
+    .split('\r\n')
+    .filter((l) => !l.startsWith('a=candidate:') || keepCandidate(net, l))
+    .join('\r\n');
+}

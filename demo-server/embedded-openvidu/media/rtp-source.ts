@@ -1,0 +1,31 @@
+import type { RtpPacket } from 'werift';
+
+export type MediaKind = 'audio' | 'video';
+
+export interface CodecInfo {
+  payloadType: number;
+  /** e.g. `video/VP8`, `audio/opus` */
+  mimeType: string;
+  clockRate: number;
+  channels?: number;
+}
+
+/**
+ * One published stream as the SFU's consumers (subscribers, recorders) see it. Listeners stay attached when the
+ * publisher renegotiates (`reconnectStream`), so consumers never need to re-subscribe.
+ */
+export interface RtpSource {
+  readonly streamId: string;
+  readonly connectionId: string;
+  readonly hasAudio: boolean;
+  readonly hasVideo: boolean;
+  /** Codec of the incoming track, known once the publisher's answer is set. */
+  codec(kind: MediaKind): CodecInfo | undefined;
+  /** Latest known video size (from the publish request or `streamPropertyChanged`). */
+  videoDimensions(): { width: number; height: number } | undefined;
+  onRtp(kind: MediaKind, listener: (rtp: RtpPacket) => void): () => void;
+  /** Ask the publisher for a keyframe (PLI). Throttled. */
+  requestKeyframe(): void;
+  /** Called once when the stream ends (unpublish, leave, eviction). */
+  onEnded(listener: () => void): () => void;
+}

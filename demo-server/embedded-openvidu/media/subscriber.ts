@@ -1,0 +1,93 @@
+import { RTCPeerConnection } from 'werift';
+import { filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
+import type { MediaKind, RtpSource } from './rtp-source.js';
+import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
+
+export interface SubscriberInit {
+  source: RtpSource;
+  net: MediaNetwork;
+  onLocalCandidate?: (c: CandidateInit) => void;
+  onConnectionState?: (state: string) => void;
+}
+
+/**
+ * The server end of one subscription. The browser offers recvonly m-sections (audio, then video); we answer
+ * sendonly and forward the publisher's RTP with `sender.sendRtp`, which rewrites SSRC, payload type and sequence
+ * numbers for this leg. werift relays no PLI by itself: subscriber PLIs and the moment this leg connects both
+ * turn into a keyframe request to the publisher, or a late joiner stays black until the next natural keyframe.
+ */
+export class SubscriberEndpoint {
+  private pc?: RTCPeerConnection;
+  private readonly ice = new IceCandidateQueue();
+  private detach: Array<() => void> = [];
+  private closed = false;
+  readonly stats = { forwarded: 0, plis: 0, connectedAt: 0 };
+
+  constructor(private readonly init: SubscriberInit) {}
+
+  async answer(offerSdp: string): Promise<string> {
+    if (this.closed) throw new Error('subscriber closed');
+    this.teardownForwarding();
+    const old = this.pc;
+    if (old) void old.close().catch(() => {});
+    const { source, net } = this.init;
+    const pc = new RTCPeerConnection(peerConfig(net));
+    this.pc = pc;
+    pc.onIceCandidate.subscribe((c) => {
+      if (c && keepCandidate(net, c.candidate)) this.init.onLocalCandidate?.(c.toJSON() as CandidateInit);
+    });
+    pc.connectionStateChange.subscribe((s) => {
+      if (s === 'connected') {
+        this.stats.connectedAt = Date.now();
+        source.requestKeyframe();
+      }
+      this.init.onConnectionState?.(s);
+    });
+    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    for (const t of pc.getTransceivers()) {
+      const kind = t.kind as MediaKind;
+      const wanted = kind === 'video' ? source.hasVideo : kind === 'audio' ? source.hasAudio : false;
+      t.setDirection(wanted ? 'sendonly' : 'inactive');
+      if (!wanted) continue;
+      const sender = t.sender;
+      this.detach.push(
+        source.onRtp(kind, (rtp) => {
+          if (pc !== this.pc) return;
+          this.stats.forwarded++;
+          sender.sendRtp(rtp).catch(() => {});
+        }),
+      );
+      if (kind === 'video') {
+        const sub = sender.onPictureLossIndication.subscribe(() => {
+          this.stats.plis++;
+          source.requestKeyframe();
+        });
+        this.detach.push(() => sub.unSubscribe());
+      }
+    }
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    await this.ice.flush((c) => pc.addIceCandidate(c));
+    return filterSdpCandidates(net, pc.localDescription!.sdp);
+  }
+
+  async addRemoteCandidate(c: CandidateInit): Promise<void> {
+    await this.ice.add(c, this.pc?.remoteDescription ? (x) => this.pc!.addIceCandidate(x) : undefined);
+  }
+
+  get connectionState(): string {
+    return this.pc?.connectionState ?? 'new';
+  }
+
+  private teardownForwarding() {
+    for (const d of this.detach) d();
+    this.detach = [];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.teardownForwarding();
+    await this.pc?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,356 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { OpenViduCore } from '../core.js';
+import type { Connection, PublishedStream, RecordingProperties, Role, Session } from '../model.js';
+import { HttpError } from '../errors.js';
+import { RECORDING_ID_RE } from '../ids.js';
+import type { RtpSource } from '../media/rtp-source.js';
+
+export type RecordingStatus = 'starting' | 'started' | 'stopped' | 'ready' | 'failed';
+
+export interface RecordingRecord {
+  id: string;
+  name: string;
+  sessionId: string;
+  uniqueSessionId: string;
+  createdAt: number;
+  status: RecordingStatus;
+  properties: RecordingProperties;
+  size: number;
+  duration: number;
+  /** File name inside the recording's folder once ready (`name.mp4`, `name.webm`, `name.zip`). */
+  file?: string;
+  reason?: string;
+  error?: string;
+}
+
+interface Recorder {
+  start(sources: RtpSource[]): Promise<void>;
+  addSource(src: RtpSource): void;
+  removeSource(streamId: string): void;
+  stop(): Promise<{ file: string; size: number; duration: number; hasAudio: boolean; hasVideo: boolean; thumbnail?: string }>;
+}
+
+export interface RecordingManagerOptions {
+  /** Folder holding one sub-folder per recording. */
+  path: string;
+  /** Public base URL (`https://host:port`, no trailing slash) for recording `url`s. */
+  publicUrl: string;
+  ffmpegPath: string;
+  /** Who receives recordingStarted/Stopped: OpenVidu's `publisher_moderator` default. */
+  notification: 'all' | 'publisher_moderator' | 'moderator' | 'none';
+  autostopTimeoutSec: number;
+  host: string;
+}
+
+const META_PREFIX = '.recording.';
+
+/**
+ * OpenVidu's recording module: ids, statuses, notifications, webhooks and metadata on disk, in front of the
+ * recorders that produce the files while the session runs.
+ */
+export class RecordingManager {
+  private readonly records = new Map<string, RecordingRecord>();
+  private readonly recorders = new Map<string, Recorder>();
+  private readonly finishing = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly core: OpenViduCore,
+    private readonly opts: RecordingManagerOptions,
+  ) {}
+
+  /** Read the metadata of recordings made before a restart. Interrupted ones become `failed`. */
+  async load(): Promise<void> {
+    await mkdir(this.opts.path, { recursive: true });
+    for (const dir of await readdir(this.opts.path, { withFileTypes: true })) {
+      if (!dir.isDirectory() || !RECORDING_ID_RE.test(dir.name)) continue;
+      const meta = path.join(this.opts.path, dir.name, META_PREFIX + dir.name);
+      try {
+        const rec = JSON.parse(await readFile(meta, 'utf8')) as RecordingRecord;
+        if (rec.id !== dir.name) continue;
+        if (rec.status === 'started' || rec.status === 'starting' || rec.status === 'stopped') {
+          rec.status = 'failed';
+          rec.error = 'interrupted by a server restart';
+          await this.persist(rec);
+        }
+        this.records.set(rec.id, rec);
+      } catch {
+        /* not a recording folder of ours */
+      }
+    }
+  }
+
+  notifies(role: Role): boolean {
+    switch (this.opts.notification) {
+      case 'all':
+        return true;
+      case 'publisher_moderator':
+        return role === 'PUBLISHER' || role === 'MODERATOR';
+      case 'moderator':
+        return role === 'MODERATOR';
+      default:
+        return false;
+    }
+  }
+
+  get(id: string): RecordingRecord | undefined {
+    return this.records.get(id);
+  }
+
+  list(): RecordingRecord[] {
+    return [...this.records.values()];
+  }
+
+  toJSON(r: RecordingRecord): Record<string, unknown> {
+    const p = r.properties;
+    const out: Record<string, unknown> = {
+      id: r.id,
+      object: 'recording',
+      name: r.name,
+      outputMode: p.outputMode,
+    };
+    if (p.outputMode !== 'INDIVIDUAL' && p.hasVideo) {
+      out.resolution = p.resolution;
+      out.frameRate = p.frameRate;
+      out.recordingLayout = p.recordingLayout;
+      if (p.recordingLayout === 'CUSTOM') out.customLayout = p.customLayout ?? '';
+    }
+    Object.assign(out, {
+      sessionId: r.sessionId,
+      createdAt: r.createdAt,
+      size: r.size,
+      duration: r.duration,
+      url: r.file && (r.status === 'ready' || r.status === 'failed') ? `${this.opts.publicUrl}/openvidu/recordings/${r.id}/${r.file}` : null,
+      hasAudio: p.hasAudio,
+      hasVideo: p.hasVideo,
+      status: r.status,
+    });
+    return out;
+  }
+
+  /** Absolute path of a recording file, or undefined. Both parts are checked: no user input reaches the disk raw. */
+  filePath(id: string, file: string): string | undefined {
+    const rec = this.records.get(id);
+    if (!rec || !RECORDING_ID_RE.test(id)) return undefined;
+    const allowed = new Set([rec.file, rec.file && rec.file.replace(/\.[a-z0-9]+$/, '.jpg')].filter(Boolean));
+    if (!allowed.has(file)) return undefined;
+    const full = path.join(this.opts.path, id, file);
+    return full.startsWith(path.join(this.opts.path, id) + path.sep) ? full : undefined;
+  }
+
+  private nextId(sessionId: string): string {
+    const taken = (id: string) => this.records.has(id) || existsSync(path.join(this.opts.path, id));
+    if (!taken(sessionId)) return sessionId;
+    for (let n = 1; ; n++) if (!taken(`${sessionId}~${n}`)) return `${sessionId}~${n}`;
+  }
+
+  async start(session: Session, props: RecordingProperties): Promise<RecordingRecord> {
+    if (session.properties.mediaMode !== 'ROUTED' || session.recordingId) throw new HttpError(409, `Session ${session.id} is already being recorded`);
+    if (session.active().length === 0) throw new HttpError(406, `Session ${session.id} has no connected participants`);
+    const id = this.nextId(session.id);
+    const rec: RecordingRecord = {
+      id,
+      name: props.name || id,
+      sessionId: session.id,
+      uniqueSessionId: session.uniqueSessionId,
+      createdAt: Date.now(),
+      status: 'starting',
+      properties: { ...props, name: props.name || id },
+      size: 0,
+      duration: 0,
+    };
+    session.recordingId = id;
+    this.records.set(id, rec);
+    const dir = path.join(this.opts.path, id);
+    try {
+      await mkdir(dir, { recursive: true });
+      await this.persist(rec);
+      const recorder = await this.createRecorder(rec, dir, session);
+      this.recorders.set(id, recorder);
+      await recorder.start(session.publishers().map((c) => c.publisher!.endpoint));
+    } catch (err) {
+      session.recordingId = undefined;
+      this.recorders.delete(id);
+      this.records.delete(id);
+      await rm(dir, { recursive: true, force: true });
+      this.core.log.error(`recording ${id} could not start: ${(err as Error).message}`);
+      throw new HttpError(500, 'Recording could not start');
+    }
+    rec.status = 'started';
+    await this.persist(rec);
+    for (const c of session.active()) if (this.notifies(c.role)) c.notify('recordingStarted', { id: rec.id, name: rec.name });
+    this.core.recordingHook(session, this.hookData(rec));
+    // A recording with nobody publishing stops by itself after the autostop timeout.
+    if (session.publishers().length === 0) this.scheduleAutostop(session);
+    return rec;
+  }
+
+  /** Recorders load on first use: a server that never records never touches ffmpeg. */
+  private async createRecorder(rec: RecordingRecord, dir: string, session: Session): Promise<Recorder> {
+    const p = rec.properties;
+    const log = (msg: string, extra?: object) => this.core.log.debug(`recorder ${rec.id}: ${msg}`, extra);
+    if (p.outputMode === 'INDIVIDUAL') {
+      const { IndividualRecorder } = await import('./individual-recorder.js');
+      return new IndividualRecorder({
+        dir,
+        fileBase: rec.name,
+        ffmpegPath: this.opts.ffmpegPath,
+        hasAudio: p.hasAudio,
+        hasVideo: p.hasVideo,
+        recordingId: rec.id,
+        sessionId: rec.sessionId,
+        createdAt: rec.createdAt,
+        log,
+        describe: (streamId: string) => {
+          const c = session.connections.get(streamId.slice(streamId.lastIndexOf('con_')));
+          return { clientData: c?.clientData ?? '', serverData: c?.serverData ?? '', typeOfVideo: c?.publisher?.media.typeOfVideo ?? 'CAMERA' };
+        },
+      });
+    }
+    const [width, height] = p.resolution.split('x').map(Number);
+    const { ComposedRecorder } = await import('./composed-recorder.js');
+    return new ComposedRecorder({
+      dir,
+      fileBase: rec.name,
+      width,
+      height,
+      frameRate: p.frameRate,
+      hasAudio: p.hasAudio,
+      hasVideo: p.hasVideo,
+      ffmpegPath: this.opts.ffmpegPath,
+      host: this.opts.host,
+      log,
+    });
+  }
+
+  async stop(id: string, reason = 'recordingStoppedByServer'): Promise<RecordingRecord> {
+    const rec = this.records.get(id);
+    if (!rec) throw new HttpError(404, `Recording ${id} not found`);
+    if (rec.status === 'starting') throw new HttpError(406, `Recording ${id} is still starting`);
+    if (rec.status !== 'started') throw new HttpError(409, `Recording ${id} is not in progress`);
+    const session = this.core.sessions.get(rec.sessionId);
+    rec.status = 'stopped';
+    rec.reason = reason;
+    if (session && session.recordingId === id) {
+      session.recordingId = undefined;
+      clearTimeout(session.autostopTimer);
+      session.autostopTimer = undefined;
+      for (const c of session.active()) if (this.notifies(c.role)) c.notify('recordingStopped', { id: rec.id, name: rec.name, reason });
+    }
+    this.core.recordingHook(session ?? { id: rec.sessionId, uniqueSessionId: rec.uniqueSessionId }, this.hookData(rec));
+    const finished = this.finish(rec).finally(() => this.finishing.delete(id));
+    this.finishing.set(id, finished);
+    await this.persist(rec);
+    // When the session closed with the recording (autostop), the session goes away once the file is done.
+    if (session && session.active().length === 0 && !session.closed) {
+      void finished.then(() => {
+        if (session.active().length === 0 && !session.recordingId) void this.core.closeSession(session, 'automaticStop');
+      });
+    }
+    return rec;
+  }
+
+  private async finish(rec: RecordingRecord): Promise<void> {
+    const recorder = this.recorders.get(rec.id);
+    this.recorders.delete(rec.id);
+    try {
+      if (!recorder) throw new Error('no recorder');
+      const out = await recorder.stop();
+      rec.file = path.basename(out.file);
+      rec.size = out.size;
+      rec.duration = Math.round(out.duration * 100) / 100;
+      rec.status = 'ready';
+    } catch (err) {
+      rec.status = 'failed';
+      rec.error = (err as Error).message;
+      this.core.log.error(`recording ${rec.id} failed: ${rec.error}`);
+    }
+    await this.persist(rec);
+    const session = this.core.sessions.get(rec.sessionId);
+    this.core.recordingHook(session ?? { id: rec.sessionId, uniqueSessionId: rec.uniqueSessionId }, this.hookData(rec));
+  }
+
+  /** Wait for a stopped recording to become ready or failed. */
+  async whenFinished(id: string): Promise<void> {
+    await this.finishing.get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    const rec = this.records.get(id);
+    if (!rec) throw new HttpError(404, `Recording ${id} not found`);
+    if (rec.status === 'started' || rec.status === 'starting') throw new HttpError(409, `Recording ${id} is in progress`);
+    await this.finishing.get(id);
+    this.records.delete(id);
+    await rm(path.join(this.opts.path, id), { recursive: true, force: true });
+  }
+
+  /** Stop the session's recording because the session is going away. */
+  async stopForSession(session: Session, reason: string): Promise<void> {
+    const id = session.recordingId;
+    if (!id) return;
+    const rec = this.records.get(id);
+    if (rec?.status === 'started') await this.stop(id, reason);
+    await this.whenFinished(id);
+  }
+
+  scheduleAutostop(session: Session): void {
+    clearTimeout(session.autostopTimer);
+    const ms = this.opts.autostopTimeoutSec * 1000;
+    session.autostopTimer = setTimeout(() => {
+      session.autostopTimer = undefined;
+      const id = session.recordingId;
+      if (!id) return;
+      const reason = session.active().length === 0 ? (ms === 0 ? 'lastParticipantLeft' : 'automaticStop') : 'automaticStop';
+      void this.stop(id, reason).catch((err) => this.core.log.warn(`autostop of ${id} failed: ${(err as Error).message}`));
+    }, ms);
+    session.autostopTimer.unref();
+  }
+
+  streamPublished(session: Session, c: Connection): void {
+    if (session.recordingId) {
+      clearTimeout(session.autostopTimer);
+      session.autostopTimer = undefined;
+      this.recorders.get(session.recordingId)?.addSource(c.publisher!.endpoint);
+    } else if (session.properties.recordingMode === 'ALWAYS' && c.publisher) {
+      void this.start(session, session.properties.defaultRecordingProperties).catch((err) =>
+        this.core.log.warn(`automatic recording of ${session.id} failed to start: ${(err as Error).message}`),
+      );
+    }
+  }
+
+  streamUnpublished(session: Session, stream: PublishedStream): void {
+    if (!session.recordingId) return;
+    this.recorders.get(session.recordingId)?.removeSource(stream.streamId);
+    if (session.publishers().length === 0 && session.active().length > 0) this.scheduleAutostop(session);
+  }
+
+  /** Stop every recording in progress and wait for their files (graceful shutdown). */
+  async stopAll(reason = 'openviduServerStopped'): Promise<void> {
+    for (const rec of this.records.values()) if (rec.status === 'started') await this.stop(rec.id, reason).catch(() => {});
+    await Promise.all([...this.finishing.values()]);
+  }
+
+  private hookData(rec: RecordingRecord): Record<string, unknown> {
+    const json = this.toJSON(rec);
+    const out: Record<string, unknown> = {
+      startTime: rec.createdAt,
+      id: rec.id,
+      name: rec.name,
+      outputMode: rec.properties.outputMode,
+    };
+    for (const k of ['resolution', 'frameRate', 'recordingLayout', 'customLayout']) if (k in json) out[k] = json[k];
+    Object.assign(out, { hasAudio: rec.properties.hasAudio, hasVideo: rec.properties.hasVideo, size: rec.size, duration: rec.duration, status: rec.status });
+    if (rec.reason && rec.status !== 'started') out.reason = rec.reason;
+    return out;
+  }
+
+  private async persist(rec: RecordingRecord): Promise<void> {
+    const dir = path.join(this.opts.path, rec.id);
+    if (!existsSync(dir)) return;
+    const file = path.join(dir, META_PREFIX + rec.id);
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, JSON.stringify(rec));
+    await rename(tmp, file);
+  }
+}

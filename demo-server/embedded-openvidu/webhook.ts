@@ -1,0 +1,86 @@
+import type { Logger } from './logger.js';
+
+export interface WebhookOptions {
+  endpoint: string;
+  /** `["Name: value", …]` as in OPENVIDU_WEBHOOK_HEADERS. */
+  headers?: string[];
+  /** Allow-list of event names; all when absent. */
+  events?: string[];
+}
+
+const MAX_ATTEMPTS = 5;
+const TIMEOUT_MS = 10_000;
+
+/**
+ * OpenVidu's webhook: one POST per event, strictly in order (a single queue), connection failures retried up to
+ * five times, non-200 answers only logged (protocol §7.2).
+ */
+export class WebhookSender {
+  private queue: Promise<void> = Promise.resolve();
+  private readonly headers: Record<string, string>;
+  private pendingCount = 0;
+
+  constructor(
+    private readonly opts: WebhookOptions,
+    private readonly log: Logger,
+  ) {
+    this.headers = { 'content-type': 'application/json' };
+    for (const line of opts.headers ?? []) {
+      const i = line.indexOf(':');
+      if (i > 0) this.headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+    }
+  }
+
+  send(event: Record<string, unknown> & { event: string }): void {
+    if (this.opts.events && !this.opts.events.includes(event.event)) return;
+    const body = JSON.stringify(event);
+    this.pendingCount++;
+    this.queue = this.queue
+      .then(() => this.post(body, event.event))
+      .finally(() => {
+        this.pendingCount--;
+      });
+  }
+
+  /** Resolves when every queued event has been delivered or given up on. */
+  async drain(): Promise<void> {
+    while (this.pendingCount > 0) await this.queue;
+  }
+
+  private async post(body: string, name: string): Promise<void> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      try {
+        const res = await fetch(this.opts.endpoint, {
+          method: 'POST',
+          headers: this.headers,
+          body,
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.status !== 200) this.log.warn(`webhook ${name}: endpoint answered ${res.status}`);
+        return;
+      } catch (err) {
+        if (attempt === MAX_ATTEMPTS) {
+          this.log.warn(`webhook ${name}: giving up after ${MAX_ATTEMPTS} attempts (${(err as Error).message})`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  }
+}
+
+/** Parse OPENVIDU_WEBHOOK_HEADERS: a JSON array of "Name: value" strings. */
+export function parseWebhookHeaders(raw: string | undefined): string[] {
+  if (!raw) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`OPENVIDU_WEBHOOK_HEADERS must be a JSON array of "Name: value" strings, got ${raw}`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((h) => typeof h === 'string' && h.includes(':'))) {
+    throw new Error('OPENVIDU_WEBHOOK_HEADERS must be a JSON array of "Name: value" strings');
+  }
+  return parsed;
+}

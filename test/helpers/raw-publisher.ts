@@ -1,0 +1,157 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PublisherEndpoint } from '../../demo-server/embedded-openvidu/media/publisher.js';
+import type { CandidateInit } from '../../demo-server/embedded-openvidu/media/ice-queue.js';
+
+/**
+ * Real Chromium publishers wired straight to a `PublisherEndpoint` (no OpenVidu signalling): the page offers,
+ * the endpoint answers, ICE candidates go both ways through `page.evaluate`. Loopback only.
+ */
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless=new',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export interface RawPublisherOptions {
+  streamId: string;
+  connectionId: string;
+  /** `camera`: Chromium's fake camera. `{ color }`: a solid-colour canvas (any CSS colour). `false`: no video. */
+  video?: 'camera' | { color: string } | false;
+  /** Chromium's fake microphone (a periodic beep). */
+  audio?: boolean;
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  host?: string;
+}
+
+export interface RawPublisher {
+  readonly endpoint: PublisherEndpoint;
+  readonly page: Page;
+  /** Resolve once the endpoint has received `packets` RTP packets of every published kind. */
+  waitForMedia(packets?: number, timeoutMs?: number): Promise<void>;
+  /** Close the page and the endpoint (the endpoint's `onEnded` listeners run). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface PageInit {
+  video: 'camera' | { color: string } | false;
+  audio: boolean;
+  width: number;
+  height: number;
+  frameRate: number;
+  host: string;
+}
+
+/** Runs in the page: capture, create the sendonly PeerConnection, return the offer. */
+async function pageOffer(o: PageInit): Promise<string> {
+  const w = window as unknown as Record<string, unknown> & { __onCandidate(c: RTCIceCandidateInit): void };
+  const tracks: MediaStreamTrack[] = [];
+  if (o.video === 'camera' || o.audio) {
+    const s = await navigator.mediaDevices.getUserMedia({
+      audio: o.audio,
+      video: o.video === 'camera' ? { width: o.width, height: o.height, frameRate: o.frameRate } : false,
+    });
+    tracks.push(...s.getTracks());
+  }
+  if (o.video && o.video !== 'camera') {
+    const color = o.video.color;
+    const canvas = document.createElement('canvas');
+    canvas.width = o.width;
+    canvas.height = o.height;
+    document.body.appendChild(canvas);
+    const g = canvas.getContext('2d')!;
+    let n = 0;
+    // captureStream only emits frames when the canvas changes: repaint every frame, with a blinking corner.
+    const draw = () => {
+      g.fillStyle = color;
+      g.fillRect(0, 0, o.width, o.height);
+      g.fillStyle = n++ % 2 ? '#ffffff' : '#000000';
+      g.fillRect(0, 0, 8, 8);
+    };
+    draw();
+    w.__drawTimer = setInterval(draw, 1000 / o.frameRate);
+    tracks.push(canvas.captureStream(o.frameRate).getVideoTracks()[0]);
+  }
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  w.__pc = pc;
+  pc.onicecandidate = (e) => {
+    if (e.candidate && e.candidate.candidate.includes(` ${o.host} `)) w.__onCandidate(e.candidate.toJSON());
+  };
+  for (const t of tracks) pc.addTransceiver(t, { direction: 'sendonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  return pc.localDescription!.sdp;
+}
+
+export async function startRawPublisher(target: Browser | BrowserContext, opts: RawPublisherOptions): Promise<RawPublisher> {
+  const host = opts.host ?? '127.0.0.1';
+  const video = opts.video ?? 'camera';
+  const audio = opts.audio ?? true;
+  const page = await target.newPage();
+  await page.setContent('<!doctype html><html><body style="margin:0"></body></html>');
+
+  let remoteSet = false;
+  const serverCandidates: CandidateInit[] = [];
+  const addToPage = (c: CandidateInit) => page.evaluate((cand) => (window as any).__pc.addIceCandidate(cand), c).catch(() => {});
+  const endpoint = new PublisherEndpoint({
+    streamId: opts.streamId,
+    connectionId: opts.connectionId,
+    hasAudio: audio,
+    hasVideo: video !== false,
+    net: { host },
+    onLocalCandidate: (c) => {
+      if (remoteSet) void addToPage(c);
+      else serverCandidates.push(c);
+    },
+  });
+  await page.exposeFunction('__onCandidate', (c: CandidateInit) => {
+    if (c.candidate.includes(` ${host} `)) void endpoint.addRemoteCandidate(c);
+  });
+  const offer = await page.evaluate(pageOffer, {
+    video,
+    audio,
+    width: opts.width ?? 640,
+    height: opts.height ?? 480,
+    frameRate: opts.frameRate ?? 20,
+    host,
+  });
+  const answer = await endpoint.answer(offer);
+  await page.evaluate((sdp) => (window as any).__pc.setRemoteDescription({ type: 'answer', sdp }), answer);
+  remoteSet = true;
+  for (const c of serverCandidates.splice(0)) await addToPage(c);
+
+  let closed = false;
+  return {
+    endpoint,
+    page,
+    async waitForMedia(packets = 20, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      const p = endpoint.stats.packets;
+      while ((audio && p.audio < packets) || (video !== false && p.video < packets)) {
+        if (Date.now() > deadline) throw new Error(`${opts.streamId}: no media after ${timeoutMs} ms (audio ${p.audio}, video ${p.video})`);
+        await sleep(25);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await page.close().catch(() => {});
+      await endpoint.close();
+    },
+  };
+}

@@ -104,5 +104,16 @@
     }
     return out;
   };
+  // OpenViduError does not survive page.evaluate's serialisation: rethrow as "NAME: message".
+  for (const key of Object.keys(window).filter((k) => k.startsWith('ov') && typeof window[k] === 'function')) {
+    const fn = window[key];
+    window[key] = async (...args) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        throw new Error(`${(e && e.name) || 'Error'}: ${(e && e.message) || e}`);
+      }
+    };
+  }
   window.ovPublisherState = () => publisher ? { streamId: publisher.stream.streamId, audioActive: publisher.stream.audioActive, videoActive: publisher.stream.videoActive } : null;
 })();

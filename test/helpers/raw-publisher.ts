@@ -58,10 +58,12 @@ interface PageInit {
   host: string;
 }
 
-/** Runs in the page: capture, create the sendonly PeerConnection, return the offer. */
-async function pageOffer(o: PageInit): Promise<string> {
-  const w = window as unknown as Record<string, unknown> & { __onCandidate(c: RTCIceCandidateInit): void };
-  const tracks: MediaStreamTrack[] = [];
+/**
+ * Runs in the page: capture, create the sendonly PeerConnection, return the offer. Kept as plain JS source: a
+ * TS function would be transpiled with helpers (`__name`) that do not exist in the page.
+ */
+const PAGE_OFFER = `async (o) => {
+  const tracks = [];
   if (o.video === 'camera' || o.audio) {
     const s = await navigator.mediaDevices.getUserMedia({
       audio: o.audio,
@@ -70,44 +72,47 @@ async function pageOffer(o: PageInit): Promise<string> {
     tracks.push(...s.getTracks());
   }
   if (o.video && o.video !== 'camera') {
-    const color = o.video.color;
     const canvas = document.createElement('canvas');
     canvas.width = o.width;
     canvas.height = o.height;
     document.body.appendChild(canvas);
-    const g = canvas.getContext('2d')!;
+    const g = canvas.getContext('2d');
     let n = 0;
     // captureStream only emits frames when the canvas changes: repaint every frame, with a blinking corner.
     const draw = () => {
-      g.fillStyle = color;
+      g.fillStyle = o.video.color;
       g.fillRect(0, 0, o.width, o.height);
       g.fillStyle = n++ % 2 ? '#ffffff' : '#000000';
       g.fillRect(0, 0, 8, 8);
     };
     draw();
-    w.__drawTimer = setInterval(draw, 1000 / o.frameRate);
+    window.__drawTimer = setInterval(draw, 1000 / o.frameRate);
     tracks.push(canvas.captureStream(o.frameRate).getVideoTracks()[0]);
   }
   const pc = new RTCPeerConnection({ iceServers: [] });
-  w.__pc = pc;
+  window.__pc = pc;
   pc.onicecandidate = (e) => {
-    if (e.candidate && e.candidate.candidate.includes(` ${o.host} `)) w.__onCandidate(e.candidate.toJSON());
+    if (e.candidate && e.candidate.candidate.includes(' ' + o.host + ' ')) window.__onCandidate(e.candidate.toJSON());
   };
   for (const t of tracks) pc.addTransceiver(t, { direction: 'sendonly' });
   await pc.setLocalDescription(await pc.createOffer());
-  return pc.localDescription!.sdp;
-}
+  return pc.localDescription.sdp;
+}`;
 
 export async function startRawPublisher(target: Browser | BrowserContext, opts: RawPublisherOptions): Promise<RawPublisher> {
   const host = opts.host ?? '127.0.0.1';
   const video = opts.video ?? 'camera';
   const audio = opts.audio ?? true;
   const page = await target.newPage();
-  await page.setContent('<!doctype html><html><body style="margin:0"></body></html>');
+  // getUserMedia needs a secure context (about:blank is not one): serve a blank page as http://localhost/.
+  await page.route('http://localhost/publisher', (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!doctype html><html><body style="margin:0"></body></html>' }),
+  );
+  await page.goto('http://localhost/publisher');
 
   let remoteSet = false;
   const serverCandidates: CandidateInit[] = [];
-  const addToPage = (c: CandidateInit) => page.evaluate((cand) => (window as any).__pc.addIceCandidate(cand), c).catch(() => {});
+  const addToPage = (c: CandidateInit) => page.evaluate((cand) => (window as unknown as { __pc: RTCPeerConnection }).__pc.addIceCandidate(cand), c).catch(() => {});
   const endpoint = new PublisherEndpoint({
     streamId: opts.streamId,
     connectionId: opts.connectionId,
@@ -122,16 +127,10 @@ export async function startRawPublisher(target: Browser | BrowserContext, opts: 
   await page.exposeFunction('__onCandidate', (c: CandidateInit) => {
     if (c.candidate.includes(` ${host} `)) void endpoint.addRemoteCandidate(c);
   });
-  const offer = await page.evaluate(pageOffer, {
-    video,
-    audio,
-    width: opts.width ?? 640,
-    height: opts.height ?? 480,
-    frameRate: opts.frameRate ?? 20,
-    host,
-  });
+  const init: PageInit = { video, audio, width: opts.width ?? 640, height: opts.height ?? 480, frameRate: opts.frameRate ?? 20, host };
+  const offer = (await page.evaluate(`(${PAGE_OFFER})(${JSON.stringify(init)})`)) as string;
   const answer = await endpoint.answer(offer);
-  await page.evaluate((sdp) => (window as any).__pc.setRemoteDescription({ type: 'answer', sdp }), answer);
+  await page.evaluate((sdp) => (window as unknown as { __pc: RTCPeerConnection }).__pc.setRemoteDescription({ type: 'answer', sdp }), answer);
   remoteSet = true;
   for (const c of serverCandidates.splice(0)) await addToPage(c);
 

@@ -11,6 +11,7 @@
   window.ovLog = log;
 
   window.ovJoin = async (token, clientData) => {
+    push({ type: 'joinStart' });
     OV = new OpenVidu();
     OV.enableProdMode();
     session = OV.initSession();
@@ -27,6 +28,8 @@
       document.getElementById('videos').appendChild(video);
       const subscriber = session.subscribe(s, undefined);
       subscriber.addVideoElement(video);
+      // First presented frame, for time-to-first-frame measurements.
+      video.requestVideoFrameCallback(() => push({ type: 'firstFrame', connectionId: s.connection.connectionId }));
       subscribers.set(s.connection.connectionId, { subscriber, video, streamId: s.streamId });
     });
     session.on('streamDestroyed', (e) => {

@@ -229,7 +229,7 @@ export class OpenViduCore {
       videoSimulcast: false,
       record: c.record,
       role: c.role,
-      customIceServers: this.opts.iceServers,
+      customIceServers: c.customIceServers.length ? c.customIceServers : this.opts.iceServers,
     };
     const rec = session.recordingId ? this.recordings.get(session.recordingId) : undefined;
     if (rec && this.recordings.notifies(c.role)) {

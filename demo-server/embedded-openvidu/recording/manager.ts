@@ -54,6 +54,8 @@ export class RecordingManager {
   private readonly records = new Map<string, RecordingRecord>();
   private readonly recorders = new Map<string, Recorder>();
   private readonly finishing = new Map<string, Promise<void>>();
+  private readonly writes = new Map<string, Promise<void>>();
+  private writeSeq = 0;
 
   constructor(
     private readonly core: OpenViduCore,
@@ -239,16 +241,20 @@ export class RecordingManager {
       for (const c of session.active()) if (this.notifies(c.role)) c.notify('recordingStopped', { id: rec.id, name: rec.name, reason });
     }
     this.core.recordingHook(session ?? { id: rec.sessionId, uniqueSessionId: rec.uniqueSessionId }, this.hookData(rec));
-    const finished = this.finish(rec).finally(() => this.finishing.delete(id));
-    this.finishing.set(id, finished);
+    // The caller gets the recording as it was at stop: a fast recorder may be ready before we answer.
+    const stopped = { ...rec, properties: { ...rec.properties } };
     await this.persist(rec);
+    const finished = this.finish(rec)
+      .catch((err) => this.core.log.error(`recording ${id}: ${(err as Error).message}`))
+      .finally(() => this.finishing.delete(id));
+    this.finishing.set(id, finished);
     // When the session closed with the recording (autostop), the session goes away once the file is done.
     if (session && session.active().length === 0 && !session.closed) {
       void finished.then(() => {
         if (session.active().length === 0 && !session.recordingId) void this.core.closeSession(session, 'automaticStop');
       });
     }
-    return rec;
+    return stopped;
   }
 
   private async finish(rec: RecordingRecord): Promise<void> {
@@ -345,12 +351,31 @@ export class RecordingManager {
     return out;
   }
 
-  private async persist(rec: RecordingRecord): Promise<void> {
-    const dir = path.join(this.opts.path, rec.id);
-    if (!existsSync(dir)) return;
-    const file = path.join(dir, META_PREFIX + rec.id);
-    const tmp = `${file}.tmp`;
-    await writeFile(tmp, JSON.stringify(rec));
-    await rename(tmp, file);
+  /**
+   * Metadata writes for one recording are chained, so a stop and a finish racing each other never share a temp
+   * file; each write is atomic (temp file + rename). A failed write is logged, never thrown at a caller that
+   * cannot act on it.
+   */
+  private persist(rec: RecordingRecord): Promise<void> {
+    const snapshot = JSON.stringify(rec);
+    const prev = this.writes.get(rec.id) ?? Promise.resolve();
+    const next = prev.then(async () => {
+      const dir = path.join(this.opts.path, rec.id);
+      if (!existsSync(dir)) return;
+      const file = path.join(dir, META_PREFIX + rec.id);
+      const tmp = `${file}.${process.pid}.${++this.writeSeq}.tmp`;
+      try {
+        await writeFile(tmp, snapshot);
+        await rename(tmp, file);
+      } catch (err) {
+        this.core.log.error(`recording ${rec.id}: metadata not saved: ${(err as Error).message}`);
+        await rm(tmp, { force: true }).catch(() => {});
+      }
+    });
+    this.writes.set(rec.id, next);
+    void next.then(() => {
+      if (this.writes.get(rec.id) === next) this.writes.delete(rec.id);
+    });
+    return next;
   }
 }

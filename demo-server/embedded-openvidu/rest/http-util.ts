@@ -53,14 +53,37 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
     req.resume();
     throw new HttpError(413, `Body larger than ${MAX_BODY_BYTES} bytes`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Body larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  // Event-based on purpose: leaving a `for await` loop early destroys the request, and with it the socket, so
+  // the 413 below would never reach the client. On overflow the rest of the body is drained (up to a cap).
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    if (req.readableEnded) return resolve(Buffer.alloc(0));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const fail = (err: HttpError) => {
+      if (settled) return;
+      settled = true;
+      chunks.length = 0;
+      reject(err);
+    };
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        fail(new HttpError(413, `Body larger than ${MAX_BODY_BYTES} bytes`));
+        if (size > 16 * MAX_BODY_BYTES) req.destroy();
+        return;
+      }
+      if (!settled) chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks));
+    });
+    req.once('error', () => fail(new HttpError(400, 'Request body aborted')));
+    req.once('close', () => fail(new HttpError(400, 'Request body aborted')));
+  });
+  const text = body.toString('utf8').trim();
   if (!text) return {};
   const type = String(req.headers['content-type'] ?? '');
   // Some node-client calls send form-urlencoded headers with no body; a non-empty non-JSON body is an error.

@@ -26,6 +26,8 @@ const OUTPUT_MODES = ['COMPOSED', 'COMPOSED_QUICK_START', 'INDIVIDUAL'] as const
 const LAYOUTS = ['BEST_FIT', 'PICTURE_IN_PICTURE', 'VERTICAL_PRESENTATION', 'HORIZONTAL_PRESENTATION', 'CUSTOM'] as const;
 const CODECS = ['MEDIA_SERVER_PREFERRED', 'NONE', 'VP8', 'VP9', 'H264'] as const;
 const RESOLUTION_RE = /^([1-9]\d{2,3})x([1-9]\d{2,3})$/;
+/** `.`/`..` path segments, also as `%2e`, and `%2f`, `%5c` or `\` anywhere in a raw request path. */
+const MALICIOUS_PATH_RE = /(^|\/)(\.|%2e){1,2}(\/|$)|%2f|%5c|\\/i;
 
 /**
  * OpenVidu 2.32's REST API (`/openvidu/api/*`) and the recording files (`/openvidu/recordings/*`), as the unmodified
@@ -285,9 +287,24 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
   });
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (!url.pathname.startsWith('/openvidu/api') && !url.pathname.startsWith('/openvidu/recordings/')) return false;
+    let url: URL;
+    try {
+      // An absolute-form request target (`GET http://[ HTTP/1.1`) can be unparsable: a client error, not a 500.
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      sendError(res, new HttpError(400, 'Malformed URL'), '');
+      return true;
+    }
+    const rawPath = (req.url ?? '/').split('?')[0];
+    const ours = (p: string) => p.startsWith('/openvidu/api') || p.startsWith('/openvidu/recordings/');
+    if (!ours(url.pathname) && !ours(rawPath)) return false;
     setCors(req, res);
+    // Like CE's Spring firewall: dot segments (plain or percent-encoded) and encoded or back slashes in the raw
+    // path are refused before routing, so `…/connection/..` never lands on another route after normalisation.
+    if (MALICIOUS_PATH_RE.test(rawPath)) {
+      sendError(res, new HttpError(400, 'The request was rejected because the URL contained a potentially malicious string'), rawPath);
+      return true;
+    }
     if (req.method === 'OPTIONS') {
       sendEmpty(res, 200);
       return true;

@@ -43,11 +43,8 @@ export class RpcSocket implements RpcPeer, RpcContext {
     if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return this.sendError(null, new RpcError(RpcCodes.INVALID_REQUEST, 'Invalid request'));
     const m = msg as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
     const id = typeof m.id === 'number' || typeof m.id === 'string' ? m.id : null;
-    if (m.jsonrpc !== '2.0' || typeof m.method !== 'string') {
-      // A response from the client (it never sends any) or garbage: answer only if it carries an id.
-      if (id !== null && m.method !== undefined) this.sendError(id, new RpcError(RpcCodes.INVALID_REQUEST, 'Invalid request'));
-      return;
-    }
+    // Like the Kurento JSON-RPC library, frames that are not JSON-RPC 2.0 requests are dropped.
+    if (m.jsonrpc !== '2.0' || typeof m.method !== 'string') return;
     if (m.params !== undefined && (typeof m.params !== 'object' || m.params === null || Array.isArray(m.params))) {
       return this.sendError(id, new RpcError(RpcCodes.INVALID_PARAMS, 'params must be an object'));
     }

@@ -28,6 +28,7 @@ export interface CoreOptions {
   wsPublicUrl: string;
   net: MediaNetwork;
   log: Logger;
+  /** Replaceable at run time (`EmbeddedOpenVidu.setWebhook`). */
   webhook?: WebhookSender;
   /** ICE servers handed to browsers in `joinRoom`; never empty, or openvidu-browser falls back to public STUN. */
   iceServers: Array<{ url: string; username?: string; credential?: string }>;

@@ -46,6 +46,11 @@ export interface EmbeddedOpenVidu {
   secret: string;
   port: number;
   core: OpenViduCore;
+  /**
+   * Point the webhook somewhere else (or nowhere) while running: a host server that embeds OpenVidu learns its
+   * own port only after OpenVidu has started.
+   */
+  setWebhook(webhook: { endpoint: string; headers?: string[]; events?: string[] } | undefined): void;
   /** Stops recordings (finishing their files), evicts everyone, closes sockets and the HTTP server. */
   close(): Promise<void>;
 }
@@ -143,11 +148,14 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
       wss.close();
       server.closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));
-      await webhook?.drain();
+      await core.opts.webhook?.drain();
     })());
 
   log.info(`OpenVidu 2.32-compatible server at ${publicUrl} (secret: ${secret === 'MY_SECRET' ? 'MY_SECRET' : '***'})`);
-  return { url: publicUrl, secret, port, core, close };
+  const setWebhook = (w: { endpoint: string; headers?: string[]; events?: string[] } | undefined) => {
+    core.opts.webhook = w ? new WebhookSender(w, log) : undefined;
+  };
+  return { url: publicUrl, secret, port, core, setWebhook, close };
 }
 
 export type { Logger } from './logger.js';

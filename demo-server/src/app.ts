@@ -1,0 +1,151 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import sjson from 'secure-json-parse';
+import type { Config } from './config.js';
+import { ApiError, errors } from './errors.js';
+import { authorizePlugin, type Authorize } from './plugins/authorize.js';
+import { ErrorReply } from './schemas/common.js';
+import { Clip, ClipList } from './schemas/clips.js';
+import { Snapshot, SnapshotList } from './schemas/snapshots.js';
+import { OpenViduGateway } from './services/openvidu-gateway.js';
+import { EventBus } from './services/event-bus.js';
+import { ClipEvents } from './services/clip-events.js';
+import { SnapshotStore } from './services/snapshot-store.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { clipRoutes } from './routes/clips.js';
+import { snapshotRoutes } from './routes/snapshots.js';
+import { eventRoutes } from './routes/events.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface BuildAppOptions {
+  config: Config;
+  /** The host's access check for every route; default: allow. */
+  authorize?: Authorize;
+  /** pino options or `false`; default: the config's level. */
+  logger?: FastifyServerOptions['logger'];
+  /** `embedded` when the server started the embedded OpenVidu itself (shown by /api/health). */
+  openviduKind?: 'embedded' | 'remote';
+  /** Extra Fastify options (e.g. https). */
+  fastify?: Partial<FastifyServerOptions> & { https?: unknown };
+}
+
+export interface Services {
+  config: Config;
+  gateway: OpenViduGateway;
+  bus: EventBus;
+  clips: ClipEvents;
+  snapshots: SnapshotStore;
+  openviduKind: 'embedded' | 'remote';
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+/** The reference server as a Fastify instance, ready to `listen` or `inject`. */
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = opts;
+  if (!config.openviduUrl || !config.openviduSecret) throw new Error('buildApp needs config.openviduUrl and config.openviduSecret (server.ts fills them in for the embedded server)');
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel },
+    bodyLimit: 64 * 1024,
+    // Ids are validated by pattern; unknown query and body fields are refused, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    ...(opts.fastify as object),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const gateway = new OpenViduGateway({ url: config.openviduUrl, secret: config.openviduSecret, timeoutMs: config.openviduTimeoutMs, clip: config.clip });
+  const bus = new EventBus();
+  const snapshots = new SnapshotStore({ dir: `${config.dataDir}/snapshots`, maxBytes: config.snapshotMaxBytes });
+  await snapshots.load();
+  const services: Services = { config, gateway, bus, clips: new ClipEvents(gateway, bus, app.log), snapshots, openviduKind: opts.openviduKind ?? 'remote' };
+  app.decorate('services', services);
+
+  // An empty JSON body (e.g. a DELETE sent with a JSON Content-Type) is no body, not an error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, sjson.parse(body as string, { protoAction: 'error', constructorAction: 'error' }));
+    } catch {
+      done(errors.validation('The body is not valid JSON'), undefined);
+    }
+  });
+
+  for (const schema of [ErrorReply, Clip, ClipList, Snapshot, SnapshotList]) app.addSchema(schema);
+
+  await app.register(helmet, {
+    // The demo page loads the element bundle from this origin and connects to OpenVidu's WebSocket, which may
+    // live on another origin; media streams come from blob: URLs.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'", 'ws:', 'wss:', 'http:', 'https:'],
+        mediaSrc: ["'self'", 'blob:'],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(cors, {
+    origin: config.corsOrigins.length === 0 ? false : config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    methods: ['GET', 'POST', 'DELETE'],
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'ov-live-elements reference server', version: '0.1.0', description: 'Tokens, clips, snapshots and live events for <ov-live-room>, <ov-clip-list> and <ov-snapshot-button>.' },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  // swagger-ui's own routes: their access check is the docs action, like /api/openapi.json.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/docs')) route.config = { ...(route.config as object), action: 'docs:read' };
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+  });
+  await app.register(authorizePlugin, { authorize: opts.authorize ?? (() => true) });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
+    let e: ApiError;
+    if (err instanceof ApiError) e = err;
+    else if (err.validation) e = errors.validation(err.message);
+    else if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new ApiError(413, 'OV_BODY_TOO_LARGE', 'The request body is too large');
+    else if (err.statusCode === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new ApiError(415, 'OV_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type');
+    else if (err.statusCode === 429) e = new ApiError(429, 'OV_RATE_LIMITED', 'Too many requests; slow down');
+    else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new ApiError(err.statusCode, 'OV_BAD_REQUEST', err.message);
+    else {
+      request.log.error({ err }, 'request failed');
+      e = errors.internal(); // never the internal message
+    }
+    if (e.statusCode >= 500 && err instanceof ApiError) request.log.warn({ code: e.code }, e.message);
+    void reply.code(e.statusCode).type('application/json').send(e.toJSON());
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    const e = errors.routeNotFound();
+    void reply.code(404).send(e.toJSON());
+  });
+
+  await app.register(sessionRoutes);
+  await app.register(clipRoutes);
+  await app.register(snapshotRoutes);
+  await app.register(eventRoutes);
+  await app.register(webhookRoutes);
+  await app.register(healthRoutes);
+
+  app.addHook('onClose', async () => {
+    services.clips.close();
+  });
+  return app;
+}

@@ -1,0 +1,105 @@
+import path from 'node:path';
+
+/** The reference server's configuration. `loadConfig` is the only reader of `process.env` in the server. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Unset → the embedded OpenVidu server runs in-process. */
+  openviduUrl?: string;
+  openviduSecret?: string;
+  /** Port of the embedded OpenVidu server (0 = any free port). */
+  embeddedOpenviduPort: number;
+  dataDir: string;
+  /** Allowed origins for CORS; empty = CORS closed (same-origin only). */
+  corsOrigins: string[];
+  snapshotMaxBytes: number;
+  /** When set, the webhook receiver requires `Authorization: Bearer <token>`. */
+  webhookToken?: string;
+  /** Properties of every clip (OpenVidu recording). */
+  clip: { resolution: string; frameRate: number; hasAudio: boolean; hasVideo: boolean };
+  /** Requests per minute per client on the token and snapshot routes. */
+  rateLimitPerMinute: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Serve HTTPS with a generated self-signed certificate. */
+  https: boolean;
+  /** Timeout of one call to OpenVidu, ms. */
+  openviduTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Environment → typed, validated config. A bad value throws a ConfigError with a one-line message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const int = (name: string, dflt: number, min: number, max: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    return n;
+  };
+  const bool = (name: string, dflt: boolean) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return dflt;
+    if (['1', 'true', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'no'].includes(raw)) return false;
+    throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  };
+
+  const openviduUrl = env.OPENVIDU_URL || undefined;
+  const openviduSecret = env.OPENVIDU_SECRET || undefined;
+  if (openviduUrl) {
+    let u: URL;
+    try {
+      u = new URL(openviduUrl);
+    } catch {
+      throw new ConfigError(`OPENVIDU_URL must be a URL like https://openvidu.example.com, got "${openviduUrl}"`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('OPENVIDU_URL must start with http:// or https://');
+    if (!openviduSecret) throw new ConfigError('OPENVIDU_SECRET is required when OPENVIDU_URL is set');
+  }
+
+  const corsOrigins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const o of corsOrigins) {
+    if (o === '*') continue;
+    try {
+      const u = new URL(o);
+      if (u.origin !== o) throw new Error();
+    } catch {
+      throw new ConfigError(`CORS_ORIGINS must be a comma-separated list of origins like https://example.com, got "${o}"`);
+    }
+  }
+
+  const resolution = env.CLIP_RESOLUTION || '1280x720';
+  const m = /^([1-9]\d{2,3})x([1-9]\d{2,3})$/.exec(resolution);
+  if (!m || +m[1] > 1999 || +m[2] > 1999) throw new ConfigError(`CLIP_RESOLUTION must be WIDTHxHEIGHT with sides from 100 to 1999, got "${resolution}"`);
+
+  const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+
+  return {
+    port: int('PORT', 5080, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    openviduUrl,
+    openviduSecret,
+    embeddedOpenviduPort: int('EMBEDDED_OPENVIDU_PORT', 0, 0, 65535),
+    dataDir: path.resolve(env.DATA_DIR || '.data'),
+    corsOrigins,
+    snapshotMaxBytes: int('SNAPSHOT_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    webhookToken: env.WEBHOOK_TOKEN || undefined,
+    clip: {
+      resolution,
+      frameRate: int('CLIP_FRAME_RATE', 25, 1, 60),
+      hasAudio: bool('CLIP_HAS_AUDIO', true),
+      hasVideo: bool('CLIP_HAS_VIDEO', true),
+    },
+    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+    logLevel,
+    https: bool('HTTPS', false),
+    openviduTimeoutMs: int('OPENVIDU_TIMEOUT_MS', 5000, 100, 60_000),
+  };
+}

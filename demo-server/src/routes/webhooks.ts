@@ -1,0 +1,69 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ApiError } from '../errors.js';
+import { errorResponses } from '../schemas/common.js';
+import { decodeClipName } from '../services/openvidu-gateway.js';
+import type { Clip } from '../schemas/clips.js';
+
+/** The fields we read; OpenVidu sends more, which are accepted and ignored. */
+const OpenViduEvent = Type.Object(
+  {
+    event: Type.String({ maxLength: 64 }),
+    sessionId: Type.String({ maxLength: 256 }),
+    timestamp: Type.Optional(Type.Number()),
+    id: Type.Optional(Type.String({ maxLength: 256 })),
+    name: Type.Optional(Type.String({ maxLength: 512 })),
+    status: Type.Optional(Type.String({ maxLength: 32 })),
+    startTime: Type.Optional(Type.Number()),
+    duration: Type.Optional(Type.Number()),
+    size: Type.Optional(Type.Number()),
+    hasAudio: Type.Optional(Type.Boolean()),
+    hasVideo: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: true },
+);
+
+const STATUS: Record<string, Clip['status']> = { started: 'recording', stopped: 'processing', ready: 'ready', failed: 'failed' };
+
+export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config, clips } = app.services;
+  const expected = config.webhookToken ? Buffer.from(`Bearer ${config.webhookToken}`) : undefined;
+
+  app.post('/api/webhooks/openvidu', {
+    schema: {
+      summary: "OpenVidu's webhook receiver",
+      description:
+        'Point OPENVIDU_WEBHOOK_ENDPOINT here, with OPENVIDU_WEBHOOK_HEADERS=["Authorization: Bearer <WEBHOOK_TOKEN>"] when WEBHOOK_TOKEN is set. ' +
+        '`recordingStatusChanged` events become live clip events.',
+      tags: ['webhooks'],
+      body: OpenViduEvent,
+      response: { 200: Type.Object({ ok: Type.Boolean() }), ...errorResponses(400, 401, 403, 413, 415) },
+    },
+    config: { action: 'webhook:receive' },
+    handler: async (request) => {
+      if (expected) {
+        const got = Buffer.from(request.headers.authorization ?? '');
+        if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new ApiError(401, 'OV_WEBHOOK_UNAUTHORIZED', 'Missing or wrong webhook token');
+      }
+      const e = request.body;
+      if (e.event === 'recordingStatusChanged' && e.id && e.status && STATUS[e.status]) {
+        const id = encodeURIComponent(e.id);
+        clips.publish({
+          id: e.id,
+          sessionId: e.sessionId,
+          name: decodeClipName(e.name, e.id),
+          status: STATUS[e.status],
+          createdAt: e.startTime ?? e.timestamp ?? Date.now(),
+          duration: e.duration ?? 0,
+          size: e.size ?? 0,
+          hasAudio: e.hasAudio ?? true,
+          hasVideo: e.hasVideo ?? true,
+          mediaUrl: `/api/clips/${id}/media`,
+          thumbnailUrl: `/api/clips/${id}/thumbnail`,
+          ...(e.status === 'failed' ? { error: 'The clip could not be processed' } : {}),
+        });
+      }
+      return { ok: true };
+    },
+  });
+};

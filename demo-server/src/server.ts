@@ -1,0 +1,94 @@
+// `npm start`: the reference server, with the embedded OpenVidu server in-process unless OPENVIDU_URL is set.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { buildApp } from './app.js';
+import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../embedded-openvidu/index.js';
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  embedded?: EmbeddedOpenVidu;
+  close(): Promise<void>;
+}
+
+/** Start everything `npm start` starts; used by the CLI below and by end-to-end tests. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  let embedded: EmbeddedOpenVidu | undefined;
+  let cfg = config;
+  if (!config.openviduUrl) {
+    embedded = await startEmbeddedOpenVidu({
+      port: config.embeddedOpenviduPort,
+      host: config.host,
+      secret: randomBytes(18).toString('base64url'), // never leaves this process
+      recordingPath: path.join(config.dataDir, 'recordings'),
+      logger: embeddedLogger(config.logLevel),
+    });
+    cfg = { ...config, openviduUrl: embedded.url, openviduSecret: embedded.secret, webhookToken: config.webhookToken ?? randomBytes(18).toString('base64url') };
+  }
+  const app = await buildApp({
+    config: cfg,
+    openviduKind: embedded ? 'embedded' : 'remote',
+    logger: { level: cfg.logLevel, ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}) },
+  });
+  let address: string;
+  try {
+    address = await app.listen({ port: cfg.port, host: cfg.host });
+  } catch (err) {
+    await app.close();
+    await embedded?.close();
+    throw err;
+  }
+  const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
+  // The embedded OpenVidu tells us about recordings through the webhook, like a real deployment would.
+  embedded?.setWebhook({ endpoint: `${url}/api/webhooks/openvidu`, headers: [`Authorization: Bearer ${cfg.webhookToken}`], events: ['recordingStatusChanged'] });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close(); // ends SSE streams, refuses new requests
+      await embedded?.close(); // finishes recordings in progress, so no clip is lost
+    })());
+  return { url, app, embedded, close };
+}
+
+function embeddedLogger(level: Config['logLevel']) {
+  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  const min = order.indexOf(level);
+  const at = (l: string) => (msg: string, extra?: object) => {
+    if (order.indexOf(l) < min) return;
+    (l === 'error' || l === 'warn' ? console.error : console.log)(`[openvidu] ${msg}${extra ? ' ' + JSON.stringify(extra) : ''}`);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const server = await startServer(config).catch((err: Error & { code?: string }) => {
+    console.error(err.code === 'EADDRINUSE' ? `Port ${config.port} is in use: set PORT to another one.` : `Could not start: ${err.message}`);
+    process.exit(1);
+  });
+  console.log(`\n  ov-live-elements demo: ${server.url}/\n  API docs:             ${server.url}/api/docs\n  OpenVidu:             ${server.embedded ? 'embedded (in this process)' : config.openviduUrl}\n`);
+  let stopping = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      console.log('Stopping: finishing clips being recorded…');
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}

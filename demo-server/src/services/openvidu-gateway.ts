@@ -1,0 +1,277 @@
+// The only importer of openvidu-node-client. Everything the reference server asks of OpenVidu goes through here,
+// so it works the same against the embedded server and a real deployment.
+import { OpenVidu, OpenViduRole, Recording, RecordingMode, type Session } from 'openvidu-node-client';
+import { ApiError, errors } from '../errors.js';
+import type { Clip } from '../schemas/clips.js';
+
+export interface GatewayOptions {
+  url: string;
+  secret: string;
+  timeoutMs: number;
+  clip: { resolution: string; frameRate: number; hasAudio: boolean; hasVideo: boolean };
+  /** Base path of the public API, for clip media URLs. */
+  apiBase?: string;
+}
+
+export type Role = 'publisher' | 'subscriber' | 'moderator';
+
+const ROLE: Record<Role, OpenViduRole> = {
+  publisher: OpenViduRole.PUBLISHER,
+  subscriber: OpenViduRole.SUBSCRIBER,
+  moderator: OpenViduRole.MODERATOR,
+};
+
+/** Session objects are reused for a while so a token costs one call, not three. */
+const SESSION_CACHE_MS = 30_000;
+/** Clip display names live in the OpenVidu recording name, which only allows [A-Za-z0-9_-~]. */
+const NAME_PREFIX = 'clip~';
+
+export function encodeClipName(display: string): string {
+  return NAME_PREFIX + Buffer.from(display, 'utf8').toString('base64url');
+}
+
+export function decodeClipName(recordingName: string | undefined, id: string): string {
+  if (recordingName?.startsWith(NAME_PREFIX)) {
+    try {
+      return Buffer.from(recordingName.slice(NAME_PREFIX.length), 'base64url').toString('utf8');
+    } catch {
+      /* fall through */
+    }
+  }
+  return recordingName && recordingName !== id ? recordingName : '';
+}
+
+/** The HTTP status the node client rejected with (`Error("404")`), or undefined for a network failure. */
+function statusOf(err: unknown): number | undefined {
+  const n = Number((err as Error)?.message);
+  return Number.isInteger(n) && n >= 100 && n < 600 ? n : undefined;
+}
+
+export class OpenViduGateway {
+  private readonly ov: OpenVidu;
+  private readonly sessions = new Map<string, { session: Session; at: number }>();
+  private readonly basicAuth: string;
+  private readonly apiBase: string;
+
+  constructor(readonly opts: GatewayOptions) {
+    this.ov = new OpenVidu(opts.url, opts.secret);
+    this.basicAuth = 'Basic ' + Buffer.from(`OPENVIDUAPP:${opts.secret}`).toString('base64');
+    this.apiBase = opts.apiBase ?? '/api';
+  }
+
+  /** Run one OpenVidu call with the gateway's timeout; network failures and timeouts become 503. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(errors.unavailable()), this.opts.timeoutMs);
+    });
+    try {
+      return await Promise.race([fn(), timeout]);
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      if (statusOf(err) === undefined) throw errors.unavailable();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Create the session if OpenVidu does not have it (the node client resolves a 409 to the existing one). */
+  private async session(sessionId: string, fresh = false): Promise<Session> {
+    const cached = this.sessions.get(sessionId);
+    if (!fresh && cached && Date.now() - cached.at < SESSION_CACHE_MS) return cached.session;
+    const session = await this.call(() =>
+      this.ov.createSession({
+        customSessionId: sessionId,
+        recordingMode: RecordingMode.MANUAL,
+        defaultRecordingProperties: {
+          outputMode: Recording.OutputMode.COMPOSED,
+          resolution: this.opts.clip.resolution,
+          frameRate: this.opts.clip.frameRate,
+          hasAudio: this.opts.clip.hasAudio,
+          hasVideo: this.opts.clip.hasVideo,
+        },
+      }),
+    );
+    // The node client keeps every Session it was handed; keep only the newest per id.
+    this.ov.activeSessions = this.ov.activeSessions.filter((s) => s === session || s.sessionId !== sessionId);
+    this.sessions.set(sessionId, { session, at: Date.now() });
+    return session;
+  }
+
+  async createToken(sessionId: string, p: { role: Role; data: string }): Promise<{ token: string; connectionId: string }> {
+    const create = async (session: Session) => {
+      const c = await this.call(() => session.createConnection({ role: ROLE[p.role], data: p.data }));
+      // Nor do we need the list of every connection the node client keeps.
+      session.connections.length = 0;
+      session.activeConnections.length = 0;
+      return { token: c.token, connectionId: c.connectionId };
+    };
+    try {
+      return await create(await this.session(sessionId));
+    } catch (err) {
+      // The session closed in OpenVidu since we cached it (last participant left): create it again.
+      if (statusOf(err) !== 404 && statusOf(err) !== 400) throw this.mapError(err, 'session', sessionId);
+      this.sessions.delete(sessionId);
+      try {
+        return await create(await this.session(sessionId, true));
+      } catch (err2) {
+        throw this.mapError(err2, 'session', sessionId);
+      }
+    }
+  }
+
+  async startClip(sessionId: string, name?: string): Promise<Clip> {
+    try {
+      const rec = await this.call(() =>
+        this.ov.startRecording(sessionId, {
+          name: name ? encodeClipName(name) : undefined,
+          outputMode: Recording.OutputMode.COMPOSED,
+          resolution: this.opts.clip.resolution,
+          frameRate: this.opts.clip.frameRate,
+          hasAudio: this.opts.clip.hasAudio,
+          hasVideo: this.opts.clip.hasVideo,
+        }),
+      );
+      return this.toClip(rec);
+    } catch (err) {
+      const s = statusOf(err);
+      if (s === 409) throw new ApiError(409, 'OV_CLIP_ALREADY_RECORDING', `A clip is already being recorded in ${sessionId}`);
+      if (s === 404 || s === 406) throw new ApiError(409, 'OV_SESSION_NOT_LIVE', `Nobody is live in ${sessionId}`);
+      throw this.mapError(err, 'session', sessionId);
+    }
+  }
+
+  /** Idempotent: stopping a clip that already stopped answers its current state. */
+  async stopClip(clipId: string): Promise<Clip> {
+    try {
+      return this.toClip(await this.call(() => this.ov.stopRecording(clipId)));
+    } catch (err) {
+      const s = statusOf(err);
+      if (s === 409) return this.getClip(clipId);
+      if (s === 406) throw new ApiError(409, 'OV_CLIP_STARTING', `Clip ${clipId} is still starting; try again`);
+      throw this.mapError(err, 'clip', clipId);
+    }
+  }
+
+  async getClip(clipId: string): Promise<Clip> {
+    try {
+      return this.toClip(await this.call(() => this.ov.getRecording(clipId)));
+    } catch (err) {
+      throw this.mapError(err, 'clip', clipId);
+    }
+  }
+
+  /** The session's clips, newest first. */
+  async listClips(sessionId: string): Promise<Clip[]> {
+    const all = await this.call(() => this.ov.listRecordings()).catch((err) => {
+      throw this.mapError(err, 'session', sessionId);
+    });
+    return all
+      .filter((r) => r.sessionId === sessionId)
+      .sort((a, b) => b.createdAt - a.createdAt || (b.id > a.id ? 1 : -1))
+      .map((r) => this.toClip(r));
+  }
+
+  async deleteClip(clipId: string): Promise<void> {
+    try {
+      await this.call(() => this.ov.deleteRecording(clipId));
+    } catch (err) {
+      if (statusOf(err) === 409) throw new ApiError(409, 'OV_CLIP_RECORDING', `Clip ${clipId} is still recording; stop it first`);
+      throw this.mapError(err, 'clip', clipId);
+    }
+  }
+
+  /**
+   * Fetch a clip's file from OpenVidu (`media`: the video; `thumbnail`: the JPEG OpenVidu writes beside it),
+   * forwarding the Range header. The caller streams the body on.
+   */
+  async fetchClipFile(clipId: string, kind: 'media' | 'thumbnail', range?: string): Promise<Response> {
+    const rec = await this.call(() => this.ov.getRecording(clipId)).catch((err) => {
+      throw this.mapError(err, 'clip', clipId);
+    });
+    if (rec.status !== Recording.Status.ready || !rec.url) throw new ApiError(409, 'OV_CLIP_NOT_READY', `Clip ${clipId} is not ready yet`);
+    const url = kind === 'media' ? rec.url : rec.url.replace(/\.[a-z0-9]+$/i, '.jpg');
+    const headers: Record<string, string> = { Authorization: this.basicAuth };
+    if (range) headers.Range = range;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+    } catch {
+      throw errors.unavailable();
+    }
+    if (res.status === 404) {
+      await res.body?.cancel();
+      throw errors.notFound(kind === 'media' ? 'clip' : 'thumbnail', clipId);
+    }
+    if (res.status === 416) {
+      await res.body?.cancel();
+      throw new ApiError(416, 'OV_RANGE_NOT_SATISFIABLE', 'Requested range not satisfiable');
+    }
+    if (res.status !== 200 && res.status !== 206) {
+      await res.body?.cancel();
+      throw errors.unavailable();
+    }
+    return res;
+  }
+
+  /** Send an OpenVidu signal to everyone in the session. No node-client method exists: plain REST. */
+  async signal(sessionId: string, type: string, data: string): Promise<boolean> {
+    try {
+      const res = await fetch(new URL('/openvidu/api/signal', this.opts.url), {
+        method: 'POST',
+        headers: { Authorization: this.basicAuth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ session: sessionId, type, data }),
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+      await res.arrayBuffer();
+      return res.status === 200; // 404/406: nobody is connected, nothing to tell
+    } catch {
+      return false;
+    }
+  }
+
+  /** Is OpenVidu reachable with our secret? */
+  async ping(): Promise<boolean> {
+    try {
+      const res = await fetch(new URL('/openvidu/api/config', this.opts.url), {
+        headers: { Authorization: this.basicAuth },
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+      await res.arrayBuffer();
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  toClip(r: Recording): Clip {
+    const status = r.status === Recording.Status.ready ? 'ready' : r.status === Recording.Status.failed ? 'failed' : r.status === Recording.Status.stopped ? 'processing' : 'recording';
+    const id = encodeURIComponent(r.id);
+    const clip: Clip = {
+      id: r.id,
+      sessionId: r.sessionId,
+      name: decodeClipName(r.properties?.name, r.id),
+      status,
+      createdAt: r.createdAt,
+      duration: r.duration ?? 0,
+      size: r.size ?? 0,
+      hasAudio: r.properties?.hasAudio ?? true,
+      hasVideo: r.properties?.hasVideo ?? true,
+      mediaUrl: `${this.apiBase}/clips/${id}/media`,
+      thumbnailUrl: `${this.apiBase}/clips/${id}/thumbnail`,
+    };
+    if (status === 'failed') clip.error = 'The clip could not be processed';
+    return clip;
+  }
+
+  private mapError(err: unknown, what: 'session' | 'clip', id: string): Error {
+    if (err instanceof ApiError) return err;
+    const s = statusOf(err);
+    if (s === undefined) return errors.unavailable();
+    if (s === 404) return errors.notFound(what, id);
+    if (s === 401) return new ApiError(502, 'OV_OPENVIDU_AUTH', 'The server is misconfigured: OpenVidu rejected its secret');
+    if (s === 501) return new ApiError(501, 'OV_RECORDING_DISABLED', 'Recording is disabled on the OpenVidu server');
+    return new ApiError(502, 'OV_OPENVIDU_ERROR', `OpenVidu answered ${s}`);
+  }
+}

@@ -72,7 +72,8 @@ const CODEC_GRACE_MS = 2000;
  */
 const STALL_MS = 3000;
 const ROSTER_DEBOUNCE_MS = 50;
-const KEYFRAME_RETRY_MS = 1000;
+/** Chromium drops a PLI that comes within ~300 ms of its previous keyframe (e.g. one a new subscriber asked for). */
+const KEYFRAME_RETRY_MS = 350;
 /** Holes shorter than this are not filled (each costs an ffmpeg run); the timeline catches up at the next one. */
 const GAP_TOLERANCE_S = 0.12;
 /** At the end of the recording the encoder lags the wall clock by ~0.1 s: do not spend an ffmpeg run on that. */
@@ -281,6 +282,25 @@ class Forwarder {
     this.sock.send(rtcpSenderReport(this.ssrc, t, ts, this.packets, this.octets), this.port + 1, this.host);
   }
 
+  /**
+   * RTCP BYE: once every stream of its SDP has said BYE, ffmpeg's RTP demuxer reports the end of its input. Sent
+   * as a compound packet (empty RR + BYE): ffmpeg ignores anything shorter than 12 bytes.
+   */
+  sendBye(): void {
+    if (this.closed) return;
+    const ssrc = (this.ssrc ?? 0) >>> 0;
+    const b = Buffer.alloc(16);
+    b[0] = 0x80; // V=2, no report blocks
+    b[1] = 201; // RR
+    b.writeUInt16BE(1, 2);
+    b.writeUInt32BE(ssrc, 4);
+    b[8] = 0x81; // V=2, one SSRC
+    b[9] = 203; // BYE
+    b.writeUInt16BE(1, 10);
+    b.writeUInt32BE(ssrc, 12);
+    this.sock.send(b, this.port + 1, this.host);
+  }
+
   close(): void {
     this.closed = true;
     clearInterval(this.srTimer);
@@ -421,7 +441,6 @@ export class ComposedRecorder {
 
   private log(msg: string, extra?: object): void {
     this.o.log?.(msg, extra);
-    if (process.env.REC_DEBUG) console.log('REC', msg, JSON.stringify(extra ?? {}).slice(0, 400));
   }
 
   start(sources: RtpSource[]): Promise<void> {
@@ -670,7 +689,7 @@ export class ComposedRecorder {
         const last = times[times.length - 1];
         if (last) seg.reportedTime = Number(last[1]) * 3600 + Number(last[2]) * 60 + Number(last[3]);
         this.detach(seg);
-        if (this.o.keepParts || process.env.REC_DEBUG) void writeFile(seg.file.replace(/\.\w+$/, '.log'), seg.stderr).catch(() => {});
+        if (this.o.keepParts) void writeFile(seg.file.replace(/\.\w+$/, '.log'), `${seg.stderr}\nexit ${proc.exitCode} ${proc.signalCode}\n`).catch(() => {});
         if (!seg.stopping && !seg.starting) {
           this.fail(new Error(`ffmpeg (segment ${index}) exited unexpectedly (code ${proc.exitCode}, signal ${proc.signalCode}): ${stderrTail(seg.stderr)}`));
         }
@@ -756,18 +775,25 @@ export class ComposedRecorder {
     for (const p of seg.ports) reservedPorts.delete(p);
   }
 
-  /** Stop a segment's ffmpeg: SIGINT (the file is finalized), SIGKILL if it hangs. Forwarding continues until it exits. */
+  /**
+   * Stop a segment's ffmpeg so that it finishes its file; forwarding continues until it exits. Once running,
+   * ffmpeg notices SIGINT only between packets: with no packet coming (its publishers are gone) it would sit in
+   * its RTP read for 10 s, and a second signal would abort the file's trailer too. An RTCP BYE on every stream
+   * ends its input instead, cleanly. SIGKILL if it hangs anyway.
+   */
   private async endSegment(seg: Segment): Promise<void> {
     if (!seg.exited && seg.proc) {
+      const proc = seg.proc;
       seg.stopping = true;
-      seg.cpuSeconds = procCpuSeconds(seg.proc.pid);
-      seg.proc.kill('SIGINT');
-      const timer = setTimeout(() => {
+      seg.cpuSeconds = procCpuSeconds(proc.pid);
+      for (const f of seg.forwarders) f.sendBye();
+      proc.kill('SIGINT');
+      const kill = setTimeout(() => {
         this.log('ffmpeg did not exit after SIGINT, killing it', { index: seg.index });
-        seg.proc?.kill('SIGKILL');
+        proc.kill('SIGKILL');
       }, EXIT_TIMEOUT_MS);
       await seg.exit;
-      clearTimeout(timer);
+      clearTimeout(kill);
     }
     if (seg.cpuSeconds !== undefined) this.stats.encoderCpuSeconds += seg.cpuSeconds;
     if (seg !== this.current) seg.duration ??= this.fileDuration(seg.file);
@@ -896,8 +922,10 @@ export class ComposedRecorder {
       '64',
       '-max_delay',
       '200000',
+      // Short probing: ffmpeg writes nothing until it is done (a segment stopped while probing has no media), and
+      // the keyframe gate makes video arrive within ~0.1 s anyway.
       '-analyzeduration',
-      process.env.REC_AD ?? '1000000',
+      '300000',
       '-i',
       sdpFile,
       '-filter_complex',
@@ -962,7 +990,7 @@ export class ComposedRecorder {
     this.stats.stopToReadyMs = Date.now() - stopAt;
     const timing = { exitMs: exitedAt - stopAt, assembleMs: assembledAt - exitedAt, probeAndThumbnailMs: Date.now() - assembledAt };
     this.log('recording ready', { file, size, duration: info.duration, wall: (this.t1 - this.t0) / 1000, ...this.stats, ...timing });
-    if (!this.o.keepParts && !process.env.REC_DEBUG) await rm(this.partsDir, { recursive: true, force: true });
+    if (!this.o.keepParts) await rm(this.partsDir, { recursive: true, force: true });
     return {
       file,
       size,

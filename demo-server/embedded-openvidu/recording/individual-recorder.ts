@@ -56,7 +56,8 @@ export interface IndividualFileEntry {
 }
 
 const CODEC_GRACE_MS = 2000;
-const KEYFRAME_RETRY_MS = 1000;
+/** Chromium drops a PLI that comes within ~300 ms of its previous keyframe (e.g. one a new subscriber asked for). */
+const KEYFRAME_RETRY_MS = 350;
 
 type State = 'waiting' | 'starting' | 'recording' | 'ended';
 

@@ -10,6 +10,8 @@ import { cpuSeconds, percentile, printTable, round, rssMiB, startServerProcess, 
 
 const FIRST_FRAME_RUNS = Number(process.env.BENCH_FIRST_FRAME_RUNS ?? 12);
 const CPU_WINDOW_S = Number(process.env.BENCH_CPU_WINDOW_S ?? 10);
+/** What a webcam publishes by default in openvidu-browser. */
+const PUBLISH = { resolution: '640x480', frameRate: 30 };
 const RECORDING_LENGTHS = (process.env.BENCH_RECORDING_SECONDS ?? '5,30').split(',').map(Number).filter((n) => n > 0);
 
 export async function run(): Promise<BenchRow[]> {
@@ -35,7 +37,7 @@ async function publisher(ov: OpenVidu, ctx: BrowserContext, pageUrl: string, ses
   const session = await ov.createSession({ customSessionId: sessionId });
   const p = await Participant.open(ctx, pageUrl);
   await p.join((await session.createConnection()).token, 'publisher');
-  await p.publish();
+  await p.publish(PUBLISH);
   return { session, p };
 }
 
@@ -66,7 +68,7 @@ async function recordingReady(ov: OpenVidu, url: string, secret: string, ctx: Br
   const { session, p: a } = await publisher(ov, ctx, pageUrl, 'bench-recording');
   const b = await Participant.open(ctx, pageUrl);
   await b.join((await session.createConnection()).token, 'second');
-  await b.publish();
+  await b.publish(PUBLISH);
   await a.waitForRemoteVideo(b.connectionId, 3);
   const auth = 'Basic ' + Buffer.from(`OPENVIDUAPP:${secret}`).toString('base64');
   const rows: BenchRow[] = [];

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
@@ -59,6 +59,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: 64 * 1024,
     // Ids are validated by pattern; unknown query and body fields are refused, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    frameworkErrors: (_err, _request, reply: FastifyReply) => void reply.code(400).type('application/json').send(new ApiError(400, 'OV_BAD_REQUEST', 'Malformed URL').toJSON()), // e.g. a bad %-escape
     ...(opts.fastify as object),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -71,6 +72,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   // An empty JSON body (e.g. a DELETE sent with a JSON Content-Type) is no body, not an error.
   app.removeContentTypeParser('application/json');
+  app.removeContentTypeParser('text/plain'); // JSON routes take application/json only: text/plain → 415, not 400
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     if (body === '') return done(null, undefined);
     try {

@@ -3,6 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClipParams, SessionParams, emptyBodyIsObject, errorResponses } from '../schemas/common.js';
 import { StartClipBody } from '../schemas/clips.js';
+import { NoQuery } from '../schemas/snapshots.js';
 import type { Resource } from '../plugins/authorize.js';
 
 const clipResource = (req: FastifyRequest): Resource => {
@@ -23,6 +24,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "List a room's clips, newest first",
       tags: ['clips'],
       params: SessionParams,
+      querystring: NoQuery,
       response: { 200: Type.Ref('ClipList'), ...errorResponses(400, 403, 502, 503) },
     },
     config: { action: 'clip:list', resource: sessionResource },
@@ -34,6 +36,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Start recording a clip of the live room',
       tags: ['clips'],
       params: SessionParams,
+      querystring: NoQuery,
       body: StartClipBody,
       response: { 201: Type.Ref('Clip'), ...errorResponses(400, 403, 409, 502, 503) },
     },
@@ -52,6 +55,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Answers the clip as `processing`, or `ready` when it already is. A `clip` event follows when it becomes ready.',
       tags: ['clips'],
       params: ClipParams,
+      querystring: NoQuery,
       response: { 200: Type.Ref('Clip'), ...errorResponses(400, 403, 404, 409, 502, 503) },
     },
     config: { action: 'clip:stop', resource: clipResource },
@@ -67,6 +71,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'One clip',
       tags: ['clips'],
       params: ClipParams,
+      querystring: NoQuery,
       response: { 200: Type.Ref('Clip'), ...errorResponses(400, 403, 404, 502, 503) },
     },
     config: { action: 'clip:read', resource: clipResource },
@@ -78,6 +83,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Delete a clip and its files',
       tags: ['clips'],
       params: ClipParams,
+      querystring: NoQuery,
       response: { 204: Type.Null(), ...errorResponses(400, 403, 404, 409, 502, 503) },
     },
     config: { action: 'clip:delete', resource: clipResource },
@@ -110,6 +116,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Supports `Range` requests (206) for seeking.',
       tags: ['clips'],
       params: ClipParams,
+      querystring: NoQuery,
       response: { ...errorResponses(400, 403, 404, 409, 416, 503) },
     },
     config: { action: 'clip:read', resource: clipResource },
@@ -121,6 +128,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "The clip's thumbnail (JPEG)",
       tags: ['clips'],
       params: ClipParams,
+      querystring: NoQuery,
       response: { ...errorResponses(400, 403, 404, 409, 503) },
     },
     config: { action: 'clip:read', resource: clipResource },

@@ -26,6 +26,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 40 })) }),
       response: { ...errorResponses(400, 403) },
     },
+    exposeHeadRoute: false, // a HEAD answered with a never-ending stream would hang the client (and keep a subscription open)
     config: { action: 'events:read', resource: (req) => ({ type: 'session', id: (req.params as { sessionId: string }).sessionId }) },
     handler: async (request, reply) => {
       const { sessionId } = request.params;

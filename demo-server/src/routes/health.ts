@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { errorResponses } from '../schemas/common.js';
+import { NoQuery } from '../schemas/snapshots.js';
 
 const started = Date.now();
 
@@ -10,6 +11,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       summary: 'Health of the server and its OpenVidu',
       tags: ['server'],
+      querystring: NoQuery,
       response: {
         200: Type.Object({
           status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
@@ -28,7 +30,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/api/openapi.json', {
-    schema: { hide: true },
+    schema: { hide: true, querystring: NoQuery },
     config: { action: 'docs:read' },
     handler: async () => app.swagger(),
   });

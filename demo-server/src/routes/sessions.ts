@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SessionParams, emptyBodyIsObject, errorResponses } from '../schemas/common.js';
+import { NoQuery } from '../schemas/snapshots.js';
 
 const TokenBody = Type.Object(
   {
@@ -24,6 +25,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Creates the OpenVidu session on first use. The token is single use.',
       tags: ['sessions'],
       params: SessionParams,
+      querystring: NoQuery,
       body: TokenBody,
       response: { 201: TokenReply, ...errorResponses(400, 403, 413, 415, 429, 502, 503) },
     },

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/common.js';
+import { NoQuery } from '../schemas/snapshots.js';
 import { decodeClipName } from '../services/openvidu-gateway.js';
 import type { Clip } from '../schemas/clips.js';
 
@@ -37,6 +38,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         '`recordingStatusChanged` events become live clip events.',
       tags: ['webhooks'],
       body: OpenViduEvent,
+      querystring: NoQuery,
       response: { 200: Type.Object({ ok: Type.Boolean() }), ...errorResponses(400, 401, 403, 413, 415) },
     },
     config: { action: 'webhook:receive' },

@@ -1,0 +1,188 @@
+// Benchmarks of the reference server over real HTTP (autocannon against a listening server with the embedded
+// OpenVidu in-process): the token route beside a bare Fastify route in the same process and run, and snapshot
+// uploads of a ~200 KB JPEG. Prints a table and returns rows to bench/run.ts.
+import { execFile } from 'node:child_process';
+import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import Fastify from 'fastify';
+// @ts-expect-error -- autocannon ships no type declarations
+import autocannonUntyped from 'autocannon';
+import { resolveFfmpegPath } from '../demo-server/embedded-openvidu/recording/ffmpeg.js';
+import { startTestServer } from '../test/helpers/app-server.js';
+import { printTable, round, type BenchRow } from './lib.js';
+
+const SECONDS = Number(process.env.BENCH_SERVER_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_SERVER_CONNECTIONS ?? 50);
+const UPLOAD_CONNECTIONS = Number(process.env.BENCH_UPLOAD_CONNECTIONS ?? 8);
+
+interface CannonOptions {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  connections: number;
+  duration: number;
+  /** Load from worker threads, so the client does not share the server's event loop (string bodies only). */
+  workers?: number;
+}
+interface Histogram {
+  average: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  total: number;
+}
+interface CannonResult {
+  requests: Histogram;
+  latency: Histogram;
+  throughput: Histogram;
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodeStats?: Record<string, { count: number }>;
+}
+const cannon = autocannonUntyped as (opts: CannonOptions) => Promise<CannonResult>;
+
+/** autocannon, plus the longest stall of this process's event loop (server and embedded OpenVidu) meanwhile. */
+async function autocannon(opts: CannonOptions): Promise<CannonResult & { maxLoopDelayMs: number }> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  try {
+    const r = await cannon(opts);
+    return { ...r, maxLoopDelayMs: Math.round(h.max / 1e6) };
+  } finally {
+    h.disable();
+  }
+}
+
+/** A ~200 KB camera-like JPEG: testsrc2 at 1280x720 with noise (flat test patterns compress to ~60 KB). */
+async function makeJpeg(dir: string): Promise<Buffer> {
+  const file = path.join(dir, 'frame.jpg');
+  await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720', '-vf', 'noise=alls=16:allf=u', '-frames:v', '1', '-q:v', '3', file]);
+  return readFile(file);
+}
+
+const rate = (r: CannonResult) => r.requests.total / (r.duration || SECONDS);
+const statuses = (r: CannonResult) =>
+  Object.entries(r.statusCodeStats ?? {})
+    .map(([s, v]) => `${s}×${v.count}`)
+    .join(' ');
+
+/** The gateway's private cache of OpenVidu Session objects (30 s), and its node client, to time a refresh. */
+interface GatewayInternals {
+  sessions: Map<string, unknown>;
+  ov: { createSession: (...a: unknown[]) => Promise<unknown> };
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'ov-bench-server-'));
+  const server = await startTestServer({ RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'silent' });
+  const gateway = server.app.services.gateway as unknown as GatewayInternals;
+  const bare = Fastify({ logger: false });
+  bare.get('/bare', async () => ({ ok: true }));
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}`;
+  const tokenUrl = (room: string) => `${server.url}/api/sessions/${room}/token`;
+  const tokenReq = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', role: 'subscriber' }) };
+  const uploadReq = { method: 'POST', headers: { 'content-type': 'image/jpeg' } };
+  const rows: BenchRow[] = [];
+  try {
+    const jpeg = await makeJpeg(tmp);
+
+    // 1. Snapshot uploads. The binary body cannot be passed to a worker thread, so this client runs in-process (it
+    //    is light next to the server's work per request: a 200 KB body, magic-byte sniffing, two fsync'ed files).
+    await autocannon({ ...uploadReq, url: `${server.url}/api/sessions/bench-warm/snapshots`, body: jpeg, connections: 2, duration: 1 });
+    const uploadRes = await autocannon({ ...uploadReq, url: `${server.url}/api/sessions/bench/snapshots`, body: jpeg, connections: UPLOAD_CONNECTIONS, duration: SECONDS });
+    const stored = server.app.services.snapshots.list('bench').length;
+
+    // 2. The bare route and 3. the token route, same settings, load from a worker thread.
+    await autocannon({ url: `${bareUrl}/bare`, connections: 10, duration: 1, workers: 1 });
+    const bareRes = await autocannon({ url: `${bareUrl}/bare`, connections: CONNECTIONS, duration: SECONDS, workers: 1 });
+    // The gateway refreshes a room's cached Session every 30 s (measured apart in 5.): start from a fresh entry so
+    // that no refresh falls inside the 10 s window.
+    gateway.sessions.delete('bench');
+    await autocannon({ ...tokenReq, url: tokenUrl('bench'), connections: 10, duration: 1, workers: 1 });
+    const rss0 = process.memoryUsage().rss;
+    const tokenRes = await autocannon({ ...tokenReq, url: tokenUrl('bench'), connections: CONNECTIONS, duration: SECONDS, workers: 1 });
+    const rss1 = process.memoryUsage().rss;
+    const pending = server.embedded?.core.sessions.get('bench')?.connections.size ?? 0;
+
+    // 4. The same route under a moderate load, in a fresh room: the latency a user sees when the server is not saturated.
+    const tokenLightRes = await autocannon({ ...tokenReq, url: tokenUrl('bench-light'), connections: 10, duration: SECONDS, workers: 1 });
+
+    // 5. The 30 s refresh under load: the cache entry expires while CONNECTIONS token requests are in flight, in the
+    //    room that now holds every unused token of phase 3.
+    gateway.sessions.delete('bench');
+    let refreshes = 0;
+    const createSession = gateway.ov.createSession;
+    gateway.ov.createSession = (...a: unknown[]) => {
+      refreshes++;
+      return createSession.apply(gateway.ov, a);
+    };
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    const rssA = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const burst = await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        const res = await fetch(tokenUrl('bench'), tokenReq);
+        await res.arrayBuffer();
+        return { status: res.status, ms: performance.now() - t0 };
+      }),
+    );
+    const burstMs = Math.round(performance.now() - t0);
+    const rssB = process.memoryUsage().rss;
+    lag.disable();
+    gateway.ov.createSession = createSession;
+    const burstOk = burst.filter((b) => b.status === 201).length;
+    const counts = new Map<number, number>();
+    for (const b of burst) counts.set(b.status, (counts.get(b.status) ?? 0) + 1);
+    const burstStatuses = [...counts].map(([st, n]) => `${st}×${n}`).join(' ');
+
+    const tokenRate = rate(tokenRes);
+    const bareRate = rate(bareRes);
+    rows.push(
+      { name: 'token route throughput', value: round(tokenRate), unit: 'req/s', detail: `${CONNECTIONS} conns, ${SECONDS} s; ${tokenRes.requests.total} tokens (${statuses(tokenRes)}), errors ${tokenRes.errors}, timeouts ${tokenRes.timeouts}, longest event-loop stall ${tokenRes.maxLoopDelayMs} ms` },
+      { name: 'token route latency p50', value: tokenRes.latency.p50, unit: 'ms' },
+      { name: 'token route latency p99', value: tokenRes.latency.p99, unit: 'ms', target: '≤ 20 ms', detail: `max ${tokenRes.latency.max} ms` },
+      { name: 'bare Fastify route throughput', value: round(bareRate), unit: 'req/s', detail: `GET /bare → {ok:true}, same process, ${CONNECTIONS} conns, ${SECONDS} s (${statuses(bareRes)})` },
+      { name: 'bare Fastify route latency p50', value: bareRes.latency.p50, unit: 'ms' },
+      { name: 'bare Fastify route latency p99', value: bareRes.latency.p99, unit: 'ms' },
+      { name: 'token / bare throughput', value: round((100 * tokenRate) / bareRate, 1), unit: '%', detail: 'the whole stack (helmet, CORS, rate limit, validation, authorize hook) plus a REST call to the in-process OpenVidu' },
+      { name: 'token route latency p50 @ 10 conns', value: tokenLightRes.latency.p50, unit: 'ms', detail: `${round(rate(tokenLightRes))} req/s (${statuses(tokenLightRes)}), longest event-loop stall ${tokenLightRes.maxLoopDelayMs} ms` },
+      { name: 'token route latency p99 @ 10 conns', value: tokenLightRes.latency.p99, unit: 'ms', target: '≤ 20 ms', detail: `max ${tokenLightRes.latency.max} ms` },
+      {
+        name: 'memory after the token phase',
+        value: round((rss1 - rss0) / 2 ** 20),
+        unit: 'MiB',
+        detail: `RSS growth over phase 3; ${pending} unused tokens = pending connections now held by the embedded OpenVidu in room "bench"; RSS ${round(rss1 / 2 ** 20)} MiB`,
+      },
+      {
+        name: 'session refresh under load',
+        value: burstMs,
+        unit: 'ms',
+        detail: `${CONNECTIONS} token requests when the 30 s cache expires in a room with ${pending} pending connections: ${burstOk}/${CONNECTIONS} answered 201 (${burstStatuses}), ${refreshes} Session refreshes (createSession + fetch of every connection), event loop stalled ${Math.round(lag.max / 1e6)} ms, RSS +${round((rssB - rssA) / 2 ** 20)} MiB`,
+      },
+      { name: 'snapshot uploads', value: round(rate(uploadRes), 1), unit: 'req/s', detail: `${Math.round(jpeg.length / 1024)} KB JPEG, ${UPLOAD_CONNECTIONS} conns, ${SECONDS} s (${statuses(uploadRes)}; errors ${uploadRes.errors}, timeouts ${uploadRes.timeouts}; longest event-loop stall ${uploadRes.maxLoopDelayMs} ms), ${stored} stored, ${round((rate(uploadRes) * jpeg.length * 8) / 1e6)} Mbit/s of images in` },
+      { name: 'snapshot upload latency p50', value: uploadRes.latency.p50, unit: 'ms' },
+      { name: 'snapshot upload latency p99', value: uploadRes.latency.p99, unit: 'ms' },
+    );
+    if (tokenRes.non2xx || tokenRes.errors) console.warn(`  token route: ${tokenRes.non2xx} non-2xx answers, ${tokenRes.errors} errors (${statuses(tokenRes)})`);
+    if (uploadRes.non2xx || uploadRes.errors) console.warn(`  uploads: ${uploadRes.non2xx} non-2xx answers, ${uploadRes.errors} errors (${statuses(uploadRes)})`);
+  } finally {
+    await bare.close();
+    // Uploads cut off by the end of the run may still be writing their files: let them finish before removing.
+    await new Promise((r) => setTimeout(r, 1000));
+    await server.stop({ keepData: true });
+    await rm(server.dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    await rm(tmp, { recursive: true, force: true });
+  }
+  printTable('Reference server', rows);
+  return rows;
+}

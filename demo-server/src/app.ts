@@ -59,6 +59,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     bodyLimit: 64 * 1024,
     // Ids are validated by pattern; unknown query and body fields are refused, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // A request too broken to route (raw control bytes in the request line…) still gets our JSON error.
+    clientErrorHandler: (_err, socket) => {
+      const body = JSON.stringify(new ApiError(400, 'OV_BAD_REQUEST', 'Malformed request').toJSON());
+      if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      else socket.destroy();
+    },
     frameworkErrors: (_err, _request, reply: FastifyReply) => void reply.code(400).type('application/json').send(new ApiError(400, 'OV_BAD_REQUEST', 'Malformed URL').toJSON()), // e.g. a bad %-escape
     ...(opts.fastify as object),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -83,6 +89,27 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
 
   for (const schema of [ErrorReply, Clip, ClipList, Snapshot, SnapshotList]) app.addSchema(schema);
+
+  // Before any plugin, so errors from plugins' own routes (CORS preflight, docs) get the same JSON shape.
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
+    let e: ApiError;
+    if (err instanceof ApiError) e = err;
+    else if (err.validation) e = errors.validation(err.message);
+    else if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new ApiError(413, 'OV_BODY_TOO_LARGE', 'The request body is too large');
+    else if (err.statusCode === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new ApiError(415, 'OV_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type');
+    else if (err.statusCode === 429) e = new ApiError(429, 'OV_RATE_LIMITED', 'Too many requests; slow down');
+    else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new ApiError(err.statusCode, 'OV_BAD_REQUEST', err.message);
+    else {
+      request.log.error({ err }, 'request failed');
+      e = errors.internal(); // never the internal message
+    }
+    if (e.statusCode >= 500 && err instanceof ApiError) request.log.warn({ code: e.code }, e.message);
+    void reply.code(e.statusCode).type('application/json').send(e.toJSON());
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    const e = errors.routeNotFound();
+    void reply.code(404).send(e.toJSON());
+  });
 
   await app.register(helmet, {
     // The demo page loads the element bundle from this origin and connects to OpenVidu's WebSocket, which may
@@ -118,26 +145,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     routePrefix: '/api/docs',
   });
   await app.register(authorizePlugin, { authorize: opts.authorize ?? (() => true) });
-
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
-    let e: ApiError;
-    if (err instanceof ApiError) e = err;
-    else if (err.validation) e = errors.validation(err.message);
-    else if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new ApiError(413, 'OV_BODY_TOO_LARGE', 'The request body is too large');
-    else if (err.statusCode === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new ApiError(415, 'OV_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type');
-    else if (err.statusCode === 429) e = new ApiError(429, 'OV_RATE_LIMITED', 'Too many requests; slow down');
-    else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new ApiError(err.statusCode, 'OV_BAD_REQUEST', err.message);
-    else {
-      request.log.error({ err }, 'request failed');
-      e = errors.internal(); // never the internal message
-    }
-    if (e.statusCode >= 500 && err instanceof ApiError) request.log.warn({ code: e.code }, e.message);
-    void reply.code(e.statusCode).type('application/json').send(e.toJSON());
-  });
-  app.setNotFoundHandler((_request, reply) => {
-    const e = errors.routeNotFound();
-    void reply.code(404).send(e.toJSON());
-  });
 
   await app.register(sessionRoutes);
   await app.register(clipRoutes);

@@ -28,6 +28,9 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** A bad value quoted on one line, whatever it contains. */
+const show = (raw: string) => JSON.stringify(raw.length > 80 ? raw.slice(0, 80) + '…' : raw);
+
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Environment → typed, validated config. A bad value throws a ConfigError with a one-line message. */
@@ -35,8 +38,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const int = (name: string, dflt: number, min: number, max: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return dflt;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    const n = /^[0-9]{1,15}$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${show(raw)}`);
     return n;
   };
   const bool = (name: string, dflt: boolean) => {
@@ -44,7 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (raw === undefined || raw === '') return dflt;
     if (['1', 'true', 'yes'].includes(raw)) return true;
     if (['0', 'false', 'no'].includes(raw)) return false;
-    throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+    throw new ConfigError(`${name} must be true or false, got ${show(raw)}`);
   };
 
   const openviduUrl = env.OPENVIDU_URL || undefined;
@@ -54,7 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     try {
       u = new URL(openviduUrl);
     } catch {
-      throw new ConfigError(`OPENVIDU_URL must be a URL like https://openvidu.example.com, got "${openviduUrl}"`);
+      throw new ConfigError(`OPENVIDU_URL must be a URL like https://openvidu.example.com, got ${show(openviduUrl)}`);
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError('OPENVIDU_URL must start with http:// or https://');
     if (!openviduSecret) throw new ConfigError('OPENVIDU_SECRET is required when OPENVIDU_URL is set');
@@ -70,16 +73,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const u = new URL(o);
       if (u.origin !== o) throw new Error();
     } catch {
-      throw new ConfigError(`CORS_ORIGINS must be a comma-separated list of origins like https://example.com, got "${o}"`);
+      throw new ConfigError(`CORS_ORIGINS must be a comma-separated list of origins like https://example.com, got ${show(o)}`);
     }
   }
 
   const resolution = env.CLIP_RESOLUTION || '1280x720';
   const m = /^([1-9]\d{2,3})x([1-9]\d{2,3})$/.exec(resolution);
-  if (!m || +m[1] > 1999 || +m[2] > 1999) throw new ConfigError(`CLIP_RESOLUTION must be WIDTHxHEIGHT with sides from 100 to 1999, got "${resolution}"`);
+  if (!m || +m[1] > 1999 || +m[2] > 1999) throw new ConfigError(`CLIP_RESOLUTION must be WIDTHxHEIGHT with sides from 100 to 1999, got ${show(resolution)}`);
 
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
-  if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got ${show(env.LOG_LEVEL ?? '')}`);
 
   return {
     port: int('PORT', 5080, 0, 65535),
@@ -100,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
     logLevel,
     https: bool('HTTPS', false),
-    openviduTimeoutMs: int('OPENVIDU_TIMEOUT_MS', 5000, 100, 60_000),
+    // Below 5 s so that, with the request's own overhead, an unreachable OpenVidu is reported within 5 s.
+    openviduTimeoutMs: int('OPENVIDU_TIMEOUT_MS', 4500, 100, 60_000),
   };
 }

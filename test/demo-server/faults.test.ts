@@ -161,11 +161,11 @@ describe('faults', () => {
 
   it('the default bound: OPENVIDU_TIMEOUT_MS unset → token, clip start and list answer 503 within 5 s of a silent OpenVidu', async () => {
     const a = await app({ OPENVIDU_URL: silent.url });
-    assert.equal(a.services.config.openviduTimeoutMs, 5000);
+    assert.equal(a.services.config.openviduTimeoutMs, 4500);
     const results = await Promise.all(OV_ROUTES.filter((r) => r.required).map((r) => timed(a, r)));
-    // 5 s of timeout plus a little scheduling: the answer must not come later than that.
-    assertUnavailable(results, 5000 + 150);
-    for (const r of results) assert.ok(r.ms >= 4900, `${r.name} waited for the default timeout (${r.ms} ms)`);
+    // The issue's bound: 503 within 5 s of a silent OpenVidu.
+    assertUnavailable(results, 5000);
+    for (const r of results) assert.ok(r.ms >= 4400, `${r.name} waited for the default timeout (${r.ms} ms)`);
   });
 
   describe('webhook receiver with WEBHOOK_TOKEN', () => {
@@ -340,7 +340,7 @@ describe('faults', () => {
     // The defaults, and good values, load.
     const d = loadConfig({});
     assert.equal(d.port, 5080);
-    assert.equal(d.openviduTimeoutMs, 5000);
+    assert.equal(d.openviduTimeoutMs, 4500);
     assert.deepEqual(d.corsOrigins, []);
     assert.equal(d.snapshotMaxBytes, 10 * 1024 * 1024);
     const good = loadConfig({ PORT: '0', CORS_ORIGINS: 'https://a.example, http://localhost:8080', CLIP_RESOLUTION: '640x480', CLIP_HAS_AUDIO: 'false', HTTPS: 'yes', LOG_LEVEL: 'warn' });
@@ -348,13 +348,13 @@ describe('faults', () => {
     assert.equal(good.clip.hasAudio, false);
   });
 
-  it('loadConfig: numbers are decimal digits only (no hex, exponent or padding)', { todo: 'config.ts int() uses Number(raw): PORT=0x50 loads as 80, RATE_LIMIT_PER_MINUTE=1e3 as 1000, PORT=" 80 " as 80' }, () => {
+  it('loadConfig: numbers are decimal digits only (no hex, exponent or padding)', () => {
     for (const [name, value] of [['PORT', '0x50'], ['RATE_LIMIT_PER_MINUTE', '1e3'], ['PORT', ' 80 '], ['SNAPSHOT_MAX_BYTES', '0b11111111111']]) {
       assert.throws(() => loadConfig({ [name]: value }), ConfigError, `${name}=${JSON.stringify(value)}`);
     }
   });
 
-  it('loadConfig: a value with a line break still gives a one-line message', { todo: 'config.ts quotes the raw value into the message ("got \\"…\\""), so a value with \\n makes a multi-line message; JSON.stringify(raw) would keep it one line' }, () => {
+  it('loadConfig: a value with a line break still gives a one-line message', () => {
     for (const [name, value] of [['PORT', '80\n81'], ['LOG_LEVEL', 'info\nERROR injected'], ['CORS_ORIGINS', 'https://a.example\r\nx']]) {
       assert.throws(() => loadConfig({ [name]: value }), (e: Error) => e instanceof ConfigError && !/[\r\n]/.test(e.message), `${name}=${JSON.stringify(value)}`);
     }

@@ -43,7 +43,9 @@ declare module 'fastify' {
 
 export const authorizePlugin = fp(
   async (app: FastifyInstance, opts: { authorize: Authorize }) => {
-    app.addHook('preHandler', async (request) => {
+    // onRequest: before the body is read or validated, so a refused client learns nothing about the schema and
+    // cannot make the server read a large upload. Params are routed but not yet validated here.
+    app.addHook('onRequest', async (request) => {
       const config = request.routeOptions.config;
       if (!request.routeOptions.url) return; // the not-found handler
       const action = config.action;

@@ -21,8 +21,6 @@ const ROLE: Record<Role, OpenViduRole> = {
   moderator: OpenViduRole.MODERATOR,
 };
 
-/** Session objects are reused for a while so a token costs one call, not three. */
-const SESSION_CACHE_MS = 30_000;
 /** Clip display names live in the OpenVidu recording name, which only allows [A-Za-z0-9_-~]. */
 const NAME_PREFIX = 'clip~';
 
@@ -49,7 +47,11 @@ function statusOf(err: unknown): number | undefined {
 
 export class OpenViduGateway {
   private readonly ov: OpenVidu;
-  private readonly sessions = new Map<string, { session: Session; at: number }>();
+  /**
+   * Session objects are kept so a token costs one call to OpenVidu, not three. One creation at a time per room:
+   * on a 409 the node client downloads every connection of the room, which must not happen fifty times at once.
+   */
+  private readonly sessions = new Map<string, Promise<Session>>();
   private readonly basicAuth: string;
   private readonly apiBase: string;
 
@@ -76,11 +78,11 @@ export class OpenViduGateway {
     }
   }
 
-  /** Create the session if OpenVidu does not have it (the node client resolves a 409 to the existing one). */
-  private async session(sessionId: string, fresh = false): Promise<Session> {
+  /** The room's Session, created in OpenVidu if needed (the node client resolves a 409 to the existing one). */
+  private session(sessionId: string): Promise<Session> {
     const cached = this.sessions.get(sessionId);
-    if (!fresh && cached && Date.now() - cached.at < SESSION_CACHE_MS) return cached.session;
-    const session = await this.call(() =>
+    if (cached) return cached;
+    const created = this.call(() =>
       this.ov.createSession({
         customSessionId: sessionId,
         recordingMode: RecordingMode.MANUAL,
@@ -92,29 +94,42 @@ export class OpenViduGateway {
           hasVideo: this.opts.clip.hasVideo,
         },
       }),
-    );
-    // The node client keeps every Session it was handed; keep only the newest per id.
-    this.ov.activeSessions = this.ov.activeSessions.filter((s) => s === session || s.sessionId !== sessionId);
-    this.sessions.set(sessionId, { session, at: Date.now() });
-    return session;
+    ).then((session) => {
+      // The node client keeps every Session and connection it was handed; we need none of them.
+      this.ov.activeSessions = this.ov.activeSessions.filter((s) => s !== session);
+      session.connections.length = 0;
+      session.activeConnections.length = 0;
+      return session;
+    });
+    this.sessions.set(sessionId, created);
+    created.catch(() => {
+      if (this.sessions.get(sessionId) === created) this.sessions.delete(sessionId);
+    });
+    return created;
+  }
+
+  /** Forget a room's Session (it closed in OpenVidu), unless another request already replaced it. */
+  private forget(sessionId: string, stale: Promise<Session>) {
+    if (this.sessions.get(sessionId) === stale) this.sessions.delete(sessionId);
   }
 
   async createToken(sessionId: string, p: { role: Role; data: string }): Promise<{ token: string; connectionId: string }> {
-    const create = async (session: Session) => {
+    const create = async (pending: Promise<Session>) => {
+      const session = await pending;
       const c = await this.call(() => session.createConnection({ role: ROLE[p.role], data: p.data }));
-      // Nor do we need the list of every connection the node client keeps.
       session.connections.length = 0;
       session.activeConnections.length = 0;
       return { token: c.token, connectionId: c.connectionId };
     };
+    const first = this.session(sessionId);
     try {
-      return await create(await this.session(sessionId));
+      return await create(first);
     } catch (err) {
-      // The session closed in OpenVidu since we cached it (last participant left): create it again.
+      // The session closed in OpenVidu since we cached it (its last participant left): create it again, once.
       if (statusOf(err) !== 404 && statusOf(err) !== 400) throw this.mapError(err, 'session', sessionId);
-      this.sessions.delete(sessionId);
+      this.forget(sessionId, first);
       try {
-        return await create(await this.session(sessionId, true));
+        return await create(this.session(sessionId));
       } catch (err2) {
         throw this.mapError(err2, 'session', sessionId);
       }

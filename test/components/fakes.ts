@@ -1,0 +1,211 @@
+// Fakes for the element unit tests: a LiveRoomApi controller, a clip feed, and elements wired to them.
+import type { ClipFeed, UploadRequest } from '../../components/internal/core.js';
+import { OvClipList } from '../../components/clip-list/clip-list.js';
+import { OvLiveRoom } from '../../components/live-room/live-room.js';
+import { OvSnapshotButton } from '../../components/snapshot-button/snapshot-button.js';
+import type { JoinOptions, LiveRoomApi, LiveRoomEvents, LiveRoomOptions } from '../../src/room/room-api.js';
+import type { CaptureOptions, Clip, ParticipantInfo, RoomState, Snapshot, StreamInfo } from '../../src/types.js';
+
+type Listener = (e: never) => void;
+
+export class FakeRoom implements LiveRoomApi {
+  state: RoomState = 'idle';
+  session?: string;
+  participants: ParticipantInfo[] = [];
+  local?: ParticipantInfo;
+  recording: { active: boolean; startedAt?: number; clip?: Clip } = { active: false };
+  screenSharing = false;
+  calls: string[] = [];
+  joinOptions?: JoinOptions;
+  /** Set to make join() wait (resolve it to finish joining) or fail. */
+  joinGate?: Promise<void>;
+  joinError?: unknown;
+  snapshotBlob = new Blob(['x'], { type: 'image/jpeg' });
+  private listeners = new Map<string, Set<Listener>>();
+
+  constructor(readonly options?: LiveRoomOptions) {}
+
+  on<K extends keyof LiveRoomEvents>(event: K, fn: (e: LiveRoomEvents[K]) => void) {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn as Listener);
+    return () => void set!.delete(fn as Listener);
+  }
+
+  fire<K extends keyof LiveRoomEvents>(event: K, payload: LiveRoomEvents[K]) {
+    for (const fn of [...(this.listeners.get(event) ?? [])]) (fn as (e: LiveRoomEvents[K]) => void)(payload);
+  }
+
+  setState(state: RoomState) {
+    const previous = this.state;
+    this.state = state;
+    this.fire('stateChange', { state, previous });
+  }
+
+  setParticipants(ps: ParticipantInfo[]) {
+    this.participants = ps;
+    this.local = ps.find((p) => p.isLocal);
+    this.fire('participantsChanged', { participants: ps });
+  }
+
+  async join(o: JoinOptions) {
+    this.calls.push('join');
+    this.joinOptions = o;
+    this.session = o.session;
+    this.setState('joining');
+    await this.options?.tokenProvider({ session: o.session, name: o.name ?? '', role: o.role ?? 'publisher' }).catch((e) => {
+      this.joinError ??= e;
+    });
+    if (this.joinGate) await this.joinGate;
+    if (this.joinError) {
+      this.setState('error');
+      throw this.joinError;
+    }
+    this.setParticipants([participant('me', o.name ?? 'Me', true)]);
+    this.setState('live');
+    this.fire('joined', { connectionId: 'me', session: o.session });
+  }
+  async leave() {
+    this.calls.push('leave');
+    if (this.state === 'left') return;
+    this.setState('left');
+    this.fire('left', { reason: 'disconnect' });
+  }
+  setAudio(on: boolean) {
+    this.calls.push(`audio:${on}`);
+    const me = this.participants.find((p) => p.isLocal)!;
+    me.streams[0].audioActive = on;
+    this.setParticipants([...this.participants]);
+  }
+  setVideo(on: boolean) {
+    this.calls.push(`video:${on}`);
+    const me = this.participants.find((p) => p.isLocal)!;
+    me.streams[0].videoActive = on;
+    this.setParticipants([...this.participants]);
+  }
+  async startScreenShare() {
+    this.calls.push('screen:on');
+    this.screenSharing = true;
+    this.fire('screenShareStarted', { stream: stream('screen1', 'screen', true) });
+  }
+  async stopScreenShare() {
+    this.calls.push('screen:off');
+    this.screenSharing = false;
+    this.fire('screenShareStopped', {});
+  }
+  async startClip(name?: string) {
+    this.calls.push(`clip:start:${name ?? ''}`);
+    const c = clip('c1', 'recording');
+    this.recording = { active: true, startedAt: Date.now() - 65_000, clip: c };
+    this.fire('recordingChange', { recording: true, startedAt: this.recording.startedAt, clip: c });
+    this.fire('clipStarted', { clip: c });
+    return c;
+  }
+  async stopClip() {
+    this.calls.push('clip:stop');
+    const c = clip('c1', 'processing');
+    this.recording = { active: false };
+    this.fire('recordingChange', { recording: false, clip: c });
+    this.fire('clipStopped', { clip: c });
+    return c;
+  }
+  async captureSnapshot(o?: CaptureOptions) {
+    this.calls.push(`snapshot:${o?.source ?? ''}:${o?.format ?? ''}`);
+    return this.snapshotBlob;
+  }
+}
+
+export function stream(id: string, kind: 'camera' | 'screen' = 'camera', isLocal = false, mediaStream?: MediaStream): StreamInfo {
+  return { streamId: id, connectionId: id, kind, isLocal, hasAudio: true, hasVideo: true, audioActive: true, videoActive: true, mediaStream };
+}
+
+export function participant(id: string, name: string, isLocal = false, streams = [stream(`${id}-cam`, 'camera', isLocal)]): ParticipantInfo {
+  return { id, name, isLocal, role: 'publisher', speaking: false, streams };
+}
+
+export function clip(id: string, status: Clip['status'], over: Partial<Clip> = {}): Clip {
+  return {
+    id,
+    sessionId: 'demo',
+    name: `Clip ${id}`,
+    status,
+    createdAt: Date.UTC(2026, 0, 2, 3, 4, 5),
+    duration: 75,
+    size: 1000,
+    hasAudio: true,
+    hasVideo: true,
+    mediaUrl: `/api/clips/${id}/media`,
+    thumbnailUrl: 'data:image/gif;base64,R0lGODlhAQABAAAAACw=',
+    ...over,
+  };
+}
+
+/** `<fake-live-room>`: an OvLiveRoom whose controller is a FakeRoom (the last one is `FakeLiveRoom.last`). */
+export class FakeLiveRoom extends OvLiveRoom {
+  static last?: FakeRoom;
+  static setup?: (room: FakeRoom) => void;
+  protected override createRoom(options: LiveRoomOptions) {
+    const room = new FakeRoom(options);
+    FakeLiveRoom.setup?.(room);
+    FakeLiveRoom.last = room;
+    return room;
+  }
+}
+FakeLiveRoom.define('fake-live-room');
+
+export class FakeFeed implements ClipFeed {
+  clips: Clip[] = [];
+  fail?: unknown;
+  removed: string[] = [];
+  closed = false;
+  private clipFns = new Set<(c: Clip) => void>();
+  private delFns = new Set<(id: string) => void>();
+  async list() {
+    if (this.fail) throw this.fail;
+    return this.clips;
+  }
+  async remove(id: string) {
+    this.removed.push(id);
+  }
+  onClip(fn: (c: Clip) => void) {
+    this.clipFns.add(fn);
+    return () => void this.clipFns.delete(fn);
+  }
+  onDeleted(fn: (id: string) => void) {
+    this.delFns.add(fn);
+    return () => void this.delFns.delete(fn);
+  }
+  started = false;
+  start() {
+    this.started = true;
+  }
+  push(c: Clip) {
+    this.clipFns.forEach((fn) => fn(c));
+  }
+  close() {
+    this.closed = true;
+  }
+}
+
+/** `<fake-clip-list>`: an OvClipList on `FakeClipList.feed`. */
+export class FakeClipList extends OvClipList {
+  static feed = new FakeFeed();
+  static requests: { api: string; session: string }[] = [];
+  protected override createFeed(api: string, session: string) {
+    FakeClipList.requests.push({ api, session });
+    return FakeClipList.feed;
+  }
+}
+FakeClipList.define('fake-clip-list');
+
+/** `<fake-snapshot-button>`: an OvSnapshotButton whose upload is recorded (and fails when `fail` is set). */
+export class FakeSnapshotButton extends OvSnapshotButton {
+  static uploads: UploadRequest[] = [];
+  static fail?: unknown;
+  protected override async upload(r: UploadRequest): Promise<Snapshot> {
+    FakeSnapshotButton.uploads.push(r);
+    if (FakeSnapshotButton.fail) throw FakeSnapshotButton.fail;
+    return { id: 's1', sessionId: r.session, name: 'snap', streamId: r.streamId ?? '', contentType: 'image/jpeg', size: r.blob.size, width: 640, height: 480, createdAt: 0, url: '/api/snapshots/s1' };
+  }
+}
+FakeSnapshotButton.define('fake-snapshot-button');

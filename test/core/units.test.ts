@@ -1,0 +1,179 @@
+// Fast unit tests of the core with fakes: no server, no openvidu-browser.
+import { expect } from '@open-wc/testing';
+import { canShareScreen, isMobileDevice } from '../../src/capabilities.js';
+import { Emitter } from '../../src/emitter.js';
+import { OvError, toOvError } from '../../src/errors.js';
+import { en, errorMessage, ko, pickLang, resolveStrings, format, participantCount } from '../../src/i18n/strings.js';
+import { endpointTokenProvider, functionTokenProvider, literalTokenProvider } from '../../src/token/token-provider.js';
+import { parseConnectionData } from '../../src/room/live-room.js';
+import type { OvErrorCode } from '../../src/types.js';
+
+const req = { session: 's', name: 'Ann', role: 'publisher' as const };
+
+/** Replaces window.fetch for one test; returns the calls. */
+function stubFetch(impl: (url: string, init?: RequestInit) => Promise<Response>) {
+  const calls: { url: string; init?: RequestInit }[] = [];
+  const original = window.fetch;
+  window.fetch = ((url: string, init?: RequestInit) => {
+    calls.push({ url: String(url), init });
+    return impl(String(url), init);
+  }) as typeof fetch;
+  return { calls, restore: () => (window.fetch = original) };
+}
+
+async function rejection(p: Promise<unknown>): Promise<OvError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as OvError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('token providers', () => {
+  let stub: ReturnType<typeof stubFetch> | undefined;
+  afterEach(() => {
+    stub?.restore();
+  });
+
+  it('endpoint: POSTs {name, role} and returns the token', async () => {
+    stub = stubFetch(async () => new Response(JSON.stringify({ token: 'tok' }), { status: 201 }));
+    expect(await endpointTokenProvider('/t')(req)).to.equal('tok');
+    expect(stub.calls[0].init?.method).to.equal('POST');
+    expect(JSON.parse(stub.calls[0].init!.body as string)).to.deep.equal({ name: 'Ann', role: 'publisher' });
+  });
+  it('endpoint: a 500 is TOKEN_FAILED with status 500 and the server message', async () => {
+    stub = stubFetch(async () => new Response(JSON.stringify({ message: 'Internal server error' }), { status: 500 }));
+    const e = await rejection(endpointTokenProvider('/t')(req));
+    expect(e).to.be.instanceOf(OvError);
+    expect([e.code, e.status]).to.deep.equal(['TOKEN_FAILED', 500]);
+    expect(e.message).to.contain('500').and.contain('Internal server error');
+  });
+  it('endpoint: a network error is TOKEN_FAILED without a status', async () => {
+    stub = stubFetch(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const e = await rejection(endpointTokenProvider('/t')(req));
+    expect(e.code).to.equal('TOKEN_FAILED');
+    expect(e.status).to.equal(undefined);
+    expect(e.message).to.contain('Could not reach');
+  });
+  it('endpoint: malformed JSON is TOKEN_FAILED with the status', async () => {
+    stub = stubFetch(async () => new Response('<html>oops', { status: 200 }));
+    const e = await rejection(endpointTokenProvider('/t')(req));
+    expect([e.code, e.status]).to.deep.equal(['TOKEN_FAILED', 200]);
+    expect(e.message).to.contain('token');
+  });
+  it('function: errors and empty answers become TOKEN_FAILED', async () => {
+    const boom = Object.assign(new Error('nope'), { status: 401 });
+    const e = await rejection(functionTokenProvider(() => Promise.reject(boom))(req));
+    expect([e.code, e.status, e.message]).to.deep.equal(['TOKEN_FAILED', 401, 'nope']);
+    expect((await rejection(functionTokenProvider(() => '')(req))).code).to.equal('TOKEN_FAILED');
+    expect(await functionTokenProvider(async (r) => `tok-${r.name}`)(req)).to.equal('tok-Ann');
+  });
+  it('literal: single use', async () => {
+    const p = literalTokenProvider('abc');
+    expect(await p(req)).to.equal('abc');
+    const e = await rejection(p(req));
+    expect(e.code).to.equal('TOKEN_FAILED');
+    expect(e.message).to.contain('single use');
+  });
+});
+
+describe('canShareScreen', () => {
+  const gdm = { getDisplayMedia: () => undefined };
+  const cases: [string, Parameters<typeof canShareScreen>[0], boolean][] = [
+    ['desktop Chrome', { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36', userAgentData: { mobile: false }, maxTouchPoints: 0, mediaDevices: gdm }, true],
+    ['iPhone UA', { userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148', maxTouchPoints: 5, mediaDevices: gdm }, false],
+    ['Android with UA-CH mobile', { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', userAgentData: { mobile: true }, mediaDevices: gdm }, false],
+    ['iPadOS as a touch Mac', { userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15', platform: 'MacIntel', maxTouchPoints: 5, mediaDevices: gdm }, false],
+    ['a real Mac', { userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15', platform: 'MacIntel', maxTouchPoints: 0, mediaDevices: gdm }, true],
+    ['missing getDisplayMedia', { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', mediaDevices: {} }, false],
+    ['no mediaDevices', { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0' }, false],
+  ];
+  for (const [name, nav, want] of cases) it(`${name} → ${want}`, () => expect(canShareScreen(nav)).to.equal(want));
+  it('this headless desktop Chromium can', () => {
+    expect(isMobileDevice()).to.equal(false);
+    expect(canShareScreen()).to.equal(true);
+  });
+});
+
+describe('Emitter', () => {
+  it('on() returns off; once(); a throwing listener does not stop the others', async () => {
+    const em = new Emitter<{ a: number }>();
+    const seen: number[] = [];
+    const off = em.on('a', (n) => seen.push(n));
+    em.once('a', (n) => seen.push(n * 10));
+    const onerror = window.onerror;
+    let reported = false;
+    window.onerror = () => ((reported = true), true);
+    em.on('a', () => {
+      throw new Error('listener bug');
+    });
+    em.emit('a', 1);
+    off();
+    em.emit('a', 2);
+    await new Promise((r) => setTimeout(r, 0));
+    window.onerror = onerror;
+    expect(seen).to.deep.equal([1, 10]);
+    expect(reported).to.equal(true);
+    expect(em.listenerCount('a')).to.equal(1);
+  });
+});
+
+describe('errors', () => {
+  const table: [string, OvErrorCode][] = [
+    ['DEVICE_ACCESS_DENIED', 'DEVICE_ACCESS_DENIED'],
+    ['DEVICE_ALREADY_IN_USE', 'DEVICE_ACCESS_DENIED'],
+    ['BROWSER_NOT_SUPPORTED', 'BROWSER_NOT_SUPPORTED'],
+    ['INPUT_VIDEO_DEVICE_NOT_FOUND', 'DEVICE_NOT_FOUND'],
+    ['INPUT_AUDIO_DEVICE_NOT_FOUND', 'DEVICE_NOT_FOUND'],
+    ['SCREEN_CAPTURE_DENIED', 'SCREEN_SHARE_CANCELLED'],
+    ['SCREEN_SHARING_NOT_SUPPORTED', 'SCREEN_SHARE_FAILED'],
+    ['OPENVIDU_PERMISSION_DENIED', 'PERMISSION_DENIED'],
+    ['SOMETHING_ELSE', 'CONNECT_FAILED'],
+  ];
+  for (const [name, code] of table) {
+    it(`OpenViduError ${name} → ${code}`, () => {
+      const e = toOvError({ name, message: 'm' }, 'CONNECT_FAILED');
+      expect([e.code, e.message, e.name]).to.deep.equal([code, 'm', 'OvError']);
+    });
+  }
+  it('keeps an OvError as it is, and strings become messages', () => {
+    const e = new OvError('CLIP_FAILED', 'x', { status: 409 });
+    expect(toOvError(e)).to.equal(e);
+    expect(toOvError('plain').message).to.equal('plain');
+  });
+});
+
+describe('strings', () => {
+  it('picks the element lang, then the document lang, then English', () => {
+    expect(pickLang('ko-KR', 'en')).to.equal('ko');
+    expect(pickLang(undefined, 'ko')).to.equal('ko');
+    expect(pickLang('', 'fr')).to.equal('en');
+    expect(pickLang(null, null)).to.equal('en');
+  });
+  it('resolves with overrides, ignoring unknown keys', () => {
+    const s = resolveStrings('ko', { leave: 'Bye', nope: 'x' } as never);
+    expect(s.leave).to.equal('Bye');
+    expect(s.join).to.equal('참여');
+    expect('nope' in s).to.equal(false);
+    expect(resolveStrings('en')).to.equal(en);
+  });
+  it('Korean has every English key, none empty; every error code has a message', () => {
+    expect(Object.keys(ko).sort()).to.deep.equal(Object.keys(en).sort());
+    for (const v of [...Object.values(en), ...Object.values(ko)]) expect(v).to.be.a('string').and.not.equal('');
+    expect(errorMessage(ko, 'TOKEN_FAILED')).to.equal(ko.errorTokenFailed);
+    expect(format(en.clipReadyAnnouncement, { name: 'A' })).to.equal('Clip "A" is ready');
+    expect(participantCount(en, 1)).to.equal('1 participant');
+    expect(participantCount(ko, 3)).to.equal('참여자 3명');
+  });
+});
+
+describe('parseConnectionData', () => {
+  it('prefers the server name, reads the screen marker', () => {
+    expect(parseConnectionData('{"clientData":"me"}%/%{"name":"Server Ann","role":"subscriber"}')).to.deep.equal({ name: 'Server Ann', role: 'subscriber', screenOf: undefined });
+    expect(parseConnectionData('{"clientData":"me","screenOf":"con_1"}%/%{"name":"","role":"publisher"}')).to.deep.equal({ name: 'me', role: 'publisher', screenOf: 'con_1' });
+    expect(parseConnectionData('garbage')).to.deep.equal({ name: '', role: undefined, screenOf: undefined });
+  });
+});

@@ -1,0 +1,16 @@
+export { OvEvent } from './ov-event.js';
+export * from './ov-clip-deleted.js';
+export * from './ov-clip-failed.js';
+export * from './ov-clip-ready.js';
+export * from './ov-clip-select.js';
+export * from './ov-clip-started.js';
+export * from './ov-clip-stopped.js';
+export * from './ov-error.js';
+export * from './ov-joined.js';
+export * from './ov-left.js';
+export * from './ov-participant-joined.js';
+export * from './ov-participant-left.js';
+export * from './ov-screen-share-started.js';
+export * from './ov-screen-share-stopped.js';
+export * from './ov-snapshot.js';
+export * from './ov-state-change.js';

@@ -1,0 +1,60 @@
+// The one place where the Lit layer touches the core's implementation modules (src/). The elements use only what
+// is re-exported here, so a change of a core signature is a one-file change.
+import { OvError, toOvError } from '../../src/errors.js';
+import { clipStatusLabel, errorMessage, format, pickLang, resolveStrings, type OvStrings } from '../../src/i18n/strings.js';
+import { ClipsClient } from '../../src/clips/clips-client.js';
+import { uploadSnapshot } from '../../src/snapshot/snapshot.js';
+import type { Clip, OvErrorCode, Snapshot } from '../../src/types.js';
+
+export { LiveRoom } from '../../src/room/live-room.js';
+export { canShareScreen } from '../../src/capabilities.js';
+export { endpointTokenProvider, functionTokenProvider, literalTokenProvider } from '../../src/token/token-provider.js';
+export { toOvError, clipStatusLabel, errorMessage, format, pickLang, resolveStrings, type OvStrings };
+
+/** A new OvError (codes beyond OvErrorCode, e.g. `INVALID_SESSION`, are the elements' own). */
+export function ovError(code: OvErrorCode | 'INVALID_SESSION', message: string): OvError {
+  return new OvError(code as OvErrorCode, message);
+}
+
+/** `{code, message, status?}` for an `ov-error` detail, from anything thrown. */
+export function errorDetail(err: unknown, fallback: OvErrorCode = 'UNKNOWN') {
+  const e = toOvError(err, fallback);
+  return { code: e.code, message: e.message, status: e.status };
+}
+
+
+/** What `<ov-clip-list>` needs from the clips client (REST + live updates). */
+export interface ClipFeed {
+  list(): Promise<Clip[]>;
+  remove(id: string): Promise<void>;
+  /** Live updates: a clip changed status (or appeared); a clip was deleted. Returns `off`. */
+  onClip(fn: (clip: Clip) => void): () => void;
+  onDeleted(fn: (id: string) => void): () => void;
+  /** Starts live updates (SSE, else polling); called after the first `list()`. */
+  start(): void;
+  close(): void;
+}
+
+export function createClipFeed(api: string, session: string): ClipFeed {
+  const c = new ClipsClient(session, { api });
+  return {
+    list: () => c.list(),
+    remove: (id) => c.delete(id),
+    onClip: (fn) => c.on('clip', (e) => fn(e.clip)),
+    onDeleted: (fn) => c.on('clipDeleted', (e) => fn(e.id)),
+    start: () => c.subscribe(),
+    close: () => c.close(),
+  };
+}
+
+export interface UploadRequest {
+  api: string;
+  session: string;
+  blob: Blob;
+  streamId?: string;
+  name?: string;
+}
+
+export function upload(req: UploadRequest): Promise<Snapshot> {
+  return uploadSnapshot(req.api, req.session, req.blob, { streamId: req.streamId, name: req.name });
+}

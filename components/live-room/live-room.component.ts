@@ -1,0 +1,513 @@
+import { html, nothing } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import type { LiveRoomApi, LiveRoomOptions } from '../../src/room/room-api.js';
+import type { CaptureOptions, Clip, OvErrorCode, ParticipantInfo, Role, RoomState, StreamInfo, TokenProvider } from '../../src/types.js';
+import { OvClipFailedEvent } from '../events/ov-clip-failed.js';
+import { OvClipReadyEvent } from '../events/ov-clip-ready.js';
+import { OvClipStartedEvent } from '../events/ov-clip-started.js';
+import { OvClipStoppedEvent } from '../events/ov-clip-stopped.js';
+import { OvErrorEvent, type OvErrorDetail } from '../events/ov-error.js';
+import { OvJoinedEvent } from '../events/ov-joined.js';
+import { OvLeftEvent } from '../events/ov-left.js';
+import { OvParticipantJoinedEvent } from '../events/ov-participant-joined.js';
+import { OvParticipantLeftEvent } from '../events/ov-participant-left.js';
+import { OvScreenShareStartedEvent } from '../events/ov-screen-share-started.js';
+import { OvScreenShareStoppedEvent } from '../events/ov-screen-share-stopped.js';
+import { OvStateChangeEvent } from '../events/ov-state-change.js';
+import {
+  canShareScreen,
+  endpointTokenProvider,
+  errorDetail,
+  errorMessage,
+  functionTokenProvider,
+  literalTokenProvider,
+  LiveRoom,
+  ovError,
+  toOvError,
+} from '../internal/core.js';
+import { camIcon, camOffIcon, leaveIcon, micIcon, micOffIcon, recIcon, screenIcon } from '../internal/icons.js';
+import { defineTag, formatClock, OvElement } from '../internal/ov-element.js';
+import { OvVideoTile } from '../internal/video-tile.js';
+import { componentStyles } from '../styles/component.styles.js';
+import { styles } from './live-room.styles.js';
+
+const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
+const TILE_PARTS = 'base:tile,video:tile-video,name:tile-name,state:tile-state,placeholder:tile-placeholder';
+
+/**
+ * @summary A live video room on OpenVidu 2: pre-join, live grid, toolbar (mic, camera, screen share, clip, leave),
+ * recording indicator, reconnecting overlay and error state with retry.
+ * @tag ov-live-room
+ *
+ * @fires ov-joined - This participant joined. detail: `{connectionId, session}`
+ * @fires ov-left - This participant left. detail: `{reason}`
+ * @fires ov-participant-joined - Someone else joined. detail: `{participant}`
+ * @fires ov-participant-left - Someone else left. detail: `{participant, reason}`
+ * @fires ov-state-change - `state` changed. detail: `{state, previous}`
+ * @fires ov-clip-started - A clip started recording (by anyone in the session). detail: `{clip}`
+ * @fires ov-clip-stopped - A clip stopped. detail: `{clip}`
+ * @fires ov-clip-ready - A clip is playable. detail: `{clip}`
+ * @fires ov-clip-failed - A clip failed. detail: `{clip}`
+ * @fires ov-screen-share-started - This participant's screen share started. detail: `{stream}`
+ * @fires ov-screen-share-stopped - It stopped. detail: `{}`
+ * @fires ov-error - Something failed. detail: `{code, message, status?}`
+ *
+ * @csspart base - The whole room.
+ * @csspart pre-join - The pre-join panel.
+ * @csspart join-button - The Join button.
+ * @csspart name - The name shown before joining.
+ * @csspart status - The joining / left panel.
+ * @csspart spinner - The joining spinner.
+ * @csspart grid - The grid of tiles.
+ * @csspart tile - A participant's tile (also `tile-video`, `tile-name`, `tile-state`, `tile-placeholder`).
+ * @csspart toolbar - The toolbar.
+ * @csspart control - Every toolbar button (also `mic-button`, `camera-button`, `screen-button`, `clip-button`, `leave-button`).
+ * @csspart recording-indicator - The "Recording mm:ss" badge everyone sees while a clip records.
+ * @csspart reconnecting - The reconnecting overlay.
+ * @csspart error - The error panel.
+ * @csspart error-title - Its heading.
+ * @csspart error-message - Its message.
+ * @csspart retry-button - Its Retry button.
+ *
+ * @cssprop --ov-color-background - Page-level background of the room (default white).
+ * @cssprop --ov-color-surface - Buttons and panels.
+ * @cssprop --ov-color-text - Text colour.
+ * @cssprop --ov-color-text-muted - Secondary text.
+ * @cssprop --ov-color-accent - Primary buttons and pressed toggles.
+ * @cssprop --ov-color-on-accent - Text on the accent colour.
+ * @cssprop --ov-color-danger - Leave button and recording indicator.
+ * @cssprop --ov-color-on-danger - Text on the danger colour.
+ * @cssprop --ov-focus-ring - Focus ring (a box-shadow).
+ * @cssprop --ov-radius - Corner radius.
+ * @cssprop --ov-gap - Gap between tiles and controls.
+ * @cssprop --ov-font-family - Font.
+ * @cssprop --ov-tile-min-width - Minimum tile width in the auto-fit grid (default 240px).
+ * @cssprop --ov-tile-aspect-ratio - Tile aspect ratio (default 16 / 9).
+ * @cssprop --ov-tile-background - Tile background when there is no video.
+ * @cssprop --ov-speaking-color - Speaking ring colour.
+ */
+export class OvLiveRoom extends OvElement {
+  static override styles = [componentStyles, styles];
+
+  /** Registers the element (and its internal tile) unless already registered. */
+  static override define(tag = 'ov-live-room') {
+    defineTag('ov-video-tile', OvVideoTile);
+    super.define(tag);
+  }
+
+  private room?: LiveRoomApi;
+  private offs: (() => void)[] = [];
+  private timer?: ReturnType<typeof setInterval>;
+  private tokenUsed = false;
+
+  @state() private roomState: RoomState = 'idle';
+  @state() private participants: readonly ParticipantInfo[] = [];
+  @state() private recording: { active: boolean; startedAt?: number; clip?: Clip } = { active: false };
+  @state() private screenSharing = false;
+  @state() private error?: OvErrorDetail;
+  @state() private now = Date.now();
+  @state() private busy = false;
+
+  /** Session id (`[A-Za-z0-9_-]{1,64}`); required unless `token` is given. */
+  @property({ reflect: true }) session = '';
+  /** Base URL of the host backend. */
+  @property() api = '/api';
+  /** Token URL, POSTed `{name, role}` → `{token}`; default `${api}/sessions/${session}/token`. */
+  @property({ attribute: 'token-endpoint' }) tokenEndpoint = '';
+  /** A literal OpenVidu token (single use: no automatic re-join). */
+  @property() token = '';
+  /** Full control over how a token is obtained; wins over `token` and `token-endpoint`. */
+  @property({ attribute: false }) tokenProvider?: TokenProvider;
+  /** Display name (client data; shown on tiles as text). */
+  @property() name = '';
+  /** `publisher` (default) or `subscriber` (watch only). */
+  @property() override role: Role = 'publisher';
+  /** Join with the microphone off. */
+  @property({ type: Boolean, attribute: 'no-audio' }) noAudio = false;
+  /** Join with the camera off. */
+  @property({ type: Boolean, attribute: 'no-video' }) noVideo = false;
+  /** Join as soon as the element is connected. */
+  @property({ type: Boolean }) autojoin = false;
+  /** Screen-share control: `auto` (where the browser can), `on`, `off`. */
+  @property({ attribute: 'screen-share' }) screenShare: 'auto' | 'on' | 'off' = 'auto';
+  /** Hides the clip control. */
+  @property({ type: Boolean, attribute: 'no-clips' }) noClips = false;
+
+  /** `idle`, `joining`, `live`, `reconnecting`, `left` or `error`. */
+  get state(): RoomState {
+    return this.roomState;
+  }
+
+  protected override willUpdate(changed: Map<PropertyKey, unknown>) {
+    if (changed.has('token')) this.tokenUsed = false;
+  }
+
+  override connectedCallback() {
+    super.connectedCallback();
+    if (this.autojoin && !this.isActive()) this.join().catch(() => undefined);
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    this.stopTimer();
+    if (this.room && this.isActive()) this.room.leave().catch(() => undefined);
+  }
+
+  /** Creates the room controller; tests override it to inject a fake. */
+  protected createRoom(options: LiveRoomOptions): LiveRoomApi {
+    return new LiveRoom(options);
+  }
+
+  private isActive() {
+    return this.roomState === 'joining' || this.roomState === 'live' || this.roomState === 'reconnecting';
+  }
+
+  private setRoomState(next: RoomState) {
+    const previous = this.roomState;
+    if (next === previous) return;
+    this.roomState = next;
+    if (next === 'joining' || next === 'live') this.error = undefined;
+    this.emit(new OvStateChangeEvent({ state: next, previous }));
+  }
+
+  private fail(detail: OvErrorDetail, enterErrorState: boolean) {
+    if (enterErrorState) {
+      this.error = detail;
+      this.setRoomState('error');
+    }
+    this.emit(new OvErrorEvent(detail));
+  }
+
+  private tokenSource(): TokenProvider {
+    if (this.tokenProvider) return functionTokenProvider(this.tokenProvider);
+    if (this.token) return literalTokenProvider(this.token);
+    const url = this.tokenEndpoint || `${this.api.replace(/\/$/, '')}/sessions/${encodeURIComponent(this.session)}/token`;
+    return endpointTokenProvider(url);
+  }
+
+  private wire(room: LiveRoomApi) {
+    this.offs.forEach((off) => off());
+    this.offs = [
+      room.on('stateChange', ({ state }) => {
+        this.setRoomState(state);
+        if (state === 'left' || state === 'error') this.stopTimer();
+      }),
+      room.on('joined', (d) => this.emit(new OvJoinedEvent(d))),
+      room.on('left', (d) => this.emit(new OvLeftEvent(d))),
+      room.on('participantJoined', (d) => this.emit(new OvParticipantJoinedEvent(d))),
+      room.on('participantLeft', (d) => this.emit(new OvParticipantLeftEvent(d))),
+      room.on('participantsChanged', ({ participants }) => (this.participants = [...participants])),
+      room.on('recordingChange', (r) => {
+        this.recording = { active: r.recording, startedAt: r.startedAt, clip: r.clip };
+        if (r.recording) this.startTimer();
+        else this.stopTimer();
+      }),
+      room.on('clipStarted', (d) => this.emit(new OvClipStartedEvent(d))),
+      room.on('clipStopped', (d) => this.emit(new OvClipStoppedEvent(d))),
+      room.on('clipReady', (d) => this.emit(new OvClipReadyEvent(d))),
+      room.on('clipFailed', (d) => this.emit(new OvClipFailedEvent(d))),
+      room.on('screenShareStarted', (d) => {
+        this.screenSharing = true;
+        this.emit(new OvScreenShareStartedEvent(d));
+      }),
+      room.on('screenShareStopped', () => {
+        this.screenSharing = false;
+        this.emit(new OvScreenShareStoppedEvent({}));
+      }),
+      room.on('error', ({ error }) => {
+        const d = errorDetail(error);
+        this.fail(d, room.state === 'error');
+      }),
+    ];
+  }
+
+  private startTimer() {
+    this.now = Date.now();
+    this.timer ??= setInterval(() => (this.now = Date.now()), 1000);
+  }
+
+  private stopTimer() {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private need(): LiveRoomApi {
+    if (!this.room || this.roomState !== 'live') throw ovError('NOT_CONNECTED', 'Join the room first.');
+    return this.room;
+  }
+
+  /** Runs a verb: failures fire `ov-error` and reject. */
+  private async run<T>(fn: () => Promise<T> | T, fallback: OvErrorCode): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = toOvError(err, fallback);
+      this.fail({ code: e.code, message: e.message, status: e.status }, false);
+      throw e;
+    }
+  }
+
+  private readonly handleJoin = () => void this.join().catch(() => undefined);
+  private readonly handleLeave = () => void this.leave().catch(() => undefined);
+  private readonly handleMic = () => void this.setAudio(!this.localCamera()?.audioActive).catch(() => undefined);
+  private readonly handleCamera = () => void this.setVideo(!this.localCamera()?.videoActive).catch(() => undefined);
+  private readonly handleScreen = async () => {
+    this.busy = true;
+    try {
+      await (this.screenSharing ? this.stopScreenShare() : this.startScreenShare());
+    } catch {
+      // reported through ov-error
+    } finally {
+      this.busy = false;
+    }
+  };
+  private readonly handleClip = async () => {
+    this.busy = true;
+    try {
+      await (this.recording.active ? this.stopClip() : this.startClip());
+    } catch {
+      // reported through ov-error
+    } finally {
+      this.busy = false;
+    }
+  };
+
+  /**
+   * Joins the session (token from `.tokenProvider` > `token` > `token-endpoint` > `${api}/sessions/${session}/token`).
+   * Failures show the error state, fire `ov-error` and reject with the error.
+   */
+  async join(): Promise<void> {
+    if (this.isActive()) return;
+    let invalid;
+    if (this.token && !this.tokenProvider && this.tokenUsed) {
+      invalid = ovError('TOKEN_FAILED', 'The literal token was already used: set a new one to join again.');
+    } else if (!(this.token && !this.session) && !SESSION_RE.test(this.session)) {
+      invalid = ovError('INVALID_SESSION', `Invalid session id "${this.session}": use 1–64 letters, digits, _ or -.`);
+    }
+    if (invalid) {
+      this.fail({ code: invalid.code, message: invalid.message }, true);
+      throw invalid;
+    }
+    const room = this.createRoom({ tokenProvider: this.tokenSource(), api: this.api });
+    const old = this.room;
+    this.offs.forEach((off) => off());
+    old?.leave().catch(() => undefined);
+    this.room = room;
+    this.wire(room);
+    this.participants = [];
+    this.recording = { active: false };
+    this.screenSharing = false;
+    this.setRoomState('joining');
+    if (this.token && !this.tokenProvider) this.tokenUsed = true;
+    try {
+      await room.join({
+        session: this.session,
+        name: this.name,
+        role: this.role,
+        audio: !this.noAudio,
+        video: !this.noVideo,
+      });
+      if (this.room !== room) return;
+      this.participants = [...room.participants];
+      this.recording = { ...room.recording };
+      if (this.recording.active) this.startTimer();
+      this.setRoomState(room.state === 'joining' ? 'live' : room.state);
+    } catch (err) {
+      if (this.room !== room) return;
+      const e = toOvError(err, 'CONNECT_FAILED');
+      this.fail({ code: e.code, message: e.message, status: e.status }, true);
+      throw e;
+    }
+  }
+
+  /** Leaves the session and stops every track. Safe to call twice. */
+  async leave(): Promise<void> {
+    const room = this.room;
+    this.stopTimer();
+    if (!room) return;
+    await room.leave();
+    this.setRoomState('left');
+  }
+
+  /** Turns the microphone on or off. */
+  async setAudio(on: boolean): Promise<void> {
+    return this.run(() => {
+      this.need().setAudio(on);
+      this.participants = [...this.room!.participants];
+    }, 'UNKNOWN');
+  }
+
+  /** Turns the camera on or off. */
+  async setVideo(on: boolean): Promise<void> {
+    return this.run(() => {
+      this.need().setVideo(on);
+      this.participants = [...this.room!.participants];
+    }, 'UNKNOWN');
+  }
+
+  /** Shares the screen as a second stream (others see camera and screen). */
+  startScreenShare(): Promise<void> {
+    return this.run(() => this.need().startScreenShare(), 'SCREEN_SHARE_FAILED');
+  }
+
+  /** Stops sharing the screen. */
+  stopScreenShare(): Promise<void> {
+    return this.run(() => this.need().stopScreenShare(), 'SCREEN_SHARE_FAILED');
+  }
+
+  /** Starts recording a clip of the session. */
+  startClip(name?: string): Promise<Clip> {
+    return this.run(() => this.need().startClip(name), 'CLIP_FAILED');
+  }
+
+  /** Stops the clip being recorded. */
+  stopClip(): Promise<Clip> {
+    return this.run(() => this.need().stopClip(), 'CLIP_FAILED');
+  }
+
+  /** Captures a frame (`source`: `local`, `active` or a stream id) at the video's native resolution. */
+  captureSnapshot(options?: CaptureOptions): Promise<Blob> {
+    return this.run(() => this.need().captureSnapshot(options), 'SNAPSHOT_FAILED');
+  }
+
+  private localCamera() {
+    return this.participants.find((p) => p.isLocal)?.streams.find((s) => s.kind === 'camera');
+  }
+
+  private canScreen() {
+    return this.screenShare === 'on' || (this.screenShare !== 'off' && canShareScreen());
+  }
+
+  private renderTiles() {
+    const tiles = this.participants.flatMap((p): { p: ParticipantInfo; s?: StreamInfo; key: string }[] =>
+      p.streams.length ? p.streams.map((s) => ({ p, s, key: s.streamId })) : [{ p, key: p.id }],
+    );
+    return html`<div part="grid" class="grid" data-count=${tiles.length}>
+      ${repeat(
+        tiles,
+        (x) => x.key,
+        ({ p, s }) => {
+          const name = p.isLocal ? `${p.name} (${this.t('you')})` : p.name;
+          return html`<ov-video-tile
+            exportparts=${TILE_PARTS}
+            .stream=${s}
+            .name=${name}
+            .speaking=${p.speaking && s?.kind !== 'screen'}
+            .labels=${{
+              micOff: this.t('micOff'),
+              cameraOff: this.t('cameraOff'),
+              label: s?.kind === 'screen' ? this.t('screenOf', { name }) : name,
+            }}
+          ></ov-video-tile>`;
+        },
+      )}
+    </div>`;
+  }
+
+  private renderToolbar() {
+    const cam = this.localCamera();
+    const publisher = this.role !== 'subscriber';
+    const live = this.roomState === 'live';
+    const rec = this.recording.active;
+    const elapsed = formatClock(this.now - (this.recording.startedAt ?? this.now));
+    return html`<div part="toolbar" class="toolbar" role="toolbar">
+      ${publisher
+        ? html`<button
+              part="control mic-button"
+              aria-label=${this.t(cam?.audioActive ? 'muteMic' : 'unmuteMic')}
+              aria-pressed=${cam?.audioActive ? 'true' : 'false'}
+              ?disabled=${!live}
+              @click=${this.handleMic}
+            >
+              ${cam?.audioActive ? micIcon : micOffIcon}
+            </button>
+            <button
+              part="control camera-button"
+              aria-label=${this.t(cam?.videoActive ? 'muteCamera' : 'unmuteCamera')}
+              aria-pressed=${cam?.videoActive ? 'true' : 'false'}
+              ?disabled=${!live}
+              @click=${this.handleCamera}
+            >
+              ${cam?.videoActive ? camIcon : camOffIcon}
+            </button>
+            ${this.canScreen()
+              ? html`<button
+                  part="control screen-button"
+                  aria-label=${this.t(this.screenSharing ? 'stopSharing' : 'shareScreen')}
+                  aria-pressed=${this.screenSharing ? 'true' : 'false'}
+                  ?disabled=${!live || this.busy}
+                  @click=${this.handleScreen}
+                >
+                  ${screenIcon}
+                </button>`
+              : nothing}`
+        : nothing}
+      ${this.noClips
+        ? nothing
+        : html`<button
+            part="control clip-button"
+            aria-label=${rec ? `${this.t('stopClip')} ${elapsed}` : this.t('startClip')}
+            aria-pressed=${rec ? 'true' : 'false'}
+            ?disabled=${!live || this.busy}
+            @click=${this.handleClip}
+          >
+            ${recIcon}${rec ? html`<span class="clock" aria-hidden="true">${elapsed}</span>` : nothing}
+          </button>`}
+      <button part="control leave-button" class="danger" aria-label=${this.t('leave')} @click=${this.handleLeave}>
+        ${leaveIcon}
+      </button>
+    </div>`;
+  }
+
+  private renderBody() {
+    const s = this.roomState;
+    if (s === 'error') {
+      const code = String(this.error?.code ?? 'UNKNOWN');
+      return html`<div part="error" class="panel" role="alert">
+        <p part="error-title" class="title">${this.t('errorTitle')}</p>
+        <p part="error-message">${errorMessage(this.texts, code as OvErrorCode)}</p>
+        <p class="code">${code}</p>
+        <button part="retry-button" class="primary" @click=${this.handleJoin}>${this.t('retry')}</button>
+      </div>`;
+    }
+    if (s === 'idle' || s === 'left') {
+      return html`<div part="pre-join" class="panel">
+        ${s === 'left' ? html`<p>${this.t('leftTitle')}</p>` : nothing}
+        ${this.name ? html`<p class="who">${this.t('nameLabel')}: <strong part="name">${this.name}</strong></p>` : nothing}
+        <button part="join-button" class="primary" @click=${this.handleJoin}>${this.t(s === 'left' ? 'rejoin' : 'join')}</button>
+      </div>`;
+    }
+    if (s === 'joining') {
+      return html`<div part="status" class="panel" role="status">
+        <div part="spinner" class="spinner" aria-hidden="true"></div>
+        <p>${this.t('joining')}</p>
+      </div>`;
+    }
+    return html`${this.recording.active
+        ? html`<div part="recording-indicator" class="rec" role="status">
+            ${recIcon}<span>${this.t('recordingElapsed', { elapsed: formatClock(this.now - (this.recording.startedAt ?? this.now)) })}</span>
+          </div>`
+        : nothing}
+      ${this.renderTiles()}
+      ${s === 'reconnecting'
+        ? html`<div part="reconnecting" class="overlay" role="status">
+            <div class="spinner" aria-hidden="true"></div>
+            <p>${this.t('reconnecting')}</p>
+          </div>`
+        : nothing}
+      ${this.renderToolbar()}`;
+  }
+
+  protected override render() {
+    return html`<div
+      part="base"
+      class="room"
+      data-state=${this.roomState}
+      aria-busy=${this.roomState === 'joining' || this.roomState === 'reconnecting' ? 'true' : 'false'}
+    >
+      ${this.renderBody()}
+    </div>`;
+  }
+}
+

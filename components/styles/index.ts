@@ -1,0 +1,1 @@
+export { componentStyles } from './component.styles.js';

@@ -1,0 +1,219 @@
+import { Emitter } from '../emitter.js';
+import { OvError, toOvError } from '../errors.js';
+import type { Clip } from '../types.js';
+
+export interface ClipsClientEvents {
+  /** A clip was created or changed status. */
+  clip: { clip: Clip };
+  clipDeleted: { id: string; sessionId: string };
+  /** The whole list, after a (re)fetch. */
+  clips: { clips: Clip[] };
+  /** How live updates arrive now. */
+  live: { mode: 'sse' | 'polling' | 'closed' };
+  error: { error: OvError };
+}
+
+export interface ClipsClientOptions {
+  /** Base URL of the reference server's API. Default `/api`. */
+  api?: string;
+  /** For tests / old browsers: the EventSource constructor; `null` forces polling. */
+  EventSource?: typeof EventSource | null;
+  fetch?: typeof fetch;
+  /** Polling period when SSE is unavailable. Default 3000 ms. */
+  pollMs?: number;
+  /** SSE errors in a row (without an open in between) before falling back to polling. Default 3. */
+  maxSseErrors?: number;
+}
+
+/**
+ * REST client for a session's clips, plus live updates: SSE (`/sessions/:id/events`) with the browser's own
+ * reconnection, falling back to polling the list when EventSource is missing or keeps failing.
+ */
+export class ClipsClient {
+  readonly api: string;
+  readonly session: string;
+  #events = new Emitter<ClipsClientEvents>();
+  #fetch: typeof fetch;
+  #ES: typeof EventSource | null;
+  #pollMs: number;
+  #maxSseErrors: number;
+  #es?: EventSource;
+  #pollTimer?: ReturnType<typeof setTimeout>;
+  #sseErrors = 0;
+  #closed = false;
+  #started = false;
+  /** Last seen status per id, to report each change once. */
+  #known = new Map<string, string>();
+
+  constructor(session: string, options: ClipsClientOptions = {}) {
+    this.session = session;
+    this.api = (options.api ?? '/api').replace(/\/$/, '');
+    this.#fetch = options.fetch ?? ((...a) => fetch(...a));
+    this.#ES = options.EventSource === undefined ? (typeof EventSource === 'function' ? EventSource : null) : options.EventSource;
+    this.#pollMs = options.pollMs ?? 3000;
+    this.#maxSseErrors = options.maxSseErrors ?? 3;
+  }
+
+  on<K extends keyof ClipsClientEvents>(event: K, fn: (e: ClipsClientEvents[K]) => void): () => void {
+    return this.#events.on(event, fn);
+  }
+
+  get liveMode(): 'sse' | 'polling' | 'closed' | 'idle' {
+    if (this.#closed) return 'closed';
+    if (this.#es) return 'sse';
+    if (this.#pollTimer !== undefined) return 'polling';
+    return 'idle';
+  }
+
+  async #request<T>(path: string, init: RequestInit = {}, code: 'CLIP_FAILED' | 'NETWORK' = 'CLIP_FAILED'): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.api}${path}`, init);
+    } catch (err) {
+      throw new OvError('NETWORK', `Could not reach ${this.api}${path}: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
+    if (res.status === 204) return undefined as T;
+    const body = (await res.json().catch(() => undefined)) as (T & { message?: string; code?: string }) | undefined;
+    if (!res.ok) {
+      const reason = body?.message ? `: ${body.message}` : '';
+      throw new OvError(res.status === 403 ? 'PERMISSION_DENIED' : code, `${init.method ?? 'GET'} ${this.api}${path} answered ${res.status}${reason}`, { status: res.status });
+    }
+    if (body === undefined) throw new OvError(code, `${init.method ?? 'GET'} ${this.api}${path} answered malformed JSON`, { status: res.status });
+    return body;
+  }
+
+  #sessionPath(suffix: string) {
+    return `/sessions/${encodeURIComponent(this.session)}${suffix}`;
+  }
+
+  /** The session's clips, newest first. */
+  async list(): Promise<Clip[]> {
+    const { clips } = await this.#request<{ clips: Clip[] }>(this.#sessionPath('/clips'));
+    return clips;
+  }
+
+  start(name?: string): Promise<Clip> {
+    return this.#request<Clip>(this.#sessionPath('/clips'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(name ? { name } : {}),
+    });
+  }
+
+  stop(id: string): Promise<Clip> {
+    return this.#request<Clip>(`/clips/${encodeURIComponent(id)}/stop`, { method: 'POST' });
+  }
+
+  get(id: string): Promise<Clip> {
+    return this.#request<Clip>(`/clips/${encodeURIComponent(id)}`);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#request<void>(`/clips/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  mediaUrl(id: string): string {
+    return `${this.api}/clips/${encodeURIComponent(id)}/media`;
+  }
+
+  /** Starts live updates (idempotent): fetches the list once, then SSE, or polling as a fallback. */
+  subscribe(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    void this.refresh();
+    if (this.#ES) this.#openSse();
+    else this.#startPolling();
+  }
+
+  /** Fetches the list, emits `clips`, and `clip` for every change since the last look. */
+  async refresh(): Promise<Clip[]> {
+    try {
+      const clips = await this.list();
+      if (this.#closed) return clips;
+      const ids = new Set(clips.map((c) => c.id));
+      for (const id of [...this.#known.keys()]) {
+        if (!ids.has(id)) {
+          this.#known.delete(id);
+          this.#events.emit('clipDeleted', { id, sessionId: this.session });
+        }
+      }
+      for (const clip of clips) this.#noteClip(clip);
+      this.#events.emit('clips', { clips });
+      return clips;
+    } catch (err) {
+      const error = toOvError(err, 'NETWORK');
+      if (!this.#closed) this.#events.emit('error', { error });
+      throw error;
+    }
+  }
+
+  #noteClip(clip: Clip) {
+    if (this.#known.get(clip.id) === clip.status) return;
+    this.#known.set(clip.id, clip.status);
+    this.#events.emit('clip', { clip });
+  }
+
+  #openSse() {
+    const es = new this.#ES!(`${this.api}${this.#sessionPath('/events')}`);
+    this.#es = es;
+    this.#events.emit('live', { mode: 'sse' });
+    const parse = (e: Event) => {
+      try {
+        return JSON.parse((e as MessageEvent).data as string) as unknown;
+      } catch {
+        return undefined;
+      }
+    };
+    es.addEventListener('open', () => {
+      // Anything missed while disconnected is replayed (Last-Event-ID) or announced with `resync`.
+      this.#sseErrors = 0;
+    });
+    es.addEventListener('clip', (e) => {
+      const clip = parse(e) as Clip | undefined;
+      if (clip?.id) this.#noteClip(clip);
+    });
+    es.addEventListener('clip-deleted', (e) => {
+      const d = parse(e) as { id?: string; sessionId?: string } | undefined;
+      if (!d?.id) return;
+      this.#known.delete(d.id);
+      this.#events.emit('clipDeleted', { id: d.id, sessionId: d.sessionId ?? this.session });
+    });
+    es.addEventListener('resync', () => void this.refresh().catch(() => undefined));
+    es.addEventListener('error', () => {
+      this.#sseErrors += 1;
+      // CLOSED: the browser gave up (e.g. a non-200 answer); repeated errors: a proxy that breaks streams.
+      if (es.readyState === 2 || this.#sseErrors >= this.#maxSseErrors) {
+        es.close();
+        this.#es = undefined;
+        this.#startPolling();
+      }
+    });
+  }
+
+  #startPolling() {
+    if (this.#closed || this.#pollTimer !== undefined) return;
+    this.#events.emit('live', { mode: 'polling' });
+    const tick = () => {
+      this.#pollTimer = setTimeout(() => {
+        void this.refresh()
+          .catch(() => undefined)
+          .finally(() => {
+            if (!this.#closed) tick();
+          });
+      }, this.#pollMs);
+    };
+    tick();
+  }
+
+  /** Stops live updates and removes every listener. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#es?.close();
+    this.#es = undefined;
+    if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
+    this.#pollTimer = undefined;
+    this.#events.emit('live', { mode: 'closed' });
+    this.#events.clear();
+  }
+}

@@ -1,0 +1,24 @@
+// Public API of the framework-agnostic core (no Lit). The elements live in components/.
+export type * from './types.js';
+export type { JoinOptions, LiveRoomApi, LiveRoomEvents, LiveRoomOptions } from './room/room-api.js';
+export { LiveRoom, parseConnectionData } from './room/live-room.js';
+export { OvError, toOvError } from './errors.js';
+export { Emitter } from './emitter.js';
+export { endpointTokenProvider, functionTokenProvider, literalTokenProvider } from './token/token-provider.js';
+export { ClipsClient, type ClipsClientEvents, type ClipsClientOptions } from './clips/clips-client.js';
+export { captureFrame, uploadSnapshot, type FrameOptions, type UploadOptions } from './snapshot/snapshot.js';
+export { canShareScreen, isMobileDevice, type NavigatorLike } from './capabilities.js';
+export {
+  STRINGS,
+  en,
+  ko,
+  clipStatusLabel,
+  errorMessage,
+  format,
+  participantCount,
+  pickLang,
+  resolveStrings,
+  stateLabel,
+  type OvLang,
+  type OvStrings,
+} from './i18n/strings.js';

@@ -1,0 +1,767 @@
+import { OpenVidu } from 'openvidu-browser';
+import { Emitter } from '../emitter.js';
+import { OvError, toOvError } from '../errors.js';
+import { captureFrame } from '../snapshot/snapshot.js';
+import type { CaptureOptions, Clip, ParticipantInfo, Role, RoomState, StreamInfo, TokenProvider } from '../types.js';
+import type { JoinOptions, LiveRoomApi, LiveRoomEvents, LiveRoomOptions } from './room-api.js';
+
+// The slice of openvidu-browser this controller uses: structural, so tests can inject a fake `OpenVidu`.
+type Handler = (event: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+interface OvConnection {
+  connectionId: string;
+  data: string;
+}
+interface OvStream {
+  streamId: string;
+  connection: OvConnection;
+  hasAudio: boolean;
+  hasVideo: boolean;
+  audioActive: boolean;
+  videoActive: boolean;
+  typeOfVideo?: string;
+  getMediaStream(): MediaStream | undefined;
+}
+interface OvStreamManager {
+  stream: OvStream;
+  on(event: string, fn: Handler): unknown;
+}
+interface OvPublisher extends OvStreamManager {
+  publishAudio(on: boolean): void;
+  publishVideo(on: boolean): void;
+}
+interface OvSession {
+  connection?: OvConnection;
+  on(event: string, fn: Handler): unknown;
+  off?(event: string, fn?: Handler): unknown;
+  connect(token: string, metadata?: unknown): Promise<void>;
+  disconnect(): void;
+  publish(publisher: OvPublisher): Promise<void>;
+  unpublish(publisher: OvPublisher): void;
+  subscribe(stream: OvStream, target: undefined): OvStreamManager;
+  unsubscribe?(subscriber: OvStreamManager): void;
+}
+interface OvInstance {
+  initSession(): OvSession;
+  initPublisherAsync(target: undefined, properties: Record<string, unknown>): Promise<OvPublisher>;
+  enableProdMode?(): void;
+}
+
+interface ScreenShare {
+  session: OvSession;
+  publisher?: OvPublisher;
+  media: MediaStream;
+  connectionId?: string;
+}
+
+interface ParticipantEntry {
+  id: string;
+  name: string;
+  role: Role;
+  isLocal: boolean;
+  speaking: boolean;
+  /** streamId → stream; camera first when listed. */
+  streams: Map<string, StreamInfo>;
+}
+
+const SEPARATOR = '%/%';
+const MEDIA_POLL_MS = 50;
+const MEDIA_POLL_LIMIT_MS = 30_000;
+
+/** `client%/%server` connection data → name, role and the screen-share marker. The server's name wins. */
+export function parseConnectionData(data: string | undefined): { name: string; role?: Role; screenOf?: string } {
+  const parts = (data ?? '').split(SEPARATOR);
+  const parse = (s: string | undefined): Record<string, unknown> => {
+    if (!s) return {};
+    try {
+      const v = JSON.parse(s) as unknown;
+      return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const client = parse(parts[0]);
+  const server = parse(parts[1]);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const role = str(server.role) ?? str(client.role);
+  return {
+    name: str(server.name) || str(client.clientData) || str(client.name) || '',
+    role: role === 'subscriber' || role === 'publisher' ? role : undefined,
+    screenOf: str(client.screenOf),
+  };
+}
+
+/**
+ * The room controller around openvidu-browser. Publishes camera + microphone, subscribes to everyone, shares
+ * the screen through a second connection, follows clips through `ov-clip` signals, and cleans up every track
+ * and connection on `leave()`.
+ */
+export class LiveRoom implements LiveRoomApi {
+  readonly api: string;
+  #tokenProvider: TokenProvider;
+  #OV: new () => OvInstance;
+  #getDisplayMedia: () => Promise<MediaStream>;
+  #events = new Emitter<LiveRoomEvents>();
+  #state: RoomState = 'idle';
+  #session?: string;
+  #name = '';
+  #role: Role = 'publisher';
+  /** Bumped by join/leave: a join that finds it changed after an await was cancelled. */
+  #generation = 0;
+  #ovSession?: OvSession;
+  #publisher?: OvPublisher;
+  #screen?: ScreenShare;
+  #participants = new Map<string, ParticipantEntry>();
+  /** Screen connection id → owner's camera connection id. */
+  #screenOwners = new Map<string, string>();
+  #subscribers = new Map<string, OvStreamManager>();
+  #pollTimers = new Set<ReturnType<typeof setTimeout>>();
+  #recording: { active: boolean; startedAt?: number; clip?: Clip } = { active: false };
+  #clipStatus = new Map<string, string>();
+  #localTracks = new Set<MediaStreamTrack>();
+  #leaving = false;
+
+  constructor(options: LiveRoomOptions & { getDisplayMedia?: () => Promise<MediaStream> }) {
+    this.#tokenProvider = options.tokenProvider;
+    this.api = (options.api ?? '/api').replace(/\/$/, '');
+    this.#OV = (options.OpenVidu ?? OpenVidu) as new () => OvInstance;
+    this.#getDisplayMedia =
+      options.getDisplayMedia ?? (() => navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 15 }, audio: false }));
+  }
+
+  // ---- read-only state -------------------------------------------------------------------------------------
+
+  get state(): RoomState {
+    return this.#state;
+  }
+  get session(): string | undefined {
+    return this.#session;
+  }
+  get participants(): readonly ParticipantInfo[] {
+    return [...this.#participants.values()].map((p) => this.#snapshot(p));
+  }
+  get local(): ParticipantInfo | undefined {
+    const p = [...this.#participants.values()].find((x) => x.isLocal);
+    return p && this.#snapshot(p);
+  }
+  get recording(): { active: boolean; startedAt?: number; clip?: Clip } {
+    return { ...this.#recording };
+  }
+  get screenSharing(): boolean {
+    return !!this.#screen;
+  }
+
+  on<K extends keyof LiveRoomEvents>(event: K, fn: (e: LiveRoomEvents[K]) => void): () => void {
+    return this.#events.on(event, fn);
+  }
+
+  #snapshot(p: ParticipantEntry): ParticipantInfo {
+    const streams = [...p.streams.values()].map((s) => ({ ...s }));
+    streams.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'camera' ? -1 : 1));
+    return { id: p.id, name: p.name, isLocal: p.isLocal, role: p.role, speaking: p.speaking, streams };
+  }
+
+  #setState(state: RoomState) {
+    if (state === this.#state) return;
+    const previous = this.#state;
+    this.#state = state;
+    this.#events.emit('stateChange', { state, previous });
+  }
+
+  #changed() {
+    this.#events.emit('participantsChanged', { participants: this.participants as ParticipantInfo[] });
+  }
+
+  #fail(error: OvError) {
+    this.#events.emit('error', { error });
+  }
+
+  // ---- join / leave ----------------------------------------------------------------------------------------
+
+  async join(options: JoinOptions): Promise<void> {
+    if (this.#state === 'joining' || this.#state === 'live' || this.#state === 'reconnecting') {
+      throw new OvError('UNKNOWN', `Already ${this.#state}: leave() before joining again`);
+    }
+    const generation = ++this.#generation;
+    const cancelled = () => generation !== this.#generation;
+    this.#session = options.session;
+    this.#name = options.name ?? '';
+    this.#role = options.role ?? 'publisher';
+    this.#leaving = false;
+    this.#resetModel();
+    this.#setState('joining');
+    try {
+      const token = await this.#token();
+      if (cancelled()) return;
+
+      const ov = new this.#OV();
+      ov.enableProdMode?.();
+      const session = ov.initSession();
+      this.#ovSession = session;
+      this.#wireSession(session);
+      try {
+        await session.connect(token, { clientData: this.#name });
+      } catch (err) {
+        throw toOvError(err, 'CONNECT_FAILED');
+      }
+      if (cancelled()) return;
+      const me = session.connection!;
+      const data = parseConnectionData(me.data);
+      this.#participants.set(me.connectionId, {
+        id: me.connectionId,
+        name: data.name || this.#name,
+        role: data.role ?? this.#role,
+        isLocal: true,
+        speaking: false,
+        streams: new Map(),
+      });
+
+      if (this.#role === 'publisher') {
+        const publisher = await ov
+          .initPublisherAsync(undefined, {
+            audioSource: undefined,
+            videoSource: undefined,
+            publishAudio: options.audio !== false,
+            publishVideo: options.video !== false,
+            resolution: '640x480',
+            frameRate: 30,
+            mirror: false,
+          })
+          .catch((err: unknown) => {
+            throw toOvError(err, 'DEVICE_ACCESS_DENIED');
+          });
+        this.#publisher = publisher;
+        this.#trackLocal(publisher.stream.getMediaStream());
+        if (cancelled()) return;
+        await session.publish(publisher).catch((err: unknown) => {
+          throw toOvError(err, 'CONNECT_FAILED');
+        });
+        if (cancelled()) return;
+        this.#addLocalStream(me.connectionId, publisher, 'camera');
+      }
+
+      this.#setState('live');
+      this.#events.emit('joined', { connectionId: me.connectionId, session: options.session });
+      this.#changed();
+      void this.#syncRecording(generation);
+    } catch (err) {
+      const error = toOvError(err, 'CONNECT_FAILED');
+      if (cancelled()) return;
+      this.#teardown();
+      this.#setState('error');
+      this.#fail(error);
+      throw error;
+    }
+  }
+
+  async #token(): Promise<string> {
+    try {
+      return await this.#tokenProvider({ session: this.#session!, name: this.#name, role: this.#role });
+    } catch (err) {
+      const e = toOvError(err, 'TOKEN_FAILED');
+      throw e.code === 'TOKEN_FAILED' ? e : new OvError('TOKEN_FAILED', e.message, { status: e.status, cause: err });
+    }
+  }
+
+  async leave(): Promise<void> {
+    if (this.#state === 'idle' || this.#state === 'left') {
+      this.#teardown();
+      return;
+    }
+    this.#generation++;
+    this.#leaving = true;
+    this.#teardown();
+    this.#setState('left');
+    this.#events.emit('left', { reason: 'leave' });
+  }
+
+  #resetModel() {
+    this.#participants.clear();
+    this.#screenOwners.clear();
+    this.#subscribers.clear();
+    this.#clipStatus.clear();
+    this.#recording = { active: false };
+  }
+
+  /** Unpublish, disconnect both connections, stop every local track. Safe to call any time, twice. */
+  #teardown() {
+    for (const t of this.#pollTimers) clearTimeout(t);
+    this.#pollTimers.clear();
+    const screen = this.#screen;
+    this.#screen = undefined;
+    if (screen) {
+      try {
+        if (screen.publisher) screen.session.unpublish(screen.publisher);
+      } catch {
+        /* already gone */
+      }
+      try {
+        screen.session.disconnect();
+      } catch {
+        /* already gone */
+      }
+      screen.media.getTracks().forEach((t) => t.stop());
+    }
+    const session = this.#ovSession;
+    this.#ovSession = undefined;
+    if (session) {
+      this.#leaving = true;
+      try {
+        if (this.#publisher) session.unpublish(this.#publisher);
+      } catch {
+        /* not published */
+      }
+      try {
+        session.disconnect();
+      } catch {
+        /* already disconnected */
+      }
+    }
+    const ms = this.#publisher?.stream.getMediaStream();
+    ms?.getTracks().forEach((t) => t.stop());
+    this.#publisher = undefined;
+    for (const t of this.#localTracks) t.stop();
+    this.#localTracks.clear();
+    this.#participants.clear();
+    this.#screenOwners.clear();
+    this.#subscribers.clear();
+    this.#recording = { active: false };
+  }
+
+  #trackLocal(ms: MediaStream | undefined) {
+    ms?.getTracks().forEach((t) => this.#localTracks.add(t));
+  }
+
+  #addLocalStream(ownerId: string, publisher: OvPublisher, kind: 'camera' | 'screen', media?: MediaStream, connectionId = ownerId) {
+    const p = this.#participants.get(ownerId);
+    if (!p) return;
+    const s = publisher.stream;
+    const info: StreamInfo = {
+      streamId: s.streamId,
+      connectionId,
+      kind,
+      isLocal: true,
+      hasAudio: s.hasAudio,
+      hasVideo: s.hasVideo,
+      audioActive: s.audioActive,
+      videoActive: s.videoActive,
+      mediaStream: media ?? s.getMediaStream(),
+    };
+    p.streams.set(info.streamId, info);
+  }
+
+  // ---- the camera session's events -------------------------------------------------------------------------
+
+  #isMine(session: OvSession) {
+    return () => session === this.#ovSession;
+  }
+
+  #wireSession(session: OvSession) {
+    const current = this.#isMine(session);
+    session.on('connectionCreated', (e: { connection: OvConnection }) => current() && this.#onConnectionCreated(e.connection));
+    session.on('connectionDestroyed', (e: { connection: OvConnection; reason: string }) => current() && this.#onConnectionDestroyed(e.connection, e.reason));
+    session.on('streamCreated', (e: { stream: OvStream }) => current() && this.#onStreamCreated(session, e.stream));
+    session.on('streamDestroyed', (e: { stream: OvStream }) => current() && this.#onStreamDestroyed(e.stream));
+    session.on('streamPropertyChanged', (e: { stream: OvStream; changedProperty: string; newValue: unknown }) => {
+      if (!current()) return;
+      if (e.changedProperty !== 'audioActive' && e.changedProperty !== 'videoActive') return;
+      const info = this.#findStream(e.stream.streamId);
+      if (!info) return;
+      info[e.changedProperty] = Boolean(e.newValue);
+      this.#changed();
+    });
+    const speaking = (on: boolean) => (e: { connection: OvConnection }) => {
+      if (!current()) return;
+      const p = this.#participants.get(this.#ownerOf(e.connection.connectionId));
+      if (!p || p.speaking === on) return;
+      p.speaking = on;
+      this.#changed();
+    };
+    session.on('publisherStartSpeaking', speaking(true));
+    session.on('publisherStopSpeaking', speaking(false));
+    session.on('signal:ov-clip', (e: { data: string }) => {
+      if (!current()) return;
+      try {
+        this.#onClip(JSON.parse(e.data) as Clip);
+      } catch {
+        /* not a clip */
+      }
+    });
+    session.on('signal:ov-clip-deleted', (e: { data: string }) => {
+      if (!current()) return;
+      try {
+        const d = JSON.parse(e.data) as { id: string; sessionId: string };
+        this.#clipStatus.set(d.id, 'deleted');
+        this.#events.emit('clipDeleted', { id: d.id, sessionId: d.sessionId });
+      } catch {
+        /* malformed */
+      }
+    });
+    session.on('reconnecting', () => current() && this.#state === 'live' && this.#setState('reconnecting'));
+    session.on('reconnected', () => {
+      if (!current()) return;
+      this.#setState('live');
+      void this.#syncRecording(this.#generation);
+    });
+    session.on('sessionDisconnected', (e: { reason: string }) => {
+      if (!current() || this.#leaving) return;
+      const reason = e.reason;
+      this.#generation++;
+      this.#teardown();
+      if (reason === 'networkDisconnect') {
+        this.#setState('error');
+        this.#fail(new OvError('NETWORK', 'The connection to the room was lost'));
+      } else {
+        this.#setState('left');
+        this.#events.emit('left', { reason });
+      }
+    });
+    session.on('exception', (e: { name: string; message: string }) => {
+      if (!current()) return;
+      this.#fail(toOvError(e, 'NETWORK'));
+    });
+  }
+
+  #ownerOf(connectionId: string): string {
+    return this.#screenOwners.get(connectionId) ?? connectionId;
+  }
+
+  #findStream(streamId: string): StreamInfo | undefined {
+    for (const p of this.#participants.values()) {
+      const s = p.streams.get(streamId);
+      if (s) return s;
+    }
+    return undefined;
+  }
+
+  #localId(): string | undefined {
+    return this.#ovSession?.connection?.connectionId;
+  }
+
+  #onConnectionCreated(c: OvConnection) {
+    if (c.connectionId === this.#localId()) return;
+    const data = parseConnectionData(c.data);
+    if (data.screenOf) {
+      this.#screenOwners.set(c.connectionId, data.screenOf);
+      return; // folded into its owner; our own screen connection is ours already
+    }
+    if (this.#participants.has(c.connectionId)) return;
+    const p: ParticipantEntry = { id: c.connectionId, name: data.name, role: data.role ?? 'publisher', isLocal: false, speaking: false, streams: new Map() };
+    this.#participants.set(c.connectionId, p);
+    if (this.#state === 'live' || this.#state === 'joining' || this.#state === 'reconnecting') {
+      this.#events.emit('participantJoined', { participant: this.#snapshot(p) });
+      this.#changed();
+    }
+  }
+
+  #onConnectionDestroyed(c: OvConnection, reason: string) {
+    const owner = this.#screenOwners.get(c.connectionId);
+    if (owner) {
+      this.#screenOwners.delete(c.connectionId);
+      const p = this.#participants.get(owner);
+      if (p) for (const [id, s] of p.streams) if (s.connectionId === c.connectionId) p.streams.delete(id);
+      this.#changed();
+      return;
+    }
+    const p = this.#participants.get(c.connectionId);
+    if (!p || p.isLocal) return;
+    this.#participants.delete(c.connectionId);
+    this.#events.emit('participantLeft', { participant: this.#snapshot(p), reason });
+    this.#changed();
+  }
+
+  #onStreamCreated(session: OvSession, stream: OvStream) {
+    const cid = stream.connection.connectionId;
+    if (!this.#screenOwners.has(cid)) {
+      // streamCreated can come with a connection we have not seen (it carries the data too).
+      const data = parseConnectionData(stream.connection.data);
+      if (data.screenOf) this.#screenOwners.set(cid, data.screenOf);
+      else if (!this.#participants.has(cid)) this.#onConnectionCreated(stream.connection);
+    }
+    const ownerId = this.#ownerOf(cid);
+    if (ownerId === this.#localId()) return; // our own screen, seen from our camera connection: never subscribe to it
+    let owner = this.#participants.get(ownerId);
+    if (!owner) {
+      // A screen connection whose owner we have not met yet.
+      owner = { id: ownerId, name: parseConnectionData(stream.connection.data).name, role: 'publisher', isLocal: false, speaking: false, streams: new Map() };
+      this.#participants.set(ownerId, owner);
+    }
+    const kind: 'camera' | 'screen' = cid !== ownerId || stream.typeOfVideo === 'SCREEN' ? 'screen' : 'camera';
+    const info: StreamInfo = {
+      streamId: stream.streamId,
+      connectionId: cid,
+      kind,
+      isLocal: false,
+      hasAudio: stream.hasAudio,
+      hasVideo: stream.hasVideo,
+      audioActive: stream.audioActive,
+      videoActive: stream.videoActive,
+    };
+    owner.streams.set(stream.streamId, info);
+    let subscriber: OvStreamManager;
+    try {
+      subscriber = session.subscribe(stream, undefined);
+    } catch (err) {
+      this.#fail(toOvError(err, 'CONNECT_FAILED'));
+      return;
+    }
+    this.#subscribers.set(stream.streamId, subscriber);
+    this.#changed();
+    this.#awaitMedia(stream, info);
+  }
+
+  /** Subscribers without a <video> fire no `streamPlaying`: poll until the remote MediaStream has its tracks. */
+  #awaitMedia(stream: OvStream, info: StreamInfo) {
+    const started = Date.now();
+    const want = (stream.hasAudio ? 1 : 0) + (stream.hasVideo ? 1 : 0);
+    const check = () => {
+      if (this.#findStream(info.streamId) !== info) return;
+      const ms = stream.getMediaStream();
+      const n = ms?.getTracks().length ?? 0;
+      if (ms && n >= Math.max(1, want)) {
+        info.mediaStream = ms;
+        this.#changed();
+        return;
+      }
+      if (Date.now() - started > MEDIA_POLL_LIMIT_MS) {
+        if (ms && n > 0) {
+          info.mediaStream = ms;
+          this.#changed();
+        }
+        return;
+      }
+      const t = setTimeout(() => {
+        this.#pollTimers.delete(t);
+        check();
+      }, MEDIA_POLL_MS);
+      this.#pollTimers.add(t);
+    };
+    check();
+  }
+
+  #onStreamDestroyed(stream: OvStream) {
+    this.#subscribers.delete(stream.streamId);
+    const owner = this.#participants.get(this.#ownerOf(stream.connection.connectionId));
+    if (owner?.streams.delete(stream.streamId)) this.#changed();
+  }
+
+  // ---- devices ---------------------------------------------------------------------------------------------
+
+  #requireLive(): OvSession {
+    if (!this.#ovSession || (this.#state !== 'live' && this.#state !== 'reconnecting')) {
+      throw new OvError('NOT_CONNECTED', 'Join the room first');
+    }
+    return this.#ovSession;
+  }
+
+  setAudio(on: boolean): void {
+    this.#requireLive();
+    if (!this.#publisher) throw new OvError('PERMISSION_DENIED', 'A subscriber has no microphone to toggle');
+    this.#publisher.publishAudio(on);
+    const info = this.#findStream(this.#publisher.stream.streamId);
+    if (info && info.audioActive !== on) {
+      info.audioActive = on;
+      this.#changed();
+    }
+  }
+
+  setVideo(on: boolean): void {
+    this.#requireLive();
+    if (!this.#publisher) throw new OvError('PERMISSION_DENIED', 'A subscriber has no camera to toggle');
+    this.#publisher.publishVideo(on);
+    const info = this.#findStream(this.#publisher.stream.streamId);
+    if (info && info.videoActive !== on) {
+      info.videoActive = on;
+      this.#changed();
+    }
+  }
+
+  // ---- screen share: a second connection ------------------------------------------------------------------
+
+  async startScreenShare(): Promise<void> {
+    this.#requireLive();
+    if (this.#role !== 'publisher') throw new OvError('PERMISSION_DENIED', 'A subscriber cannot share the screen');
+    if (this.#screen) return;
+    const generation = this.#generation;
+    const ownerId = this.#localId()!;
+    let media: MediaStream;
+    try {
+      media = await this.#getDisplayMedia();
+    } catch (err) {
+      throw toOvError(err, 'SCREEN_SHARE_CANCELLED');
+    }
+    const track = media.getVideoTracks()[0];
+    if (!track) {
+      media.getTracks().forEach((t) => t.stop());
+      throw new OvError('SCREEN_SHARE_FAILED', 'The screen capture has no video');
+    }
+    if ('contentHint' in track && !track.contentHint) track.contentHint = 'detail'; // text stays sharp
+    const ov = new this.#OV();
+    ov.enableProdMode?.();
+    const session = ov.initSession();
+    const screen: ScreenShare = { session, media };
+    this.#screen = screen;
+    // The browser's own "Stop sharing" button ends the track.
+    track.addEventListener('ended', () => {
+      if (this.#screen === screen) void this.stopScreenShare();
+    });
+    try {
+      const token = await this.#token();
+      if (this.#screen !== screen || generation !== this.#generation) throw new OvError('SCREEN_SHARE_CANCELLED', 'Screen share stopped while starting');
+      await session.connect(token, { clientData: this.#name, screenOf: ownerId }).catch((err: unknown) => {
+        throw toOvError(err, 'SCREEN_SHARE_FAILED');
+      });
+      screen.connectionId = session.connection?.connectionId;
+      const publisher = await ov
+        .initPublisherAsync(undefined, { audioSource: false, videoSource: track, publishAudio: false, publishVideo: true, mirror: false })
+        .catch((err: unknown) => {
+          throw toOvError(err, 'SCREEN_SHARE_FAILED');
+        });
+      screen.publisher = publisher;
+      if (this.#screen !== screen) throw new OvError('SCREEN_SHARE_CANCELLED', 'Screen share stopped while starting');
+      await session.publish(publisher).catch((err: unknown) => {
+        throw toOvError(err, 'SCREEN_SHARE_FAILED');
+      });
+      if (this.#screen !== screen) throw new OvError('SCREEN_SHARE_CANCELLED', 'Screen share stopped while starting');
+      this.#addLocalStream(ownerId, publisher, 'screen', media, screen.connectionId);
+      const info = this.#findStream(publisher.stream.streamId)!;
+      this.#events.emit('screenShareStarted', { stream: { ...info } });
+      this.#changed();
+    } catch (err) {
+      if (this.#screen === screen) this.#stopScreen(screen);
+      throw toOvError(err, 'SCREEN_SHARE_FAILED');
+    }
+  }
+
+  #stopScreen(screen: ScreenShare): boolean {
+    if (this.#screen !== screen) return false;
+    this.#screen = undefined;
+    try {
+      if (screen.publisher) screen.session.unpublish(screen.publisher);
+    } catch {
+      /* not published */
+    }
+    try {
+      screen.session.disconnect();
+    } catch {
+      /* already gone */
+    }
+    screen.media.getTracks().forEach((t) => t.stop());
+    const local = this.#participants.get(this.#localId() ?? '');
+    if (local) for (const [id, s] of local.streams) if (s.kind === 'screen') local.streams.delete(id);
+    return true;
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const screen = this.#screen;
+    if (!screen) return;
+    const wasPublished = !!screen.publisher;
+    if (this.#stopScreen(screen) && wasPublished) {
+      this.#events.emit('screenShareStopped', {});
+      this.#changed();
+    }
+  }
+
+  // ---- clips -----------------------------------------------------------------------------------------------
+
+  async #api<T>(path: string, init: RequestInit = {}): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.api}${path}`, init);
+    } catch (err) {
+      throw new OvError('NETWORK', `Could not reach ${this.api}${path}: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
+    const body = (await res.json().catch(() => undefined)) as (T & { message?: string }) | undefined;
+    if (!res.ok) {
+      throw new OvError(res.status === 403 ? 'PERMISSION_DENIED' : 'CLIP_FAILED', `${init.method ?? 'GET'} ${path} answered ${res.status}${body?.message ? `: ${body.message}` : ''}`, { status: res.status });
+    }
+    if (body === undefined) throw new OvError('CLIP_FAILED', `${init.method ?? 'GET'} ${path} answered malformed JSON`, { status: res.status });
+    return body;
+  }
+
+  async startClip(name?: string): Promise<Clip> {
+    this.#requireLive();
+    const clip = await this.#api<Clip>(`/sessions/${encodeURIComponent(this.#session!)}/clips`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(name ? { name } : {}),
+    });
+    this.#onClip(clip);
+    return clip;
+  }
+
+  async stopClip(): Promise<Clip> {
+    this.#requireLive();
+    let id = this.#recording.clip?.id;
+    if (!id) {
+      const { clips } = await this.#api<{ clips: Clip[] }>(`/sessions/${encodeURIComponent(this.#session!)}/clips`);
+      id = clips.find((c) => c.status === 'recording')?.id;
+    }
+    if (!id) throw new OvError('CLIP_FAILED', 'No clip is recording');
+    const clip = await this.#api<Clip>(`/clips/${encodeURIComponent(id)}/stop`, { method: 'POST' });
+    this.#onClip(clip);
+    return clip;
+  }
+
+  /** Someone may have started a clip before we joined (or while we reconnected): ask the server. */
+  async #syncRecording(generation: number) {
+    try {
+      const { clips } = await this.#api<{ clips: Clip[] }>(`/sessions/${encodeURIComponent(this.#session!)}/clips`);
+      if (generation !== this.#generation) return;
+      const rec = clips.find((c) => c.status === 'recording');
+      if (rec) this.#onClip(rec);
+      else if (this.#recording.active && this.#recording.clip) {
+        const now = clips.find((c) => c.id === this.#recording.clip!.id);
+        if (now) this.#onClip(now);
+      }
+    } catch {
+      /* the indicator is a nicety: signals still arrive */
+    }
+  }
+
+  /** Every clip change, from our own calls, signals or the server's list; each id+status is reported once. */
+  #onClip(clip: Clip) {
+    if (!clip?.id || !clip.status) return;
+    const prev = this.#clipStatus.get(clip.id);
+    if (prev === clip.status || prev === 'deleted') return;
+    // Late news never moves a clip backwards (a `recording` signal after our own `processing`).
+    const order = ['recording', 'processing', 'ready', 'failed'];
+    if (prev && order.indexOf(prev) > order.indexOf(clip.status)) return;
+    this.#clipStatus.set(clip.id, clip.status);
+    const wasRecordingThis = this.#recording.active && this.#recording.clip?.id === clip.id;
+    if (clip.status === 'recording') {
+      this.#recording = { active: true, startedAt: clip.createdAt, clip };
+      this.#events.emit('clipStarted', { clip });
+      this.#events.emit('recordingChange', { recording: true, startedAt: clip.createdAt, clip });
+      return;
+    }
+    if (wasRecordingThis || prev === 'recording' || !prev) {
+      if (wasRecordingThis) {
+        this.#recording = { active: false };
+        this.#events.emit('recordingChange', { recording: false, clip });
+      }
+      if (prev !== 'processing' && clip.status !== 'failed') this.#events.emit('clipStopped', { clip });
+    }
+    if (clip.status === 'ready') this.#events.emit('clipReady', { clip });
+    if (clip.status === 'failed') this.#events.emit('clipFailed', { clip });
+  }
+
+  // ---- snapshot --------------------------------------------------------------------------------------------
+
+  /** The MediaStream a capture source names: `local` (default), `active` (current speaker) or a stream id. */
+  streamFor(source: CaptureOptions['source'] = 'local'): StreamInfo | undefined {
+    const all = [...this.#participants.values()];
+    const camera = (p?: ParticipantEntry) => (p ? [...p.streams.values()].find((s) => s.kind === 'camera' && s.mediaStream) : undefined);
+    if (source === 'local') return camera(all.find((p) => p.isLocal));
+    if (source === 'active') {
+      return camera(all.find((p) => p.speaking && !p.isLocal)) ?? camera(all.find((p) => p.speaking)) ?? camera(all.find((p) => !p.isLocal && camera(p))) ?? camera(all.find((p) => p.isLocal));
+    }
+    return this.#findStream(source);
+  }
+
+  async captureSnapshot(options: CaptureOptions = {}): Promise<Blob> {
+    this.#requireLive();
+    const stream = this.streamFor(options.source);
+    if (!stream?.mediaStream) throw new OvError('SNAPSHOT_FAILED', `No video to capture for source "${options.source ?? 'local'}"`);
+    return captureFrame(stream.mediaStream, { format: options.format, quality: options.quality });
+  }
+}

@@ -1,0 +1,65 @@
+import type { OvError } from '../errors.js';
+import type { CaptureOptions, Clip, ParticipantInfo, Role, RoomState, StreamInfo, TokenProvider } from '../types.js';
+
+/** What LiveRoom emits (core callbacks; the elements turn them into `ov-*` DOM events). */
+export interface LiveRoomEvents {
+  stateChange: { state: RoomState; previous: RoomState };
+  joined: { connectionId: string; session: string };
+  left: { reason: string };
+  participantJoined: { participant: ParticipantInfo };
+  participantLeft: { participant: ParticipantInfo; reason: string };
+  /** Anything visible changed: participants, their streams, mute state, speaking. */
+  participantsChanged: { participants: ParticipantInfo[] };
+  /** A clip started or stopped in the session (by anyone: everyone sees the recording indicator). */
+  recordingChange: { recording: boolean; startedAt?: number; clip?: Clip };
+  clipStarted: { clip: Clip };
+  clipStopped: { clip: Clip };
+  clipReady: { clip: Clip };
+  clipFailed: { clip: Clip };
+  clipDeleted: { id: string; sessionId: string };
+  screenShareStarted: { stream: StreamInfo };
+  screenShareStopped: Record<string, never>;
+  error: { error: OvError };
+}
+
+export interface JoinOptions {
+  session: string;
+  name?: string;
+  role?: Role;
+  /** Join with the microphone / camera off (still published, muted). */
+  audio?: boolean;
+  video?: boolean;
+}
+
+export interface LiveRoomOptions {
+  tokenProvider: TokenProvider;
+  /** Base URL of the reference server's API (clips, snapshots). Default `/api`. */
+  api?: string;
+  /** For tests: an OpenVidu constructor with openvidu-browser's shape. */
+  OpenVidu?: new () => unknown;
+}
+
+/**
+ * The room controller around openvidu-browser: state machine idle → joining → live → reconnecting → left | error.
+ * Verbs reject with OvError; failures no call caused come out as `error` events.
+ */
+export interface LiveRoomApi {
+  readonly state: RoomState;
+  readonly session?: string;
+  readonly participants: readonly ParticipantInfo[];
+  readonly local?: ParticipantInfo;
+  readonly recording: { active: boolean; startedAt?: number; clip?: Clip };
+  readonly screenSharing: boolean;
+  on<K extends keyof LiveRoomEvents>(event: K, fn: (e: LiveRoomEvents[K]) => void): () => void;
+  join(options: JoinOptions): Promise<void>;
+  /** Leaves, stops every track, closes every connection (camera and screen). Safe to call twice. */
+  leave(): Promise<void>;
+  setAudio(on: boolean): void;
+  setVideo(on: boolean): void;
+  /** Screen shared through a second connection so others see camera and screen at once. */
+  startScreenShare(): Promise<void>;
+  stopScreenShare(): Promise<void>;
+  startClip(name?: string): Promise<Clip>;
+  stopClip(): Promise<Clip>;
+  captureSnapshot(options?: CaptureOptions): Promise<Blob>;
+}

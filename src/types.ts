@@ -1,0 +1,95 @@
+// Public types of the framework-agnostic core. The Lit elements (components/) and host pages build on these.
+// DTOs mirror the reference server's schemas (demo-server/src/schemas).
+
+export type RoomState = 'idle' | 'joining' | 'live' | 'reconnecting' | 'left' | 'error';
+export type Role = 'publisher' | 'subscriber';
+
+export interface TokenRequest {
+  session: string;
+  name: string;
+  role: Role;
+}
+
+/** Full control over how a token is obtained (auth headers, another backend…). Resolves to an OpenVidu token. */
+export type TokenProvider = (request: TokenRequest) => Promise<string>;
+
+export type OvErrorCode =
+  | 'TOKEN_FAILED' // the token endpoint or provider failed (HTTP status in `status`)
+  | 'CONNECT_FAILED' // openvidu-browser could not join with the token
+  | 'BROWSER_NOT_SUPPORTED'
+  | 'DEVICE_ACCESS_DENIED' // camera/microphone permission refused
+  | 'DEVICE_NOT_FOUND'
+  | 'SCREEN_SHARE_FAILED'
+  | 'SCREEN_SHARE_CANCELLED'
+  | 'NOT_CONNECTED' // a verb that needs a live room was called before join
+  | 'PERMISSION_DENIED' // e.g. a subscriber tried to publish
+  | 'CLIP_FAILED'
+  | 'SNAPSHOT_FAILED'
+  | 'NETWORK'
+  | 'UNKNOWN';
+
+/** A video stream in the room: camera or screen, local or remote. */
+export interface StreamInfo {
+  streamId: string;
+  connectionId: string;
+  kind: 'camera' | 'screen';
+  isLocal: boolean;
+  hasAudio: boolean;
+  hasVideo: boolean;
+  audioActive: boolean;
+  videoActive: boolean;
+  /** Attach with `video.srcObject = mediaStream`. Undefined until media flows. */
+  mediaStream?: MediaStream;
+}
+
+/** Someone in the room (one OpenVidu connection; a screen share's second connection is folded into its owner). */
+export interface ParticipantInfo {
+  /** The camera connection's id. */
+  id: string;
+  name: string;
+  isLocal: boolean;
+  role: Role;
+  speaking: boolean;
+  /** Camera first, then screen. */
+  streams: StreamInfo[];
+}
+
+export type ClipStatus = 'recording' | 'processing' | 'ready' | 'failed';
+
+export interface Clip {
+  id: string;
+  sessionId: string;
+  name: string;
+  status: ClipStatus;
+  createdAt: number;
+  duration: number;
+  size: number;
+  hasAudio: boolean;
+  hasVideo: boolean;
+  mediaUrl: string;
+  thumbnailUrl: string;
+  error?: string;
+}
+
+export interface Snapshot {
+  id: string;
+  sessionId: string;
+  name: string;
+  streamId: string;
+  contentType: 'image/jpeg' | 'image/png' | 'image/webp';
+  size: number;
+  width: number;
+  height: number;
+  createdAt: number;
+  url: string;
+}
+
+export type SnapshotFormat = 'image/jpeg' | 'image/png' | 'image/webp';
+
+export interface CaptureOptions {
+  /** `local` (default), `active` (current speaker) or a stream id. */
+  source?: 'local' | 'active' | string;
+  format?: SnapshotFormat;
+  /** 0–1 for JPEG/WebP. Default 0.92. */
+  quality?: number;
+}

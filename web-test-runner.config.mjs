@@ -1,0 +1,160 @@
+// web-test-runner: the browser tests (test/core, test/components) in Debian's Chromium with fake media, against
+// the reference server + embedded OpenVidu, started once per run by the `ov-server` plugin below.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import * as esbuild from 'esbuild';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+const chromeFlags = [
+  '--no-sandbox',
+  '--headless=new',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+  // getDisplayMedia in headless: picks a source without a picker (checked in test/core/live-room.integration.test.ts).
+  '--auto-select-desktop-capture-source=Entire screen',
+];
+
+// openvidu-browser's npm `lib/` is CommonJS with circular requires (Session ↔ events…). The dev server transforms
+// file by file, and per-file CJS → ESM (@rollup/plugin-commonjs through fromRollup) breaks on those cycles
+// ("Cannot access 'require$$1' before initialization"). So it is pre-bundled once with esbuild, whose lazy CJS
+// wrappers handle cycles, into one ES module with named exports, and `import … from 'openvidu-browser'` resolves there.
+const OV_BUNDLE_PATH = '/__ov/openvidu-browser.js';
+let ovBundle;
+function openviduBrowserBundle() {
+  if (ovBundle) return ovBundle;
+  const lib = path.join(root, 'node_modules/openvidu-browser/lib/index.js');
+  const names = [...new Set([...readFileSync(lib, 'utf8').matchAll(/(?:exports\.([A-Za-z]+) = |defineProperty\(exports, "([A-Za-z]+)")/g)].map((m) => m[1] ?? m[2]))];
+  const result = esbuild.buildSync({
+    stdin: { contents: `import * as ov from 'openvidu-browser';\nexport const { ${names.join(', ')} } = ov;\nexport default ov;\n`, resolveDir: root, loader: 'js' },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"', 'process.env.NODE_DEBUG': 'undefined', 'process.browser': 'true', global: 'globalThis' },
+  });
+  return (ovBundle = result.outputFiles[0].text);
+}
+const openviduBrowserPlugin = {
+  name: 'openvidu-browser-esm',
+  resolveImport({ source }) {
+    if (source === 'openvidu-browser') return OV_BUNDLE_PATH;
+  },
+  serve(context) {
+    if (context.path === OV_BUNDLE_PATH) return { body: openviduBrowserBundle(), type: 'js' };
+  },
+};
+
+/** The reference server with the embedded OpenVidu, in a child process (it is TypeScript, run through tsx). */
+function ovServerPlugin() {
+  let child;
+  let dataDir;
+  let url;
+  return {
+    name: 'ov-server',
+    async serverStart() {
+      dataDir = mkdtempSync(path.join(os.tmpdir(), 'ov-wtr-'));
+      child = spawn(process.execPath, ['--import', 'tsx', 'demo-server/src/server.ts'], {
+        cwd: root,
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL || 'silent', CORS_ORIGINS: '*', RATE_LIMIT_PER_MINUTE: '10000' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      url = await new Promise((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error('ov-server: no URL printed within 30 s')), 30_000);
+        child.stdout.on('data', (chunk) => {
+          out += chunk;
+          const m = /ov-live-elements demo: (\S+?)\/?\s/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+          if (process.env.LOG_LEVEL && process.env.LOG_LEVEL !== 'silent') process.stdout.write(chunk);
+        });
+        child.once('exit', (code) => reject(new Error(`ov-server exited with ${code}: ${out}`)));
+      });
+      process.env.OV_TEST_SERVER = url;
+    },
+    async serverStop() {
+      if (child && child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    get url() {
+      return url;
+    },
+  };
+}
+
+const ovServer = ovServerPlugin();
+
+/** Same-origin `/api/*` → the reference server (streams, so SSE works), so elements can keep their default `api="/api"`. */
+function apiProxy(ctx, next) {
+  if (!ctx.url.startsWith('/api/') || !ovServer.url) return next();
+  const target = new URL(ctx.url, ovServer.url);
+  ctx.respond = false;
+  return new Promise((resolve) => {
+    const headers = { ...ctx.req.headers, host: target.host };
+    delete headers.origin;
+    const upstream = http.request(target, { method: ctx.method, headers }, (res) => {
+      ctx.res.writeHead(res.statusCode ?? 502, res.headers);
+      res.pipe(ctx.res);
+      res.on('end', resolve);
+      res.on('error', resolve);
+    });
+    upstream.on('error', (err) => {
+      if (!ctx.res.headersSent) ctx.res.writeHead(502, { 'content-type': 'text/plain' });
+      ctx.res.end(String(err));
+      resolve();
+    });
+    // Not req 'close': since Node 16 that fires once the request body is read. The response closes on disconnect.
+    ctx.res.on('close', () => upstream.destroy());
+    ctx.req.pipe(upstream);
+  });
+}
+
+export default {
+  rootDir: root,
+  files: ['test/core/**/*.test.ts', 'test/components/**/*.test.ts'],
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  nodeResolve: { browser: true, exportConditions: ['browser', 'default'] },
+  browsers: [chromeLauncher({ launchOptions: { executablePath, args: chromeFlags } })],
+  testFramework: { config: { timeout: 30_000 } },
+  testsFinishTimeout: 10 * 60_000,
+  browserStartTimeout: 60_000,
+  middleware: [apiProxy],
+  // openvidu-browser logs an error for every participant that leaves after our own disconnect: noise in tests.
+  filterBrowserLogs: ({ args }) => !args.some((a) => typeof a === 'string' && /unknown when 'onParticipant(Left|Unpublished)'/.test(a)) && !args.some((a) => a && typeof a === 'object' && typeof a.message === 'string' && /unknown when 'onParticipant/.test(a.message)),
+  plugins: [
+    ovServer,
+    openviduBrowserPlugin,
+    esbuildPlugin({ ts: true, tsconfig: path.join(root, 'tsconfig.json') }),
+  ],
+  // Tests read the server from these globals: `OV_TEST_API` is same-origin (proxied), `OV_TEST_SERVER` the direct URL.
+  testRunnerHtml: (testFramework) => `<!doctype html>
+<html><head><meta charset="utf-8"></head><body>
+<script>window.OV_TEST_API = '/api'; window.OV_TEST_SERVER = ${JSON.stringify(ovServer.url ?? '')};</script>
+<script type="module" src="${testFramework}"></script>
+</body></html>`,
+};

@@ -14,18 +14,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 
 const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 const chromeFlags = [
-  '--no-sandbox',
-  '--headless=new',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
+  ...JSON.parse(readFileSync(path.join(root, 'test/helpers/chromium-flags.json'), 'utf8')),
   // getDisplayMedia in headless: picks a source without a picker (checked in test/core/live-room.integration.test.ts).
   '--auto-select-desktop-capture-source=Entire screen',
 ];

@@ -288,33 +288,12 @@ export class LiveRoom implements LiveRoomApi {
     this.#pollTimers.clear();
     const screen = this.#screen;
     this.#screen = undefined;
-    if (screen) {
-      try {
-        if (screen.publisher) screen.session.unpublish(screen.publisher);
-      } catch {
-        /* already gone */
-      }
-      try {
-        screen.session.disconnect();
-      } catch {
-        /* already gone */
-      }
-      screen.media.getTracks().forEach((t) => t.stop());
-    }
+    if (screen) closeConnection(screen.session, screen.publisher, screen.media);
     const session = this.#ovSession;
     this.#ovSession = undefined;
     if (session) {
       this.#leaving = true;
-      try {
-        if (this.#publisher) session.unpublish(this.#publisher);
-      } catch {
-        /* not published */
-      }
-      try {
-        session.disconnect();
-      } catch {
-        /* already disconnected */
-      }
+      closeConnection(session, this.#publisher);
     }
     const ms = this.#publisher?.stream.getMediaStream();
     ms?.getTracks().forEach((t) => t.stop());
@@ -635,17 +614,7 @@ export class LiveRoom implements LiveRoomApi {
   #stopScreen(screen: ScreenShare): boolean {
     if (this.#screen !== screen) return false;
     this.#screen = undefined;
-    try {
-      if (screen.publisher) screen.session.unpublish(screen.publisher);
-    } catch {
-      /* not published */
-    }
-    try {
-      screen.session.disconnect();
-    } catch {
-      /* already gone */
-    }
-    screen.media.getTracks().forEach((t) => t.stop());
+    closeConnection(screen.session, screen.publisher, screen.media);
     const local = this.#participants.get(this.#localId() ?? '');
     if (local) for (const [id, s] of local.streams) if (s.kind === 'screen') local.streams.delete(id);
     return true;
@@ -764,4 +733,19 @@ export class LiveRoom implements LiveRoomApi {
     if (!stream?.mediaStream) throw new OvError('SNAPSHOT_FAILED', `No video to capture for source "${options.source ?? 'local'}"`);
     return captureFrame(stream.mediaStream, { format: options.format, quality: options.quality });
   }
+}
+
+/** Unpublish and disconnect one openvidu-browser connection, then stop its tracks; anything already gone is fine. */
+function closeConnection(session: { unpublish(p: never): void; disconnect(): void }, publisher?: unknown, media?: MediaStream) {
+  try {
+    if (publisher) session.unpublish(publisher as never);
+  } catch {
+    /* not published */
+  }
+  try {
+    session.disconnect();
+  } catch {
+    /* already disconnected */
+  }
+  media?.getTracks().forEach((t) => t.stop());
 }

@@ -13,6 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpenVidu, OpenViduRole, Recording, RecordingLayout, RecordingMode, MediaMode, VideoCodec, type Session } from 'openvidu-node-client';
+import { useStubRecorder } from '../helpers/stub-recorder.js';
 import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/openvidu-target.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 
@@ -97,26 +98,6 @@ async function waitReady(id: string, timeoutMs = 25_000): Promise<Recording> {
 
 const STUB_FILE = Buffer.alloc(3210, 0x42);
 
-/** Replace the embedded recorder factory by one writing STUB_FILE after a short "finalising" delay. */
-function useStubRecorder(): () => void {
-  const manager = target.embedded!.core.recordings as unknown as { createRecorder: (...a: any[]) => Promise<unknown> };
-  assert.equal(typeof manager.createRecorder, 'function', 'RecordingManager.createRecorder exists (test hook)');
-  const original = manager.createRecorder;
-  manager.createRecorder = async (rec: { name: string }, dir: string) => ({
-    async start() {},
-    addSource() {},
-    removeSource() {},
-    async stop() {
-      await sleep(150);
-      const file = path.join(dir, `${rec.name}.mp4`);
-      await writeFile(file, STUB_FILE);
-      return { file, size: STUB_FILE.length, duration: 1.5, hasAudio: true, hasVideo: true };
-    },
-  });
-  return () => {
-    manager.createRecorder = original;
-  };
-}
 
 // ==================================================================================================== OpenVidu
 
@@ -494,7 +475,7 @@ describe('Recordings', () => {
   test('recording lifecycle with the real recorder: start, 409s, stop, ready (filler file), ~1, delete', { timeout: 50_000 }, (t) => recordingLifecycle(t, false));
 
   test('recording lifecycle with a stub recorder (embedded): REST contract and client parsing without ffmpeg', { skip: !isEmbedded() && 'needs the embedded server' }, async (t) => {
-    const restore = useStubRecorder();
+    const restore = useStubRecorder(target.embedded!, STUB_FILE);
     t.after(async () => restore());
     await recordingLifecycle(t, true);
   });

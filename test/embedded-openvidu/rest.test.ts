@@ -15,6 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { appendFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { useStubRecorder } from '../helpers/stub-recorder.js';
 import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/openvidu-target.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 
@@ -172,30 +173,6 @@ const FAKE_FILE = (() => {
   return Buffer.from(Array.from({ length: 10_000 }, () => r.int(256)));
 })();
 
-/**
- * Replace the embedded server's recorder factory with one that writes FAKE_FILE: the REST layer and the file route
- * are tested on known bytes, without ffmpeg (the real recorder is exercised by node-client.test.ts).
- */
-function useFakeRecorder(): () => void {
-  const manager = target.embedded!.core.recordings as unknown as { createRecorder: (...a: any[]) => Promise<unknown> };
-  assert.equal(typeof manager.createRecorder, 'function', 'RecordingManager.createRecorder exists (test hook)');
-  const original = manager.createRecorder;
-  manager.createRecorder = async (rec: { name: string }, dir: string) => ({
-    async start() {},
-    addSource() {},
-    removeSource() {},
-    async stop() {
-      // A real recorder takes a while to finalise its file (and see the manager.ts persist race in the report).
-      await sleep(150);
-      const file = path.join(dir, `${rec.name}.mp4`);
-      await writeFile(file, FAKE_FILE);
-      return { file, size: FAKE_FILE.length, duration: 1.25, hasAudio: true, hasVideo: true };
-    },
-  });
-  return () => {
-    manager.createRecorder = original;
-  };
-}
 
 async function waitRecordingStatus(id: string, status: string, timeoutMs = 10_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
@@ -585,7 +562,7 @@ describe('Recordings over REST', () => {
   });
 
   test('recordingStarted/Stopped go to PUBLISHER and MODERATOR only; late joiners get recordingId/recordingName in joinRoom', { skip: !isEmbedded() && 'needs the embedded server (stub recorder)' }, async (t) => {
-    const restore = useFakeRecorder();
+    const restore = useStubRecorder(target.embedded!, FAKE_FILE, 1.25);
     t.after(restore);
     const s = await createSession();
     const pub = await participant((await createConnection(s.id, { role: 'PUBLISHER' })).token);
@@ -622,7 +599,7 @@ describe('Recordings over REST', () => {
     let fileUrl: string;
     let filePath: string;
     before(async () => {
-      const restore = useFakeRecorder();
+      const restore = useStubRecorder(target.embedded!, FAKE_FILE, 1.25);
       try {
         const { s } = await activeSession(1);
         const r = await api('POST', '/recordings/start', { session: s.id, name: 'clip_1', resolution: '320x240', frameRate: 10 });
@@ -918,7 +895,7 @@ describe('Bad input', () => {
     await createConnection(prot.id, { data: 'protected-pending' });
     let protRecording: any;
     if (target.embedded) {
-      const restore = useFakeRecorder();
+      const restore = useStubRecorder(target.embedded!, FAKE_FILE, 1.25);
       try {
         const r = await api('POST', '/recordings/start', { session: prot.id, resolution: '320x240', frameRate: 10 });
         assert.equal(r.status, 200, r.text);

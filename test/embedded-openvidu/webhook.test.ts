@@ -16,6 +16,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
+import { useStubRecorder } from '../helpers/stub-recorder.js';
 import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/openvidu-target.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 
@@ -83,26 +84,6 @@ async function waitForEvent(rx: Receiver, sessionId: string, pred: (e: Record<st
   assert.fail(`no webhook ${what} for ${sessionId} within ${timeoutMs} ms; got ${JSON.stringify(eventsOf(rx, sessionId).map((e) => e.event))}`);
 }
 
-/** The recorder replaced by one that writes a small file: the webhook sequence does not depend on ffmpeg. */
-function useFakeRecorder(target: OpenViduTarget): () => void {
-  const manager = target.embedded!.core.recordings as unknown as { createRecorder: (...a: any[]) => Promise<unknown> };
-  assert.equal(typeof manager.createRecorder, 'function', 'RecordingManager.createRecorder exists (test hook)');
-  const original = manager.createRecorder;
-  manager.createRecorder = async (rec: { name: string }, dir: string) => ({
-    async start() {},
-    addSource() {},
-    removeSource() {},
-    async stop() {
-      await sleep(150);
-      const file = path.join(dir, `${rec.name}.mp4`);
-      await writeFile(file, Buffer.alloc(4321, 7));
-      return { file, size: 4321, duration: 1.5, hasAudio: true, hasVideo: true };
-    },
-  });
-  return () => {
-    manager.createRecorder = original;
-  };
-}
 
 describe('webhook', { skip: SKIP }, () => {
   let rx: Receiver;
@@ -255,7 +236,7 @@ describe('webhook', { skip: SKIP }, () => {
   });
 
   test('recording: recordingStatusChanged started → stopped → ready, same id, §7.3 fields', async () => {
-    const restore = useFakeRecorder(target);
+    const restore = useStubRecorder(target.embedded!, Buffer.alloc(4321, 7));
     try {
       const s = await createSession(`whrec-${uid()}`);
       const a = await join(s.id, '', 'rec-client');
@@ -304,7 +285,7 @@ describe('webhook', { skip: SKIP }, () => {
   });
 
   test('evictions: forceDisconnect → forceDisconnectByServer; DELETE session → sessionClosedByServer, recording stopped before sessionDestroyed', async () => {
-    const restore = useFakeRecorder(target);
+    const restore = useStubRecorder(target.embedded!, Buffer.alloc(4321, 7));
     try {
       const s = await createSession(`whev-${uid()}`);
       const a = await join(s.id, 'a', 'a');
@@ -382,7 +363,7 @@ describe('webhook delivery', { skip: SKIP }, () => {
     t.after(() => rx.close());
     const target = await openviduTarget({ recordingAutostopTimeout: 1, webhook: { endpoint: rx.endpoint } });
     t.after(() => target.close());
-    const restore = useFakeRecorder(target);
+    const restore = useStubRecorder(target.embedded!, Buffer.alloc(4321, 7));
     t.after(async () => restore());
     const auth = 'Basic ' + Buffer.from(`OPENVIDUAPP:${target.secret}`).toString('base64');
     const call = (method: string, p: string, body?: unknown) =>

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PublisherEndpoint } from '../../demo-server/embedded-openvidu/media/publisher.js';
 import type { CandidateInit } from '../../demo-server/embedded-openvidu/media/ice-queue.js';
 
@@ -6,24 +6,6 @@ import type { CandidateInit } from '../../demo-server/embedded-openvidu/media/ic
  * Real Chromium publishers wired straight to a `PublisherEndpoint` (no OpenVidu signalling): the page offers,
  * the endpoint answers, ICE candidates go both ways through `page.evaluate`. Loopback only.
  */
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-];
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
 
 export interface RawPublisherOptions {
   streamId: string;

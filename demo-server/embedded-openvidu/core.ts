@@ -255,13 +255,12 @@ export class OpenViduCore {
     if (c.rpcSessionId) this.byRpcSession.delete(c.rpcSessionId);
     if (!session) return;
 
-    const destroyReason = reason;
     // Own subscriptions, own publisher, then others' subscriptions to it (protocol §7.4).
-    for (const sub of [...c.subscriptions.values()]) this.dropSubscription(session, c, sub.publisherConnectionId, destroyReason);
+    for (const sub of [...c.subscriptions.values()]) this.dropSubscription(session, c, sub.publisherConnectionId, reason);
     const others = session.active().filter((o) => o !== c);
     if (c.publisher) {
-      for (const o of others) if (o.subscriptions.has(c.id)) this.dropSubscription(session, o, c.id, destroyReason);
-      await this.dropPublisher(session, c, destroyReason, { notify: false });
+      for (const o of others) if (o.subscriptions.has(c.id)) this.dropSubscription(session, o, c.id, reason);
+      await this.dropPublisher(session, c, reason, { notify: false });
     }
     session.connections.delete(c.id);
 

@@ -25,10 +25,6 @@ export class IceCandidateQueue {
     this.pending = [];
     for (const c of list) await apply(normalize(c)).catch(() => {});
   }
-
-  reset(): void {
-    // Candidates of a replaced PeerConnection are meaningless for the new one; new ones follow the new offer.
-  }
 }
 
 function normalize(c: CandidateInit): CandidateInit {

@@ -55,7 +55,6 @@ export class PublisherEndpoint implements RtpSource {
     const old = this.pc;
     const pc = new RTCPeerConnection(peerConfig(this.init.net));
     this.pc = pc;
-    this.ice.reset();
     if (old) void old.close().catch(() => {});
     pc.onIceCandidate.subscribe((c) => {
       if (!c || !keepCandidate(this.init.net, c.candidate)) return;

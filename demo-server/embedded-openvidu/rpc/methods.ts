@@ -54,6 +54,12 @@ function requireModerator(c: Connection, what: string) {
 
 const noop = () => ({});
 
+/** Kurento filters are not available: the browser gets the error it gets for a filter its role may not use. */
+const noFilters: Handler = (ctx) => {
+  joined(ctx);
+  throw new RpcError(RpcCodes.UNAUTHORIZED, 'Filters are not supported by this server');
+};
+
 export const handlers: Record<string, Handler> = {
   ping(ctx, p) {
     ctx.pinged(typeof p.interval === 'number' ? p.interval : undefined);
@@ -199,26 +205,11 @@ export const handlers: Record<string, Handler> = {
     return {};
   },
 
-  applyFilter(ctx) {
-    joined(ctx);
-    throw new RpcError(RpcCodes.UNAUTHORIZED, 'Filters are not supported by this server');
-  },
-  execFilterMethod(ctx) {
-    joined(ctx);
-    throw new RpcError(RpcCodes.UNAUTHORIZED, 'Filters are not supported by this server');
-  },
-  removeFilter(ctx) {
-    joined(ctx);
-    throw new RpcError(RpcCodes.UNAUTHORIZED, 'Filters are not supported by this server');
-  },
-  addFilterEventListener(ctx) {
-    joined(ctx);
-    throw new RpcError(RpcCodes.UNAUTHORIZED, 'Filters are not supported by this server');
-  },
-  removeFilterEventListener(ctx) {
-    joined(ctx);
-    throw new RpcError(RpcCodes.UNAUTHORIZED, 'Filters are not supported by this server');
-  },
+  applyFilter: noFilters,
+  execFilterMethod: noFilters,
+  removeFilter: noFilters,
+  addFilterEventListener: noFilters,
+  removeFilterEventListener: noFilters,
   subscribeToSpeechToText() {
     throw new RpcError(RpcCodes.PRO_ONLY, 'Speech To Text requires OpenVidu Pro/Enterprise edition');
   },

@@ -141,6 +141,12 @@ describe('clips through the reference server', () => {
     assert.equal(part.status, 206);
     assert.equal(part.headers.get('content-range'), `bytes 100-1099/${bytes.length}`);
     assert.deepEqual(Buffer.from(await part.arrayBuffer()), bytes.subarray(100, 1100));
+    // Several ranges, or a malformed one, are ignored: the whole file.
+    for (const range of ['bytes=0-1,3-4', 'items=0-1', 'bytes=abc']) {
+      const whole = await api(`/clips/${encodeURIComponent(clip.id)}/media`, { headers: { Range: range } });
+      assert.equal(whole.status, 200, range);
+      assert.equal(Buffer.from(await whole.arrayBuffer()).length, bytes.length);
+    }
     const file = path.join(server.dataDir, 'downloaded.mp4');
     await writeFile(file, bytes);
     const info = await probe(file);

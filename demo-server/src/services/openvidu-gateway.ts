@@ -208,7 +208,8 @@ export class OpenViduGateway {
     if (rec.status !== Recording.Status.ready || !rec.url) throw new ApiError(409, 'OV_CLIP_NOT_READY', `Clip ${clipId} is not ready yet`);
     const url = kind === 'media' ? rec.url : rec.url.replace(/\.[a-z0-9]+$/i, '.jpg');
     const headers: Record<string, string> = { Authorization: this.basicAuth };
-    if (range) headers.Range = range;
+    // One byte range is passed on; anything else is ignored, as RFC 9110 allows, and the whole file is sent.
+    if (range && /^bytes=(\d+-\d*|-\d+)$/.test(range.trim())) headers.Range = range.trim();
     let res: Response;
     try {
       res = await fetch(url, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });

@@ -98,6 +98,7 @@ export class OvLiveRoom extends OvElement {
 
   private room?: LiveRoomApi;
   private offs: (() => void)[] = [];
+  private joinInFlight?: LiveRoomApi;
   private timer?: ReturnType<typeof setInterval>;
   private tokenUsed = false;
 
@@ -216,6 +217,8 @@ export class OvLiveRoom extends OvElement {
         this.emit(new OvScreenShareStoppedEvent({}));
       }),
       room.on('error', ({ error }) => {
+        // A failing join() rejects with the same error: join() reports it, once.
+        if (this.joinInFlight === room) return;
         const d = errorDetail(error);
         this.fail(d, room.state === 'error');
       }),
@@ -300,6 +303,7 @@ export class OvLiveRoom extends OvElement {
     this.screenSharing = false;
     this.setRoomState('joining');
     if (this.token && !this.tokenProvider) this.tokenUsed = true;
+    this.joinInFlight = room;
     try {
       await room.join({
         session: this.session,
@@ -318,6 +322,8 @@ export class OvLiveRoom extends OvElement {
       const e = toOvError(err, 'CONNECT_FAILED');
       this.fail({ code: e.code, message: e.message, status: e.status }, true);
       throw e;
+    } finally {
+      if (this.joinInFlight === room) this.joinInFlight = undefined;
     }
   }
 

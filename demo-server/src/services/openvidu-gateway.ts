@@ -95,8 +95,9 @@ export class OpenViduGateway {
         },
       }),
     ).then((session) => {
-      // The node client keeps every Session and connection it was handed; we need none of them.
-      this.ov.activeSessions = this.ov.activeSessions.filter((s) => s !== session);
+      // The node client keeps every Session it was handed: keep only the newest per room (its recording calls
+      // look the room up there), and none of the connections.
+      this.ov.activeSessions = this.ov.activeSessions.filter((s) => s === session || s.sessionId !== sessionId);
       session.connections.length = 0;
       session.activeConnections.length = 0;
       return session;

@@ -3,7 +3,8 @@
 //   1. Node tests (node:test): embedded OpenVidu, reference server, bundles
 //   2. Browser tests (web-test-runner): core and elements, against the reference server
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,8 +29,28 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process
 const only = process.argv.slice(2);
 if (only.length) process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...only]));
 
-const nodeStatus = run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/build')]);
-const browserStatus = run(process.execPath, [path.join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs']);
+// Node suites: spec on the terminal, TAP in a file for the totals.
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'ov-test-'));
+const tap = path.join(tmp, 'node.tap');
+const nodeStatus = run(process.execPath, [
+  '--import', 'tsx', '--test', '--test-concurrency=1',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+  ...nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/build'),
+]);
+const tapText = readFileSync(tap, 'utf8');
+const count = (key) => [...tapText.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+rmSync(tmp, { recursive: true, force: true });
+
+// Browser suites: their output is passed through and their totals read from it.
+const wtr = spawnSync(process.execPath, [path.join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs'], { env: process.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+process.stdout.write(wtr.stdout ?? '');
+const totals = [...(wtr.stdout ?? '').matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
+const browserStatus = wtr.status ?? 1;
+
+const passed = count('pass') + Number(totals?.[1] ?? 0);
+const failed = count('fail') + Number(totals?.[2] ?? 0) + (browserStatus !== 0 && !totals ? 1 : 0);
+console.log(`\n${passed} passed, ${failed} failed`);
 if (nodeStatus !== 0 || browserStatus !== 0) {
   console.error(`npm test: ${nodeStatus !== 0 ? 'Node tests failed. ' : ''}${browserStatus !== 0 ? 'Browser tests failed.' : ''}`);
   process.exit(1);

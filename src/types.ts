@@ -26,6 +26,7 @@ export type OvErrorCode =
   | 'CLIP_FAILED'
   | 'SNAPSHOT_FAILED'
   | 'NETWORK'
+  | 'INVALID_SESSION' // the session attribute is not a valid room id
   | 'UNKNOWN';
 
 /** A video stream in the room: camera or screen, local or remote. */

@@ -73,6 +73,7 @@ export interface OvStrings {
   errorClipFailed: string;
   errorSnapshotFailed: string;
   errorNetwork: string;
+  errorInvalidSession: string;
   errorUnknown: string;
 }
 
@@ -143,6 +144,7 @@ export const en: OvStrings = {
   errorClipFailed: 'The clip could not be recorded.',
   errorSnapshotFailed: 'The snapshot could not be saved.',
   errorNetwork: 'Network problem. Check your connection.',
+  errorInvalidSession: 'This room name is not valid: use letters, digits, - or _ (up to 64).',
   errorUnknown: 'Something went wrong.',
 };
 
@@ -211,6 +213,7 @@ export const ko: OvStrings = {
   errorClipFailed: '클립을 녹화하지 못했습니다.',
   errorSnapshotFailed: '스냅샷을 저장하지 못했습니다.',
   errorNetwork: '네트워크 문제가 있습니다. 연결을 확인해 주세요.',
+  errorInvalidSession: '올바르지 않은 방 이름입니다. 영문자, 숫자, - 또는 _ 로 64자 이내여야 합니다.',
   errorUnknown: '문제가 발생했습니다.',
 };
 
@@ -253,6 +256,7 @@ const ERROR_KEYS: Record<OvErrorCode, keyof OvStrings> = {
   CLIP_FAILED: 'errorClipFailed',
   SNAPSHOT_FAILED: 'errorSnapshotFailed',
   NETWORK: 'errorNetwork',
+  INVALID_SESSION: 'errorInvalidSession',
   UNKNOWN: 'errorUnknown',
 };
 

@@ -245,6 +245,7 @@ describe('<ov-live-room>', () => {
     expect(err.detail.code).to.equal('INVALID_SESSION');
     await elementUpdated(el);
     expect(el.state).to.equal('error');
+    expect(part(el, 'error-message')!.textContent).to.contain('room name is not valid');
     expect(part(el, 'retry-button')).to.exist;
   });
 

@@ -229,9 +229,13 @@ export class LiveRoom implements LiveRoomApi {
           .catch((err: unknown) => {
             throw toOvError(err, 'DEVICE_ACCESS_DENIED');
           });
+        if (cancelled()) {
+          // leave() ran while the camera was opening: its tracks were never ours to keep.
+          publisher.stream.getMediaStream()?.getTracks().forEach((t) => t.stop());
+          return;
+        }
         this.#publisher = publisher;
         this.#trackLocal(publisher.stream.getMediaStream());
-        if (cancelled()) return;
         await session.publish(publisher).catch((err: unknown) => {
           throw toOvError(err, 'CONNECT_FAILED');
         });

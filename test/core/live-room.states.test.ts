@@ -1,0 +1,408 @@
+// LiveRoom's state machine with a fake openvidu-browser: no server, no media, no openvidu-browser.
+import { expect } from '@open-wc/testing';
+import { OvError } from '../../src/errors.js';
+import { LiveRoom } from '../../src/room/live-room.js';
+import type { LiveRoomEvents } from '../../src/room/room-api.js';
+import type { RoomState } from '../../src/types.js';
+
+type Handler = (event: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The slice of openvidu-browser's Session LiveRoom uses; events go out through the stored handler map. */
+class FakeSession {
+  handlers = new Map<string, Handler[]>();
+  connection?: { connectionId: string; data: string };
+  connectCalls: { token: string; metadata: unknown }[] = [];
+  published: unknown[] = [];
+  unpublished: unknown[] = [];
+  disconnects = 0;
+  /** Set by a test to make connect() fail. */
+  connectError?: unknown;
+
+  on(event: string, fn: Handler) {
+    const list = this.handlers.get(event) ?? [];
+    list.push(fn);
+    this.handlers.set(event, list);
+    return this;
+  }
+  emit(event: string, payload: unknown = {}) {
+    for (const fn of this.handlers.get(event) ?? []) fn(payload);
+  }
+  async connect(token: string, metadata?: unknown) {
+    this.connectCalls.push({ token, metadata });
+    if (this.connectError) throw this.connectError;
+    this.connection = { connectionId: 'con_local', data: `${JSON.stringify(metadata)}%/%${JSON.stringify({ name: 'Ann', role: 'publisher' })}` };
+  }
+  async publish(publisher: unknown) {
+    this.published.push(publisher);
+  }
+  unpublish(publisher: unknown) {
+    this.unpublished.push(publisher);
+  }
+  subscribe() {
+    return { stream: undefined, on: () => undefined };
+  }
+  disconnect() {
+    this.disconnects++;
+    // openvidu-browser fires sessionDisconnected('disconnect') on our own disconnect: LiveRoom must ignore it.
+    this.emit('sessionDisconnected', { reason: 'disconnect' });
+  }
+}
+
+class FakePublisher {
+  audio: boolean[] = [];
+  video: boolean[] = [];
+  stream = {
+    streamId: 'str_local',
+    connection: { connectionId: 'con_local', data: '' },
+    hasAudio: true,
+    hasVideo: true,
+    audioActive: true,
+    videoActive: true,
+    getMediaStream: () => undefined,
+  };
+  on() {
+    return this;
+  }
+  publishAudio(on: boolean) {
+    this.audio.push(on);
+  }
+  publishVideo(on: boolean) {
+    this.video.push(on);
+  }
+}
+
+/** A fake `OpenVidu` constructor plus what its instances did. */
+function fakeOpenVidu() {
+  const sessions: FakeSession[] = [];
+  const publishers: FakePublisher[] = [];
+  let prodMode = 0;
+  class FakeOpenVidu {
+    enableProdMode() {
+      prodMode++;
+    }
+    initSession() {
+      const s = new FakeSession();
+      sessions.push(s);
+      return s;
+    }
+    async initPublisherAsync() {
+      const p = new FakePublisher();
+      publishers.push(p);
+      return p;
+    }
+  }
+  return {
+    OpenVidu: FakeOpenVidu,
+    sessions,
+    publishers,
+    get prodMode() {
+      return prodMode;
+    },
+  };
+}
+
+/** Records every LiveRoom event in order. */
+function record(room: LiveRoom) {
+  const log: { event: keyof LiveRoomEvents; e: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const names: (keyof LiveRoomEvents)[] = ['stateChange', 'joined', 'left', 'error'];
+  for (const name of names) room.on(name, (e) => log.push({ event: name, e }));
+  return {
+    log,
+    states: () => log.filter((x) => x.event === 'stateChange').map((x) => `${x.e.previous}→${x.e.state}`),
+    of: <K extends keyof LiveRoomEvents>(name: K) => log.filter((x) => x.event === name).map((x) => x.e as LiveRoomEvents[K]),
+  };
+}
+
+async function rejection(p: Promise<unknown>): Promise<OvError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as OvError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('LiveRoom state machine (fake OpenVidu)', () => {
+  // join() asks `${api}/sessions/…/clips` for a clip already recording: answer "none" without the network.
+  const originalFetch = window.fetch;
+  let fetched: string[];
+  beforeEach(() => {
+    fetched = [];
+    window.fetch = (async (url: string) => {
+      fetched.push(String(url));
+      return new Response(JSON.stringify({ clips: [] }), { status: 200, headers: { 'content-type': 'application/json' } });
+    }) as typeof fetch;
+  });
+  afterEach(() => {
+    window.fetch = originalFetch;
+  });
+
+  const tokens: { session: string; name: string; role: string }[] = [];
+  const tokenProvider = async (req: { session: string; name: string; role: string }) => {
+    tokens.push(req);
+    return 'tok_fixed';
+  };
+
+  async function joined() {
+    const ov = fakeOpenVidu();
+    const room = new LiveRoom({ tokenProvider, OpenVidu: ov.OpenVidu, api: '/fake-api' });
+    const rec = record(room);
+    await room.join({ session: 'ses_A', name: 'Ann' });
+    return { ov, room, rec, session: ov.sessions[0] };
+  }
+
+  it('join: idle → joining → live, then `joined`; the fake sees token, client data and a publish', async () => {
+    const ov = fakeOpenVidu();
+    const room = new LiveRoom({ tokenProvider, OpenVidu: ov.OpenVidu, api: '/fake-api' });
+    const rec = record(room);
+    expect(room.state).to.equal('idle');
+    const p = room.join({ session: 'ses_A', name: 'Ann' });
+    expect(room.state).to.equal('joining'); // synchronously, before the token resolves
+    await p;
+
+    expect(room.state).to.equal('live');
+    expect(room.session).to.equal('ses_A');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→live']);
+    const order = rec.log.map((x) => x.event);
+    expect(order).to.deep.equal(['stateChange', 'stateChange', 'joined']);
+    expect(rec.of('joined')).to.deep.equal([{ connectionId: 'con_local', session: 'ses_A' }]);
+    expect(rec.of('error')).to.be.empty;
+
+    expect(ov.prodMode).to.equal(1);
+    expect(ov.sessions).to.have.length(1);
+    const s = ov.sessions[0];
+    expect(s.connectCalls).to.deep.equal([{ token: 'tok_fixed', metadata: { clientData: 'Ann' } }]);
+    expect(s.published).to.deep.equal([ov.publishers[0]]);
+    expect(tokens.at(-1)).to.deep.equal({ session: 'ses_A', name: 'Ann', role: 'publisher' });
+    expect(fetched).to.deep.equal(['/fake-api/sessions/ses_A/clips']); // the recording sync, stubbed
+    expect(room.local?.id).to.equal('con_local');
+    expect(room.local?.isLocal).to.equal(true);
+    expect(room.local?.streams.map((x) => x.streamId)).to.deep.equal(['str_local']);
+    await room.leave();
+  });
+
+  it('join while joining/live rejects and changes nothing', async () => {
+    const { room, rec } = await joined();
+    const err = await rejection(room.join({ session: 'ses_B' }));
+    expect(err).to.be.instanceOf(OvError);
+    expect(room.state).to.equal('live');
+    expect(room.session).to.equal('ses_A');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→live']);
+    await room.leave();
+  });
+
+  it('reconnecting → `reconnecting`, reconnected → `live` again', async () => {
+    const { room, rec, session } = await joined();
+    session.emit('reconnecting');
+    expect(room.state).to.equal('reconnecting');
+    session.emit('reconnected');
+    expect(room.state).to.equal('live');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→live', 'live→reconnecting', 'reconnecting→live']);
+    expect(rec.of('error')).to.be.empty;
+    expect(rec.of('left')).to.be.empty;
+    expect(session.disconnects).to.equal(0);
+    // While reconnecting the room is still usable (setAudio goes to the publisher).
+    session.emit('reconnecting');
+    room.setAudio(false);
+    expect(room.local?.streams[0].audioActive).to.equal(false);
+    session.emit('reconnected');
+    await room.leave();
+  });
+
+  it('sessionDisconnected(networkDisconnect) → `error` with an OvError NETWORK, and the connection is torn down', async () => {
+    const { room, rec, session } = await joined();
+    session.emit('reconnecting');
+    session.emit('sessionDisconnected', { reason: 'networkDisconnect' });
+
+    expect(room.state).to.equal('error');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→live', 'live→reconnecting', 'reconnecting→error']);
+    const errors = rec.of('error');
+    expect(errors).to.have.length(1);
+    expect(errors[0].error).to.be.instanceOf(OvError);
+    expect(errors[0].error.code).to.equal('NETWORK');
+    expect(rec.of('left')).to.be.empty; // the documented path is error, not left
+    expect(session.disconnects).to.equal(1);
+    expect(room.participants).to.be.empty;
+
+    // Late events from the dead session change nothing.
+    session.emit('reconnected');
+    expect(room.state).to.equal('error');
+    // leave() from error: left, once.
+    await room.leave();
+    expect(room.state).to.equal('left');
+    expect(rec.of('left')).to.deep.equal([{ reason: 'leave' }]);
+  });
+
+  for (const reason of ['forceDisconnectByServer', 'sessionClosedByServer'] as const) {
+    it(`sessionDisconnected(${reason}) → \`left\` with that reason, no error`, async () => {
+      const { room, rec, session } = await joined();
+      session.emit('sessionDisconnected', { reason });
+      expect(room.state).to.equal('left');
+      expect(rec.states()).to.deep.equal(['idle→joining', 'joining→live', 'live→left']);
+      expect(rec.of('left')).to.deep.equal([{ reason }]);
+      expect(rec.of('error')).to.be.empty;
+      expect(session.disconnects).to.equal(1);
+      expect(room.participants).to.be.empty;
+
+      await room.leave(); // already left: nothing more
+      expect(rec.of('left')).to.have.length(1);
+      expect(rec.states()).to.have.length(3);
+    });
+  }
+
+  it('leave() twice is safe: one `left`, one disconnect, unpublished, ends in `left`', async () => {
+    const { room, rec, session, ov } = await joined();
+    await room.leave();
+    await room.leave();
+    expect(room.state).to.equal('left');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→live', 'live→left']);
+    expect(rec.of('left')).to.deep.equal([{ reason: 'leave' }]);
+    expect(rec.of('error')).to.be.empty;
+    expect(session.disconnects).to.equal(1);
+    expect(session.unpublished).to.deep.equal([ov.publishers[0]]);
+    expect(room.participants).to.be.empty;
+    expect(room.local).to.equal(undefined);
+    // Verbs now say NOT_CONNECTED.
+    expect(() => room.setAudio(true)).to.throw(OvError).with.property('code', 'NOT_CONNECTED');
+  });
+
+  it('leave() before join is a no-op: stays idle, no events', async () => {
+    const ov = fakeOpenVidu();
+    const room = new LiveRoom({ tokenProvider, OpenVidu: ov.OpenVidu, api: '/fake-api' });
+    const rec = record(room);
+    await room.leave();
+    await room.leave();
+    expect(room.state).to.equal('idle');
+    expect(rec.log).to.be.empty;
+  });
+
+  it('a throwing token provider → `error` state, an `error` event, and join() rejects with TOKEN_FAILED', async () => {
+    const ov = fakeOpenVidu();
+    const room = new LiveRoom({
+      tokenProvider: async () => {
+        throw new Error('backend down');
+      },
+      OpenVidu: ov.OpenVidu,
+      api: '/fake-api',
+    });
+    const rec = record(room);
+    const err = await rejection(room.join({ session: 'ses_A', name: 'Ann' }));
+    expect(err).to.be.instanceOf(OvError);
+    expect(err.code).to.equal('TOKEN_FAILED');
+    expect(err.message).to.contain('backend down');
+    expect(room.state).to.equal('error');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→error']);
+    expect(rec.of('error').map((x) => x.error)).to.deep.equal([err]);
+    expect(rec.of('joined')).to.be.empty;
+    expect(ov.sessions).to.be.empty; // no connection was attempted
+  });
+
+  it('a token provider throwing an OvError with another code still rejects with TOKEN_FAILED (status kept)', async () => {
+    const ov = fakeOpenVidu();
+    const room = new LiveRoom({
+      tokenProvider: async () => {
+        throw new OvError('NETWORK', 'offline', { status: 503 });
+      },
+      OpenVidu: ov.OpenVidu,
+      api: '/fake-api',
+    });
+    const err = await rejection(room.join({ session: 'ses_A' }));
+    expect(err.code).to.equal('TOKEN_FAILED');
+    expect(err.status).to.equal(503);
+    expect(room.state).to.equal('error');
+  });
+
+  it('after a token failure the room can join again (error → joining → live)', async () => {
+    const ov = fakeOpenVidu();
+    let fail = true;
+    const room = new LiveRoom({
+      tokenProvider: async () => {
+        if (fail) throw new Error('nope');
+        return 'tok_fixed';
+      },
+      OpenVidu: ov.OpenVidu,
+      api: '/fake-api',
+    });
+    const rec = record(room);
+    await rejection(room.join({ session: 'ses_A' }));
+    fail = false;
+    await room.join({ session: 'ses_A' });
+    expect(room.state).to.equal('live');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→error', 'error→joining', 'joining→live']);
+    await room.leave();
+  });
+
+  it('connect() failing → `error`, join() rejects with CONNECT_FAILED and the session is disconnected', async () => {
+    const ov = fakeOpenVidu();
+    const OV = class extends ov.OpenVidu {
+      override initSession() {
+        const s = super.initSession();
+        s.connectError = new Error('ws refused');
+        return s;
+      }
+    };
+    const room = new LiveRoom({ tokenProvider, OpenVidu: OV, api: '/fake-api' });
+    const rec = record(room);
+    const err = await rejection(room.join({ session: 'ses_A' }));
+    expect(err.code).to.equal('CONNECT_FAILED');
+    expect(room.state).to.equal('error');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→error']);
+    expect(ov.sessions[0].disconnects).to.equal(1);
+  });
+
+  it('reconnecting is ignored unless live; after leave() the old session\'s events change nothing', async () => {
+    const { room, rec, session } = await joined();
+    await room.leave();
+    session.emit('reconnecting');
+    session.emit('reconnected');
+    session.emit('sessionDisconnected', { reason: 'networkDisconnect' });
+    expect(room.state).to.equal('left');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→live', 'live→left']);
+    expect(rec.of('error')).to.be.empty;
+  });
+
+  it('stateChange events carry the previous state for every transition', async () => {
+    const { room, rec, session } = await joined();
+    session.emit('reconnecting');
+    session.emit('reconnecting'); // no duplicate event for the same state
+    session.emit('reconnected');
+    await room.leave();
+    const seen: RoomState[] = ['idle'];
+    for (const { e } of rec.log.filter((x) => x.event === 'stateChange')) {
+      expect(e.previous).to.equal(seen.at(-1));
+      seen.push(e.state);
+    }
+    expect(seen).to.deep.equal(['idle', 'joining', 'live', 'reconnecting', 'live', 'left']);
+  });
+
+  it('leave() while join() waits for the camera: ends in `left`, the session is disconnected, no error', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const ov = fakeOpenVidu();
+    const camera = document.createElement('canvas').captureStream(5);
+    const OV = class extends ov.OpenVidu {
+      override async initPublisherAsync() {
+        const p = await super.initPublisherAsync();
+        p.stream.getMediaStream = (() => camera) as never;
+        await gate;
+        return p;
+      }
+    };
+    const room = new LiveRoom({ tokenProvider, OpenVidu: OV, api: '/fake-api' });
+    const rec = record(room);
+    const j = room.join({ session: 'ses_A' });
+    while (ov.publishers.length === 0) await new Promise((r) => setTimeout(r, 1));
+    expect(room.state).to.equal('joining');
+    await room.leave();
+    release();
+    await j.catch(() => undefined); // resolves today (a cancelled join is not an error)
+    expect(room.state).to.equal('left');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→left']);
+    expect(rec.of('left')).to.deep.equal([{ reason: 'leave' }]);
+    expect(rec.of('joined')).to.be.empty;
+    expect(rec.of('error')).to.be.empty;
+    expect(ov.sessions[0].disconnects).to.equal(1);
+    expect(ov.sessions[0].published).to.be.empty;
+    expect(camera.getTracks().map((t) => t.readyState)).to.deep.equal(['ended'], 'the camera opened for the cancelled join is stopped');
+  });
+});

@@ -122,6 +122,15 @@ function apiProxy(ctx, next) {
   });
 }
 
+/** `POST /__test/status/<code>` answers that status with a JSON error: token endpoints that fail on purpose. */
+function failingEndpoint(ctx, next) {
+  const m = /^\/__test\/status\/([1-5][0-9]{2})$/.exec(ctx.path);
+  if (!m) return next();
+  ctx.status = Number(m[1]);
+  ctx.type = 'application/json';
+  ctx.body = JSON.stringify({ statusCode: ctx.status, error: 'Test', message: 'failing on purpose', code: 'OV_TEST' });
+}
+
 export default {
   rootDir: root,
   files: ['test/core/**/*.test.ts', 'test/components/**/*.test.ts'],
@@ -132,7 +141,7 @@ export default {
   testFramework: { config: { timeout: 30_000 } },
   testsFinishTimeout: 10 * 60_000,
   browserStartTimeout: 60_000,
-  middleware: [apiProxy],
+  middleware: [failingEndpoint, apiProxy],
   // openvidu-browser logs an error for every participant that leaves after our own disconnect: noise in tests.
   filterBrowserLogs: ({ args }) => !args.some((a) => typeof a === 'string' && /unknown when 'onParticipant(Left|Unpublished)'/.test(a)) && !args.some((a) => a && typeof a === 'object' && typeof a.message === 'string' && /unknown when 'onParticipant/.test(a.message)),
   plugins: [

@@ -145,8 +145,14 @@ describe('elements with the real server and OpenVidu', () => {
       expect(errors.length, 'no further ov-error after Retry').to.equal(errorCount);
     }
 
-    // No same-origin route answers 500 without changing the test server (its dev server answers 404, the
-    // reference server 4xx for bad requests), so the HTTP-failure variants use those real error answers.
+    it('a token endpoint answering 500', async () => {
+      await failThenRetry(
+        (room) => (room.tokenEndpoint = '/__test/status/500'),
+        (room) => (room.tokenEndpoint = ''),
+        500,
+      );
+    });
+
     it('an HTTP error from the reference server (token-endpoint: its token route with an invalid session id → 400)', async () => {
       await failThenRetry(
         (room) => (room.tokenEndpoint = `${api}/sessions/not%20valid!/token`),

@@ -17,6 +17,7 @@ import { loadConfig } from '../../demo-server/src/config.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../../demo-server/embedded-openvidu/index.js';
 import { resolveFfmpegPath } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { RpcClient } from '../helpers/rpc-client.js';
+import { registeredRoutes } from '../helpers/routes.js';
 
 const SNAPSHOT_MAX = 256 * 1024;
 const FUZZ_REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 600);
@@ -71,23 +72,6 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', url: '/', body: 'none', queryExempt: 'demo page', optional: true },
 ];
 
-/** `METHOD /url` of every registered route, from the tree `printRoutes` draws. */
-function registeredRoutes(app: FastifyInstance): string[] {
-  const out: string[] = [];
-  const stack: string[] = [];
-  // The default tree (common prefixes factored out) is the one that places wildcards right.
-  for (const line of app.printRoutes().split('\n')) {
-    const i = line.indexOf('── ');
-    if (i < 0) continue;
-    const depth = (i - 1) / 4;
-    const m = /^(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(i + 3))!;
-    const full = (depth > 0 ? stack[depth - 1] : '') + (m[1] === '(empty root node)' ? '' : m[1]);
-    stack[depth] = full;
-    stack.length = depth + 1;
-    for (const method of m[2]?.split(', ') ?? []) out.push(`${method} ${full}`);
-  }
-  return out.sort();
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP: node:http with a keep-alive agent, so paths go out byte for byte and sockets are reused between requests.

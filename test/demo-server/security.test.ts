@@ -20,6 +20,7 @@ import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../../demo-server/
 import { resolveFfmpegPath } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { startTestServer, type TestServer } from '../helpers/app-server.js';
 import { RpcClient } from '../helpers/rpc-client.js';
+import { registeredRoutes } from '../helpers/routes.js';
 
 const require = createRequire(import.meta.url);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -74,22 +75,6 @@ async function call(base: string, method: string, url: string, init: { headers?:
   }
 }
 
-/** `METHOD /url` of every registered route, from the tree `printRoutes` draws. */
-function registeredRoutes(app: FastifyInstance): string[] {
-  const out: string[] = [];
-  const stack: string[] = [];
-  for (const line of app.printRoutes().split('\n')) {
-    const i = line.indexOf('── ');
-    if (i < 0) continue;
-    const depth = (i - 1) / 4;
-    const m = /^(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(i + 3))!;
-    const full = (depth > 0 ? stack[depth - 1] : '') + (m[1] === '(empty root node)' ? '' : m[1]);
-    stack[depth] = full;
-    stack.length = depth + 1;
-    for (const method of m[2]?.split(', ') ?? []) out.push(`${method} ${full}`);
-  }
-  return out.sort();
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // A valid request for every route, and what the authorize hook must be asked. HEAD routes reuse their GET entry.

@@ -7,6 +7,7 @@ import { ApiError, errors } from '../errors.js';
 import { SessionParams, SnapshotParams, errorResponses } from '../schemas/common.js';
 import { CreateSnapshotQuery, NoQuery } from '../schemas/snapshots.js';
 import { SnapshotRejectedError } from '../services/snapshot-store.js';
+import type { Resource } from '../plugins/authorize.js';
 
 /** Content-Types an upload may declare; the stored type always comes from the bytes. */
 export const SNAPSHOT_UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'];
@@ -42,6 +43,11 @@ const imageBody = { schema: Type.Unsafe<Readable | Buffer>({ type: 'string', for
  */
 export const snapshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { snapshots, bus, config } = app.services;
+  /** A snapshot route's resource: the id, and the room it belongs to when it exists. */
+  const snapshotResource = (request: FastifyRequest): Resource => {
+    const id = snapshotParam(request);
+    return { type: 'snapshot', id, sessionId: snapshots.get(id)?.snapshot.sessionId };
+  };
 
   // The upload route gets its own scope: only image bodies are parsed there (as raw buffers), and nothing else.
   await app.register(async (scope) => {
@@ -130,10 +136,7 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       config: {
         action: 'snapshot:read',
-        resource: (request) => {
-          const id = snapshotParam(request);
-          return { type: 'snapshot', id, sessionId: snapshots.get(id)?.snapshot.sessionId };
-        },
+        resource: snapshotResource,
       },
     },
     async (request, reply) => {
@@ -182,10 +185,7 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       config: {
         action: 'snapshot:delete',
-        resource: (request) => {
-          const id = snapshotParam(request);
-          return { type: 'snapshot', id, sessionId: snapshots.get(id)?.snapshot.sessionId };
-        },
+        resource: snapshotResource,
       },
     },
     async (request, reply) => {

@@ -22,6 +22,7 @@ import { snapshotRoutes } from './routes/snapshots.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { healthRoutes } from './routes/health.js';
+import { pageRoutes } from './routes/pages.js';
 
 export interface BuildAppOptions {
   config: Config;
@@ -122,9 +123,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         mediaSrc: ["'self'", 'blob:'],
         imgSrc: ["'self'", 'data:', 'blob:'],
         styleSrc: ["'self'", "'unsafe-inline'"],
+        // Not upgraded: the demo runs over plain HTTP on 127.0.0.1, and OpenVidu's ws:// URL must stay ws://.
+        upgradeInsecureRequests: null,
       },
     },
     crossOriginEmbedderPolicy: false,
+    // Pages on the origins allowed by CORS_ORIGINS also show thumbnails, clips and snapshots in <img>/<video>.
+    crossOriginResourcePolicy: { policy: config.corsOrigins.length ? 'cross-origin' : 'same-origin' },
   });
   await app.register(cors, {
     origin: config.corsOrigins.length === 0 ? false : config.corsOrigins.includes('*') ? true : config.corsOrigins,
@@ -152,6 +157,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(eventRoutes);
   await app.register(webhookRoutes);
   await app.register(healthRoutes);
+  await app.register(pageRoutes, { embedOrigins: config.embedOrigins });
 
   app.addHook('onClose', async () => {
     services.clips.close();

@@ -12,6 +12,8 @@ export interface Config {
   dataDir: string;
   /** Allowed origins for CORS; empty = CORS closed (same-origin only). */
   corsOrigins: string[];
+  /** Origins allowed to frame the `/embed` page (CSP frame-ancestors); `*` = any. */
+  embedOrigins: string[];
   snapshotMaxBytes: number;
   /** When set, the webhook receiver requires `Authorization: Bearer <token>`. */
   webhookToken?: string;
@@ -77,6 +79,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const embedOrigins = (env.EMBED_ORIGINS || '*').split(/[\s,]+/).filter(Boolean);
+  for (const o of embedOrigins) {
+    if (o === '*' || o === "'self'" || o === "'none'") continue;
+    try {
+      if (new URL(o).origin !== o) throw new Error();
+    } catch {
+      throw new ConfigError(`EMBED_ORIGINS must be a comma-separated list of origins like https://cms.example.com (or *), got ${show(o)}`);
+    }
+  }
+
   const resolution = env.CLIP_RESOLUTION || '1280x720';
   const m = /^([1-9]\d{2,3})x([1-9]\d{2,3})$/.exec(resolution);
   if (!m || +m[1] > 1999 || +m[2] > 1999) throw new ConfigError(`CLIP_RESOLUTION must be WIDTHxHEIGHT with sides from 100 to 1999, got ${show(resolution)}`);
@@ -86,12 +98,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     port: int('PORT', 5080, 0, 65535),
-    host: env.HOST || '127.0.0.1',
+    // Over HTTPS the demo is meant for phones on the same network, so it listens on every interface.
+    host: env.HOST || (bool('HTTPS', false) ? '0.0.0.0' : '127.0.0.1'),
     openviduUrl,
     openviduSecret,
     embeddedOpenviduPort: int('EMBEDDED_OPENVIDU_PORT', 0, 0, 65535),
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     corsOrigins,
+    embedOrigins,
     snapshotMaxBytes: int('SNAPSHOT_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     webhookToken: env.WEBHOOK_TOKEN || undefined,
     clip: {

@@ -17,6 +17,8 @@ export interface EmbeddedOpenViduOptions {
   port?: number;
   /** Address to listen on; also the only address ICE uses unless it is 0.0.0.0. Default 127.0.0.1. */
   host?: string;
+  /** Address ICE uses when it differs from `host` (e.g. `0.0.0.0` for phones on the LAN while REST stays on loopback). */
+  rtcHost?: string;
   /** OPENVIDU_SECRET. Default `MY_SECRET`. */
   secret?: string;
   /** OPENVIDU_PUBLICURL: the URL browsers and tokens use. Default `http(s)://<host>:<port>`. */
@@ -51,6 +53,11 @@ export interface EmbeddedOpenVidu {
    * own port only after OpenVidu has started.
    */
   setWebhook(webhook: { endpoint: string; headers?: string[]; events?: string[] } | undefined): void;
+  /**
+   * Where new tokens send browsers (`wss://host:port`): for a host server that forwards OpenVidu's WebSocket on its
+   * own origin, so a browser needs to trust one certificate only.
+   */
+  setTokenUrl(wsUrl: string): void;
   /** Stops recordings (finishing their files), evicts everyone, closes sockets and the HTTP server. */
   close(): Promise<void>;
 }
@@ -77,7 +84,7 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const publicUrl = (options.publicUrl ?? `${scheme}://${displayHost}:${port}`).replace(/\/+$/, '');
   const wsPublicUrl = publicUrl.replace(/^http/, 'ws');
-  const net = { host, portRange: options.rtcPortRange };
+  const net = { host: options.rtcHost ?? host, portRange: options.rtcPortRange };
 
   const webhook = options.webhook ? new WebhookSender(options.webhook, log) : undefined;
   const core = new OpenViduCore({
@@ -155,7 +162,10 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
   const setWebhook = (w: { endpoint: string; headers?: string[]; events?: string[] } | undefined) => {
     core.opts.webhook = w ? new WebhookSender(w, log) : undefined;
   };
-  return { url: publicUrl, secret, port, core, setWebhook, close };
+  const setTokenUrl = (wsUrl: string) => {
+    core.opts.wsPublicUrl = wsUrl.replace(/\/+$/, '');
+  };
+  return { url: publicUrl, secret, port, core, setWebhook, setTokenUrl, close };
 }
 
 export type { Logger } from './logger.js';

@@ -33,7 +33,7 @@ export interface BuildAppOptions {
   /** `embedded` when the server started the embedded OpenVidu itself (shown by /api/health). */
   openviduKind?: 'embedded' | 'remote';
   /** Extra Fastify options (e.g. https). */
-  fastify?: Partial<FastifyServerOptions> & { https?: unknown };
+  fastify?: Partial<FastifyServerOptions> & { https?: unknown; http2?: boolean };
 }
 
 export interface Services {

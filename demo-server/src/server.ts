@@ -5,9 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../embedded-openvidu/index.js';
+import { forwardOpenViduSocket, lanAddresses, loadOrCreateCertificate } from './tls.js';
 
 export interface RunningServer {
   url: string;
+  /** Over HTTPS on every interface: the address to open on another device of the network. */
+  lanUrl?: string;
   app: FastifyInstance;
   embedded?: EmbeddedOpenVidu;
   close(): Promise<void>;
@@ -17,10 +20,15 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   let embedded: EmbeddedOpenVidu | undefined;
   let cfg = config;
+  const anyInterface = config.host === '0.0.0.0' || config.host === '::';
+  const lan = anyInterface ? lanAddresses()[0] : undefined;
+  const tls = config.https ? await loadOrCreateCertificate(config.dataDir, ['localhost', '127.0.0.1', ...(lan ? [lan] : []), ...(anyInterface ? [] : [config.host])]) : undefined;
   if (!config.openviduUrl) {
     embedded = await startEmbeddedOpenVidu({
       port: config.embeddedOpenviduPort,
-      host: config.host,
+      // Over HTTPS, browsers reach OpenVidu's WebSocket through this server (below); its REST API stays on loopback.
+      host: tls ? '127.0.0.1' : config.host,
+      rtcHost: config.host,
       secret: randomBytes(18).toString('base64url'), // never leaves this process
       recordingPath: path.join(config.dataDir, 'recordings'),
       logger: embeddedLogger(config.logLevel),
@@ -31,7 +39,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     config: cfg,
     openviduKind: embedded ? 'embedded' : 'remote',
     logger: { level: cfg.logLevel, ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}) },
+    // HTTP/2 over TLS: every tab keeps two event streams open, more than HTTP/1.1's six connections allow for long.
+    ...(tls ? { fastify: { http2: true, https: { key: tls.key, cert: tls.cert, allowHTTP1: true } } } : {}),
   });
+  if (tls && embedded) forwardOpenViduSocket(app.server, embedded.port);
   let address: string;
   try {
     address = await app.listen({ port: cfg.port, host: cfg.host });
@@ -41,6 +52,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     throw err;
   }
   const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
+  const port = new URL(url).port;
+  const lanUrl = lan ? `${tls ? 'https' : 'http'}://${lan}:${port}` : undefined;
+  // Tokens then point browsers at this origin (the LAN address when listening on every interface).
+  if (tls) embedded?.setTokenUrl(`wss://${lan ?? new URL(url).hostname}:${port}`);
   // The embedded OpenVidu tells us about recordings through the webhook, like a real deployment would.
   embedded?.setWebhook({ endpoint: `${url}/api/webhooks/openvidu`, headers: [`Authorization: Bearer ${cfg.webhookToken}`], events: ['recordingStatusChanged'] });
 
@@ -50,7 +65,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await app.close(); // ends SSE streams, refuses new requests
       await embedded?.close(); // finishes recordings in progress, so no clip is lost
     })());
-  return { url, app, embedded, close };
+  return { url, lanUrl, app, embedded, close };
 }
 
 function embeddedLogger(level: Config['logLevel']) {
@@ -78,6 +93,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(err.code === 'EADDRINUSE' ? `Port ${config.port} is in use: set PORT to another one.` : `Could not start: ${err.message}`);
     process.exit(1);
   });
+  if (server.lanUrl) console.log(`\n  On this network:      ${server.lanUrl}/ ${config.https ? '(self-signed certificate: accept the warning once)' : ''}`);
   console.log(`\n  ov-live-elements demo: ${server.url}/\n  API docs:             ${server.url}/api/docs\n  OpenVidu:             ${server.embedded ? 'embedded (in this process)' : config.openviduUrl}\n`);
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -92,7 +92,6 @@ interface Probe {
   headers?: Record<string, string>;
   /** What the hook must be asked; undefined: the route has no action and is refused before the hook. */
   expect?: { action: Action; resource: () => Resource };
-  optional?: boolean;
 }
 
 const session = (): Resource => ({ type: 'session', id: ROOM });
@@ -127,7 +126,11 @@ const PROBES: Probe[] = [
   { route: 'GET /api/docs/yaml', url: () => '/api/docs/yaml', expect: docs },
   // The CORS preflight catch-all declares no action: refused (403) before the hook is asked.
   { route: 'OPTIONS *', url: () => `/api/sessions/${ROOM}/token`, headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } },
-  { route: 'GET /', url: () => '/', expect: { action: 'page:read', resource: server }, optional: true },
+  { route: 'GET /', url: () => '/', expect: { action: 'page:read', resource: server } },
+  { route: 'GET /embed', url: () => `/embed?session=${ROOM}`, expect: { action: 'page:read', resource: server } },
+  { route: 'GET /demo/:file', url: () => '/demo/demo.js', expect: { action: 'page:read', resource: server } },
+  { route: 'GET /ov-live-elements.js', url: () => '/ov-live-elements.js', expect: { action: 'page:read', resource: server } },
+  { route: 'GET /ov-live-elements.js.map', url: () => '/ov-live-elements.js.map', expect: { action: 'page:read', resource: server } },
 ];
 
 /** Every registered route as a concrete request (HEAD for GET routes too); fails on a route without a probe. */

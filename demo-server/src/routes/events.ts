@@ -34,7 +34,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const lastId = rawLast !== undefined && /^[0-9]{1,20}$/.test(rawLast) ? Number(rawLast) : undefined;
 
       // Headers set by hooks (CORS, helmet) are kept: the raw response is written by hand from here.
-      const headers = { ...reply.getHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' };
+      const headers = { ...reply.getHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no', ...(request.raw.httpVersionMajor < 2 ? { connection: 'keep-alive' } : {}) };
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, headers as Record<string, string>);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every test suite of the project, one after the other (2 cores: one Chromium at a time).
-//   1. Node tests (node:test): embedded OpenVidu, reference server, bundles
+//   1. Node tests (node:test): embedded OpenVidu, reference server, bundles, end-to-end journeys (npm start + Chromium)
 //   2. Browser tests (web-test-runner): core and elements, against the reference server
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -36,7 +36,7 @@ const nodeStatus = run(process.execPath, [
   '--import', 'tsx', '--test', '--test-concurrency=1',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tap}`,
-  ...nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/build'),
+  ...nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/build', 'test/e2e'),
 ]);
 const tapText = readFileSync(tap, 'utf8');
 const count = (key) => [...tapText.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);

@@ -143,7 +143,7 @@ export function startGallery(session, list, empty) {
       'li',
       { 'data-id': s.id },
       el('a', { href: s.url, target: '_blank', rel: 'noopener' }, el('img', { src: s.url, alt: label, loading: 'lazy', width: s.width, height: s.height })),
-      el('span', { class: 'caption' }, `${s.name || '—'} · ${when} · ${s.width}×${s.height}`),
+      el('span', { class: 'caption', title: s.name }, `${when} · ${s.width}×${s.height}`),
       del,
     );
   };

@@ -81,10 +81,19 @@ export function machine() {
   return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.type()} ${os.release()}` };
 }
 
-export function printTable(title: string, rows: BenchRow[]) {
-  console.log(`\n${title}`);
-  const w = Math.max(...rows.map((r) => r.name.length), 10);
-  for (const r of rows) {
-    console.log(`  ${r.name.padEnd(w)}  ${String(r.value).padStart(8)} ${r.unit.padEnd(6)}${r.target ? `  (target ${r.target})` : ''}${r.detail ? `  ${r.detail}` : ''}`);
-  }
+/** One table of every suite's rows: suite, measure, value, target, how. */
+export function printTable(suites: Record<string, BenchRow[]>) {
+  const rows = Object.entries(suites).flatMap(([suite, rs]) => rs.map((r) => ({ suite, ...r })));
+  const cols = [
+    { head: 'suite', cell: (r: (typeof rows)[number]) => r.suite },
+    { head: 'measure', cell: (r: (typeof rows)[number]) => r.name },
+    { head: 'value', cell: (r: (typeof rows)[number]) => `${r.value} ${r.unit}`, right: true },
+    { head: 'target', cell: (r: (typeof rows)[number]) => r.target ?? '' },
+    { head: 'how', cell: (r: (typeof rows)[number]) => r.detail ?? '' },
+  ];
+  const widths = cols.map((c) => Math.max(c.head.length, ...rows.map((r) => c.cell(r).length)));
+  const line = (cells: string[]) => '  ' + cells.map((c, i) => (cols[i].right ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  console.log(line(cols.map((c) => c.head)));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(cols.map((c) => c.cell(r))));
 }

@@ -29,7 +29,7 @@ export async function run(): Promise<BenchRow[]> {
     await pages.close();
     await server.stop();
   }
-  printTable('Embedded OpenVidu', rows);
+  printTable({ openvidu: rows });
   return rows;
 }
 

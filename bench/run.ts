@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark of the project, one table, saved to bench/results/latest.json.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { machine, printTable, root, type BenchRow } from './lib.js';
 
@@ -19,10 +19,15 @@ for (const f of files) {
   console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
-const result = { date: started.toISOString(), machine: machine(), suites };
-console.log(`\n=== ov-live-elements benchmarks — ${result.date} — ${result.machine.cpus} × ${result.machine.cpuModel}, Node ${result.machine.node}`);
-for (const [name, rows] of Object.entries(suites)) printTable(name, rows);
-await mkdir(path.join(root, 'bench/results'), { recursive: true });
-await writeFile(path.join(root, 'bench/results/latest.json'), JSON.stringify(result, null, 2) + '\n');
+// `npm run bench -- demo` reruns one suite: the others keep their last results (and dates).
+const file = path.join(root, 'bench/results/latest.json');
+const previous = only.length ? await readFile(file, 'utf8').then((t) => JSON.parse(t) as { suites?: Record<string, BenchRow[]>; dates?: Record<string, string> }, () => undefined) : undefined;
+const date = started.toISOString();
+const dates = { ...previous?.dates, ...Object.fromEntries(Object.keys(suites).map((k) => [k, date])) };
+const result = { date, machine: machine(), dates, suites: { ...previous?.suites, ...suites } };
+console.log(`\n=== ov-live-elements benchmarks — ${date} — ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memGiB} GiB, Node ${result.machine.node}, ${result.machine.platform}\n`);
+printTable(result.suites);
+await mkdir(path.dirname(file), { recursive: true });
+await writeFile(file, JSON.stringify(result, null, 2) + '\n');
 console.log('\nSaved bench/results/latest.json');
 process.exit(0);

@@ -182,6 +182,6 @@ export async function run(): Promise<BenchRow[]> {
     await rm(server.dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     await rm(tmp, { recursive: true, force: true });
   }
-  printTable('Reference server', rows);
+  printTable({ server: rows });
   return rows;
 }

@@ -3,72 +3,22 @@
 // 127.0.0.1. Screenshots of each journey's key screen go to test-output/e2e/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { devices, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
+import { clips, gallery, joinFromForm, npmStart, roomState, root, tiles, waitFor, type NpmStart } from '../helpers/demo-page.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(root, 'test-output/e2e');
 const ROOM = `journey-${process.pid}`;
 
-let server: ChildProcess;
+let demo: NpmStart;
 let base: string;
-let dataDir: string;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 let a: Page; // Ana, who records and takes snapshots
 let b: Page; // Ben, who opens Ana's "second participant" link
-
-/** Start `npm start` on a free port with its own data folder; resolves with the URL it prints. */
-function startNpm(): Promise<string> {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'ov-e2e-'));
-  server = spawn('npm', ['start', '--silent'], {
-    cwd: root,
-    detached: true, // its own process group, so npm and the server behind it stop together
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', HTTPS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start printed no URL within 120 s:\n${out}`)), 120_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk;
-      const m = /ov-live-elements demo: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    server.stdout!.on('data', onData);
-    server.stderr!.on('data', (c) => (out += c));
-    server.on('exit', (code) => reject(new Error(`npm start exited (${code}):\n${out}`)));
-  });
-}
-
-async function stopNpm() {
-  if (!server?.pid || server.exitCode !== null) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  process.kill(-server.pid, 'SIGINT'); // as Ctrl-C would: clips in progress are finished first
-  const timer = setTimeout(() => process.kill(-server.pid!, 'SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await probe().catch(() => undefined as T);
-    if (last !== undefined && ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
-}
 
 async function participant(name: string, options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1280, height: 800 }, ...options });
@@ -78,61 +28,25 @@ async function participant(name: string, options: Parameters<Browser['newContext
   return page;
 }
 
-interface Tile {
-  name: string;
-  kind: string;
-  local: boolean;
-  playing: boolean;
-}
-
-/** The tiles of the page's <ov-live-room>, and whether each one's video is really playing. */
-const tiles = (where: Page | Frame) =>
-  where.evaluate(() => {
-    const room = document.querySelector('ov-live-room');
-    return [...(room?.shadowRoot?.querySelectorAll('ov-video-tile') ?? [])].map((t) => {
-      const tile = t as HTMLElement & { name: string; stream?: { kind: string; isLocal: boolean } };
-      const v = tile.shadowRoot?.querySelector('video');
-      return { name: tile.name, kind: tile.stream?.kind ?? 'none', local: !!tile.stream?.isLocal, playing: !!v && !v.hidden && !v.paused && v.readyState >= 2 && v.videoWidth > 0 && v.currentTime > 0 };
-    });
-  }) as Promise<Tile[]>;
-
-const roomState = (where: Page | Frame) => where.evaluate(() => (document.querySelector('ov-live-room') as (HTMLElement & { state: string }) | null)?.state ?? 'none');
-
-/** The items of the page's <ov-clip-list>: id and status. */
-const clips = (page: Page) =>
-  page.evaluate(() =>
-    [...(document.querySelector('ov-clip-list')?.shadowRoot?.querySelectorAll('li[part="item"]') ?? [])].map((li) => ({
-      id: (li as HTMLElement).dataset.id!,
-      status: /status-(\w+)/.exec(li.querySelector('[part~="status"]')?.getAttribute('part') ?? '')?.[1] ?? '',
-    })),
-  );
-
-/** The snapshot gallery of the demo page: ids whose image has loaded. */
-const gallery = (page: Page) =>
-  page.evaluate(() => [...document.querySelectorAll('#gallery li')].filter((li) => (li.querySelector('img') as HTMLImageElement)?.naturalWidth > 0).map((li) => (li as HTMLElement).dataset.id!));
-
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 
 describe('journeys through the demo', { timeout: 300_000 }, () => {
   before(async () => {
     mkdirSync(shots, { recursive: true });
-    base = await startNpm();
+    demo = await npmStart();
+    base = demo.url;
     browser = await launchChromium(['--auto-select-desktop-capture-source=Entire screen']);
   });
 
   after(async () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
-    await stopNpm();
-    rmSync(dataDir, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   it('two participants join the same room from the demo page and see each other’s video playing', async () => {
     a = await participant('Ana');
-    await a.goto(`${base}/`);
-    await a.fill('input[name="session"]', ROOM);
-    await a.fill('input[name="name"]', 'Ana');
-    await a.click('#join-form button[type="submit"]');
+    await joinFromForm(a, base, ROOM, 'Ana');
     await waitFor('Ana live', () => roomState(a), (s) => s === 'live');
 
     // Ben follows the page's own "Open a second participant" link.

@@ -24,7 +24,6 @@ const TEXT = {
     noSession: 'This page needs ?session=ROOM in its address.',
     deleteSnapshot: 'Delete snapshot',
     confirmDelete: 'Delete this snapshot?',
-    snapshotBy: 'Snapshot by {name}, {time}',
   },
   ko: {
     title: '즉시 클립이 되는 라이브 룸',
@@ -46,7 +45,6 @@ const TEXT = {
     noSession: '이 페이지 주소에는 ?session=룸이름 이 필요합니다.',
     deleteSnapshot: '스냅샷 삭제',
     confirmDelete: '이 스냅샷을 삭제할까요?',
-    snapshotBy: '{name}의 스냅샷, {time}',
   },
 };
 
@@ -127,13 +125,13 @@ const api = (path, init) =>
 export function startGallery(session, list, empty) {
   const items = new Map();
   const render = () => {
-    const sorted = [...items.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const time = (s) => new Date(s.createdAt).getTime(); // epoch ms from the server
+    const sorted = [...items.values()].sort((a, b) => time(b) - time(a));
     list.replaceChildren(...sorted.map(renderItem));
     empty.hidden = sorted.length > 0;
   };
   const renderItem = (s) => {
     const when = new Date(s.createdAt).toLocaleTimeString(lang);
-    const label = t('snapshotBy', { name: s.name || '—', time: when });
     const del = el('button', { type: 'button', class: 'icon', 'aria-label': t('deleteSnapshot'), title: t('deleteSnapshot') }, '×');
     del.addEventListener('click', async () => {
       if (!confirm(t('confirmDelete'))) return;
@@ -142,7 +140,7 @@ export function startGallery(session, list, empty) {
     return el(
       'li',
       { 'data-id': s.id },
-      el('a', { href: s.url, target: '_blank', rel: 'noopener' }, el('img', { src: s.url, alt: label, loading: 'lazy', width: s.width, height: s.height })),
+      el('a', { href: s.url, target: '_blank', rel: 'noopener' }, el('img', { src: s.url, alt: s.name || t('snapshots'), loading: 'lazy', width: s.width, height: s.height })),
       el('span', { class: 'caption', title: s.name }, `${when} · ${s.width}×${s.height}`),
       del,
     );

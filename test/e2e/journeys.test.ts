@@ -92,7 +92,7 @@ describe('journeys through the demo', { timeout: 300_000 }, () => {
   });
 
   let snapshotId = '';
-  it('Ana takes a snapshot; it shows in both galleries', async () => {
+  it('Ana takes a snapshot; it shows in both galleries, and so does Ben’s, newest first', async () => {
     await a.click('ov-snapshot-button [part~="button"]');
     for (const [who, page] of [['Ana', a], ['Ben', b]] as const) {
       const ids = await waitFor(`a snapshot in ${who}’s gallery`, () => gallery(page), (g) => g.length === 1);
@@ -100,6 +100,11 @@ describe('journeys through the demo', { timeout: 300_000 }, () => {
       assert.equal(ids[0], snapshotId);
     }
     assert.match(snapshotId, /^snap_/);
+    await b.click('ov-snapshot-button [part~="button"]');
+    for (const [who, page] of [['Ana', a], ['Ben', b]] as const) {
+      const ids = await waitFor(`Ben’s snapshot in ${who}’s gallery`, () => gallery(page), (g) => g.length === 2);
+      assert.equal(ids[1], snapshotId, `${who}: Ana's older snapshot comes second`);
+    }
     await shot(a, 'snapshot');
   });
 
@@ -138,7 +143,7 @@ describe('journeys through the demo', { timeout: 300_000 }, () => {
     await a.reload();
     await waitFor('Ana back in the room', () => roomState(a), (s) => s === 'live');
     await waitFor('the clip listed after reload', () => clips(a), (l) => l.length === 1 && l[0].id === clipId && l[0].status === 'ready');
-    await waitFor('the snapshot listed after reload', () => gallery(a), (g) => g.length === 1 && g[0] === snapshotId);
+    await waitFor('the snapshots listed after reload', () => gallery(a), (g) => g.length === 2 && g[1] === snapshotId);
     await shot(a, 'after-reload');
 
     await a.click(`ov-clip-list li[data-id="${clipId}"] [part~="delete-button"]`);

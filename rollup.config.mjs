@@ -1,17 +1,20 @@
 // Two builds of the elements:
 // - dist/ov-live-elements.js: one self-contained ES module (Lit + openvidu-browser + ours, minified) for a
 //   <script type="module"> tag in any page or CMS;
-// - dist/index.js + dist/core.js: the package entries for bundler users, with `lit` and `openvidu-browser` left
-//   as dependencies.
+// - the package entries for bundler users, with `lit`, `openvidu-browser` and React left as dependencies:
+//   dist/index.js (every element), dist/core.js (the framework-free core), dist/components/<name>.js (one element),
+//   dist/react.js (React components); the modules they share go to dist/chunks/.
 import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import replace from '@rollup/plugin-replace';
 import terser from '@rollup/plugin-terser';
 import json from '@rollup/plugin-json';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 
 const ts = () =>
-  typescript({ tsconfig: './tsconfig.build.json', declaration: false, emitDeclarationOnly: false, noEmit: false, outDir: undefined, rootDir: undefined, sourceMap: true, include: ['src/**/*.ts', 'components/**/*.ts'] });
+  typescript({ tsconfig: './tsconfig.build.json', declaration: false, emitDeclarationOnly: false, noEmit: false, outDir: undefined, rootDir: undefined, sourceMap: true, include: ['src/**/*.ts', 'components/**/*.ts', 'react/**/*.ts'] });
 
 // openvidu-browser's CommonJS lib reads process.env and process.browser, which do not exist in a browser.
 const browserGlobals = () =>
@@ -28,6 +31,21 @@ function onwarn(warning, warn) {
   warn(warning);
 }
 
+/** Chunk names carry a hash: remove the ones an earlier build left in dist/chunks, so the package ships only live ones. */
+const pruneChunks = () => ({
+  name: 'prune-chunks',
+  writeBundle(options, bundle) {
+    const dir = path.join(options.dir, 'chunks');
+    const live = new Set(Object.keys(bundle).map((f) => path.join(options.dir, f)));
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir)) if (!live.has(path.join(dir, f))) rmSync(path.join(dir, f));
+  },
+});
+
+const elements = ['live-room', 'clip-list', 'snapshot-button'];
+const external = (id) =>
+  ['lit', 'openvidu-browser', 'react', 'react-dom'].some((p) => id === p || id.startsWith(`${p}/`)) || id.startsWith('@lit/');
+
 export default [
   {
     input: 'components/index.ts',
@@ -36,10 +54,15 @@ export default [
     onwarn,
   },
   {
-    input: { index: 'components/index.ts', core: 'src/index.ts' },
+    input: {
+      index: 'components/index.ts',
+      core: 'src/index.ts',
+      ...Object.fromEntries(elements.map((name) => [`components/${name}`, `components/${name}/index.ts`])),
+      react: 'react/index.ts',
+    },
     output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
-    external: (id) => id === 'lit' || id.startsWith('lit/') || id.startsWith('@lit/') || id === 'openvidu-browser',
-    plugins: [ts()],
+    external,
+    plugins: [ts(), pruneChunks()],
     onwarn,
   },
 ];

@@ -5,12 +5,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import * as esbuild from 'esbuild';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
+const requireFromRoot = createRequire(path.join(root, 'package.json'));
 
 const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 const chromeFlags = [
@@ -47,6 +49,44 @@ const openviduBrowserPlugin = {
   },
   serve(context) {
     if (context.path === OV_BUNDLE_PATH) return { body: openviduBrowserBundle(), type: 'js' };
+  },
+};
+
+// React and react-dom are CommonJS too (for the React wrappers' test): one esbuild bundle holds both, so they share
+// one copy of React, and `react` / `react-dom/client` resolve to small modules that re-export from it.
+const REACT_BUNDLE_PATH = '/__ov/react-bundle.js';
+const REACT_MODULES = { react: { path: '/__ov/react.js', name: 'React' }, 'react-dom/client': { path: '/__ov/react-dom-client.js', name: 'ReactDOMClient' } };
+let reactBundle;
+/** Names a React package exports, read from its development build (requiring React here would wrap this console). */
+function cjsExportNames(id) {
+  const index = requireFromRoot.resolve(id);
+  const dev = /require\(['"](\.\/cjs\/[^'"]+\.development\.js)['"]\)/.exec(readFileSync(index, 'utf8'))[1];
+  const code = readFileSync(path.join(path.dirname(index), dev), 'utf8');
+  return [...new Set([...code.matchAll(/\bexports\.([A-Za-z_$][\w$]*)\s*=/g)].map((m) => m[1]))];
+}
+const reactPlugin = {
+  name: 'react-esm',
+  resolveImport({ source }) {
+    return REACT_MODULES[source]?.path;
+  },
+  serve(context) {
+    if (context.path === REACT_BUNDLE_PATH) {
+      reactBundle ??= esbuild.buildSync({
+        stdin: { contents: `import * as React from 'react';\nimport * as ReactDOMClient from 'react-dom/client';\nexport { React, ReactDOMClient };\n`, resolveDir: root, loader: 'js' },
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        write: false,
+        logLevel: 'silent',
+        define: { 'process.env.NODE_ENV': '"development"' },
+      }).outputFiles[0].text;
+      return { body: reactBundle, type: 'js' };
+    }
+    for (const [id, { path: modulePath, name }] of Object.entries(REACT_MODULES)) {
+      if (context.path !== modulePath) continue;
+      const names = cjsExportNames(id);
+      return { body: `import { ${name} } from '${REACT_BUNDLE_PATH}';\nexport const { ${names.join(', ')} } = ${name};\nexport default ${name};\n`, type: 'js' };
+    }
   },
 };
 
@@ -147,6 +187,7 @@ export default {
   plugins: [
     ovServer,
     openviduBrowserPlugin,
+    reactPlugin,
     esbuildPlugin({ ts: true, tsconfig: path.join(root, 'tsconfig.json') }),
   ],
   // Tests read the server from these globals: `OV_TEST_API` is same-origin (proxied), `OV_TEST_SERVER` the direct URL.

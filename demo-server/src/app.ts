@@ -58,6 +58,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
     bodyLimit: 64 * 1024,
+    // close() ends keep-alive connections too, so Ctrl-C (and a host's shutdown) does not wait for idle clients.
+    forceCloseConnections: true,
     // Ids are validated by pattern; unknown query and body fields are refused, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     // A request too broken to route (raw control bytes in the request line…) still gets our JSON error.

@@ -104,13 +104,14 @@ describe('npm package', () => {
         const running = await server.startServer(server.loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'silent' }));
         const health = await status(running.url + '/api/health');
         const page = await status(running.url + '/');
+        const bundle = await status(running.url + '/ov-live-elements.js'); // found from dist/server/ too
         await running.close();
-        console.log(JSON.stringify({ exports: Object.keys(server).sort(), openvidu, health, page }));
+        console.log(JSON.stringify({ exports: Object.keys(server).sort(), openvidu, health, page, bundle }));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     `);
-    assert.deepEqual(result, { exports: ['ConfigError', 'buildApp', 'loadConfig', 'startEmbeddedOpenVidu', 'startServer'], openvidu: 200, health: 200, page: 200 });
+    assert.deepEqual(result, { exports: ['ConfigError', 'buildApp', 'loadConfig', 'startEmbeddedOpenVidu', 'startServer'], openvidu: 200, health: 200, page: 200, bundle: 200 });
   });
 
   it('ov-live-elements/react exports the three components; ov-live-elements/components/<name> defines that tag alone', () => {

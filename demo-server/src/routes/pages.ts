@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,9 +8,19 @@ import { ApiError, errors } from '../errors.js';
 import { errorResponses, SESSION_ID_PATTERN } from '../schemas/common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** The demo page's files, and the built element bundle (`npm run build`, run by `npm start` when missing). */
+
+/** The package's root: the nearest folder above with our package.json (the repository, or the installed package). */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'ov-live-elements') return dir;
+    if (path.dirname(dir) === dir) return path.resolve(here, '../../..');
+  }
+}
+
+/** The demo page's files (next to this code, also when compiled), and the built element bundle (`npm run build`). */
 export const PUBLIC_DIR = path.resolve(here, '../../public');
-export const DIST_DIR = path.resolve(here, '../../../dist');
+export const DIST_DIR = path.join(packageRoot(here), 'dist');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

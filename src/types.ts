@@ -27,6 +27,7 @@ export type OvErrorCode =
   | 'SNAPSHOT_FAILED'
   | 'NETWORK'
   | 'INVALID_SESSION' // the session attribute is not a valid room id
+  | 'JOIN_CANCELLED' // leave() (or removing the element) while join() was under way: join() rejects with it
   | 'UNKNOWN';
 
 /** A video stream in the room: camera or screen, local or remote. */

@@ -41,7 +41,8 @@ const TILE_PARTS = 'base:tile,video:tile-video,name:tile-name,state:tile-state,p
  * @tag ov-live-room
  *
  * @fires ov-joined - This participant joined. detail: `{connectionId, session}`
- * @fires ov-left - This participant left. detail: `{reason}`
+ * @fires ov-left - This participant left (`leave()`, removal, or the server ended the connection). A lost network
+ *   is not a leave: `state` becomes `error` and `ov-error` fires with code `NETWORK`. detail: `{reason}`
  * @fires ov-participant-joined - Someone else joined. detail: `{participant}`
  * @fires ov-participant-left - Someone else left. detail: `{participant, reason}`
  * @fires ov-state-change - `state` changed. detail: `{state, previous}`
@@ -64,6 +65,7 @@ const TILE_PARTS = 'base:tile,video:tile-video,name:tile-name,state:tile-state,p
  * @csspart toolbar - The toolbar.
  * @csspart control - Every toolbar button (also `mic-button`, `camera-button`, `screen-button`, `clip-button`, `leave-button`).
  * @csspart recording-indicator - The "Recording mm:ss" badge everyone sees while a clip records.
+ * @csspart clip-clock - The elapsed time beside the clip button while this participant's clip records.
  * @csspart reconnecting - The reconnecting overlay.
  * @csspart error - The error panel.
  * @csspart error-title - Its heading.
@@ -123,7 +125,17 @@ export class OvLiveRoom extends OvElement {
   /** Display name (client data; shown on tiles as text). */
   @property() name = '';
   /** `publisher` (default) or `subscriber` (watch only). */
+  @property({ attribute: 'participant-role' }) participantRole: Role | '' = '';
+  /**
+   * @deprecated Use `participant-role`: `role` is also the ARIA attribute, and `role="subscriber"` is not a valid
+   * ARIA role. Still read when `participant-role` is not set.
+   */
   @property() override role: Role = 'publisher';
+
+  /** The role this participant joins with: `participant-role`, else the deprecated `role`. */
+  private get joinRole(): Role {
+    return (this.participantRole || this.role) === 'subscriber' ? 'subscriber' : 'publisher';
+  }
   /** Join with the microphone off. */
   @property({ type: Boolean, attribute: 'no-audio' }) noAudio = false;
   /** Join with the camera off. */
@@ -142,6 +154,11 @@ export class OvLiveRoom extends OvElement {
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>) {
     if (changed.has('token')) this.tokenUsed = false;
+  }
+
+  protected override updated(changed: Map<PropertyKey, unknown>) {
+    // `autojoin` set as a property after the element is in the page (frameworks such as React do this).
+    if (changed.has('autojoin') && this.autojoin && this.roomState === 'idle' && !this.isActive()) this.join().catch(() => undefined);
   }
 
   override connectedCallback() {
@@ -308,7 +325,7 @@ export class OvLiveRoom extends OvElement {
       await room.join({
         session: this.session,
         name: this.name,
-        role: this.role,
+        role: this.joinRole,
         audio: !this.noAudio,
         video: !this.noVideo,
       });
@@ -318,8 +335,10 @@ export class OvLiveRoom extends OvElement {
       if (this.recording.active) this.startTimer();
       this.setRoomState(room.state === 'joining' ? 'live' : room.state);
     } catch (err) {
-      if (this.room !== room) return;
       const e = toOvError(err, 'CONNECT_FAILED');
+      // Left or removed while joining: the caller learns it from the rejection; it is no error to show.
+      if (e.code === 'JOIN_CANCELLED') throw e;
+      if (this.room !== room) return;
       this.fail({ code: e.code, message: e.message, status: e.status }, true);
       throw e;
     } finally {
@@ -413,7 +432,7 @@ export class OvLiveRoom extends OvElement {
 
   private renderToolbar() {
     const cam = this.localCamera();
-    const publisher = this.role !== 'subscriber';
+    const publisher = this.joinRole !== 'subscriber';
     const live = this.roomState === 'live';
     const rec = this.recording.active;
     const elapsed = formatClock(this.now - (this.recording.startedAt ?? this.now));
@@ -421,7 +440,8 @@ export class OvLiveRoom extends OvElement {
       ${publisher
         ? html`<button
               part="control mic-button"
-              aria-label=${this.t(cam?.audioActive ? 'muteMic' : 'unmuteMic')}
+              aria-label=${this.t('microphone')}
+              title=${this.t(cam?.audioActive ? 'muteMic' : 'unmuteMic')}
               aria-pressed=${cam?.audioActive ? 'true' : 'false'}
               ?disabled=${!live}
               @click=${this.handleMic}
@@ -430,7 +450,8 @@ export class OvLiveRoom extends OvElement {
             </button>
             <button
               part="control camera-button"
-              aria-label=${this.t(cam?.videoActive ? 'muteCamera' : 'unmuteCamera')}
+              aria-label=${this.t('camera')}
+              title=${this.t(cam?.videoActive ? 'muteCamera' : 'unmuteCamera')}
               aria-pressed=${cam?.videoActive ? 'true' : 'false'}
               ?disabled=${!live}
               @click=${this.handleCamera}
@@ -440,7 +461,8 @@ export class OvLiveRoom extends OvElement {
             ${this.canScreen()
               ? html`<button
                   part="control screen-button"
-                  aria-label=${this.t(this.screenSharing ? 'stopSharing' : 'shareScreen')}
+                  aria-label=${this.t('shareScreen')}
+                  title=${this.t(this.screenSharing ? 'stopSharing' : 'shareScreen')}
                   aria-pressed=${this.screenSharing ? 'true' : 'false'}
                   ?disabled=${!live || this.busy}
                   @click=${this.handleScreen}
@@ -453,14 +475,16 @@ export class OvLiveRoom extends OvElement {
         ? nothing
         : html`<button
             part="control clip-button"
-            aria-label=${rec ? `${this.t('stopClip')} ${elapsed}` : this.t('startClip')}
+            aria-label=${this.t('recordClip')}
+            title=${rec ? `${this.t('stopClip')} ${elapsed}` : this.t('startClip')}
             aria-pressed=${rec ? 'true' : 'false'}
             ?disabled=${!live || this.busy}
             @click=${this.handleClip}
           >
-            ${recIcon}${rec ? html`<span class="clock" aria-hidden="true">${elapsed}</span>` : nothing}
-          </button>`}
-      <button part="control leave-button" class="danger" aria-label=${this.t('leave')} @click=${this.handleLeave}>
+            ${recIcon}
+          </button>
+          ${rec ? html`<span part="clip-clock" class="clock" aria-hidden="true">${elapsed}</span>` : nothing}`}
+      <button part="control leave-button" class="danger" aria-label=${this.t('leave')} title=${this.t('leave')} @click=${this.handleLeave}>
         ${leaveIcon}
       </button>
     </div>`;

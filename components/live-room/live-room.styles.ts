@@ -45,6 +45,10 @@ export const styles = css`
     gap: var(--_gap);
   }
   .clock {
+    align-self: center;
+    margin-left: -4px;
+    color: var(--_danger);
+    font-weight: 600;
     font-variant-numeric: tabular-nums;
   }
   .rec {

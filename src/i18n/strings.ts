@@ -14,6 +14,10 @@ export interface OvStrings {
   nameLabel: string;
   micOn: string;
   micOff: string;
+  /** Accessible names of the toolbar's toggle buttons (their state is in aria-pressed). */
+  microphone: string;
+  camera: string;
+  recordClip: string;
   /** Accessible label of the mic toggle: "Turn microphone off" when on. */
   muteMic: string;
   unmuteMic: string;
@@ -74,6 +78,7 @@ export interface OvStrings {
   errorSnapshotFailed: string;
   errorNetwork: string;
   errorInvalidSession: string;
+  errorJoinCancelled: string;
   errorUnknown: string;
 }
 
@@ -89,6 +94,9 @@ export const en: OvStrings = {
   nameLabel: 'Name',
   micOn: 'Microphone on',
   micOff: 'Microphone off',
+  microphone: 'Microphone',
+  camera: 'Camera',
+  recordClip: 'Record clip',
   muteMic: 'Turn microphone off',
   unmuteMic: 'Turn microphone on',
   cameraOn: 'Camera on',
@@ -145,6 +153,7 @@ export const en: OvStrings = {
   errorSnapshotFailed: 'The snapshot could not be saved.',
   errorNetwork: 'Network problem. Check your connection.',
   errorInvalidSession: 'This room name is not valid: use letters, digits, - or _ (up to 64).',
+  errorJoinCancelled: 'Joining was cancelled.',
   errorUnknown: 'Something went wrong.',
 };
 
@@ -158,6 +167,9 @@ export const ko: OvStrings = {
   nameLabel: '이름',
   micOn: '마이크 켜짐',
   micOff: '마이크 꺼짐',
+  microphone: '마이크',
+  camera: '카메라',
+  recordClip: '클립 녹화',
   muteMic: '마이크 끄기',
   unmuteMic: '마이크 켜기',
   cameraOn: '카메라 켜짐',
@@ -214,6 +226,7 @@ export const ko: OvStrings = {
   errorSnapshotFailed: '스냅샷을 저장하지 못했습니다.',
   errorNetwork: '네트워크 문제가 있습니다. 연결을 확인해 주세요.',
   errorInvalidSession: '올바르지 않은 방 이름입니다. 영문자, 숫자, - 또는 _ 로 64자 이내여야 합니다.',
+  errorJoinCancelled: '참여를 취소했습니다.',
   errorUnknown: '문제가 발생했습니다.',
 };
 
@@ -257,6 +270,7 @@ const ERROR_KEYS: Record<OvErrorCode, keyof OvStrings> = {
   SNAPSHOT_FAILED: 'errorSnapshotFailed',
   NETWORK: 'errorNetwork',
   INVALID_SESSION: 'errorInvalidSession',
+  JOIN_CANCELLED: 'errorJoinCancelled',
   UNKNOWN: 'errorUnknown',
 };
 

@@ -183,6 +183,9 @@ export class LiveRoom implements LiveRoomApi {
     }
     const generation = ++this.#generation;
     const cancelled = () => generation !== this.#generation;
+    // leave() during a join is the caller's choice, not a failure: join() rejects with JOIN_CANCELLED, and no
+    // `error` event or state follows.
+    const cancel = () => new OvError('JOIN_CANCELLED', 'leave() was called while joining');
     this.#session = options.session;
     this.#name = options.name ?? '';
     this.#role = options.role ?? 'publisher';
@@ -191,7 +194,7 @@ export class LiveRoom implements LiveRoomApi {
     this.#setState('joining');
     try {
       const token = await this.#token();
-      if (cancelled()) return;
+      if (cancelled()) throw cancel();
 
       const ov = new this.#OV();
       ov.enableProdMode?.();
@@ -203,7 +206,7 @@ export class LiveRoom implements LiveRoomApi {
       } catch (err) {
         throw toOvError(err, 'CONNECT_FAILED');
       }
-      if (cancelled()) return;
+      if (cancelled()) throw cancel();
       const me = session.connection!;
       const data = parseConnectionData(me.data);
       this.#participants.set(me.connectionId, {
@@ -232,14 +235,14 @@ export class LiveRoom implements LiveRoomApi {
         if (cancelled()) {
           // leave() ran while the camera was opening: its tracks were never ours to keep.
           publisher.stream.getMediaStream()?.getTracks().forEach((t) => t.stop());
-          return;
+          throw cancel();
         }
         this.#publisher = publisher;
         this.#trackLocal(publisher.stream.getMediaStream());
         await session.publish(publisher).catch((err: unknown) => {
           throw toOvError(err, 'CONNECT_FAILED');
         });
-        if (cancelled()) return;
+        if (cancelled()) throw cancel();
         this.#addLocalStream(me.connectionId, publisher, 'camera');
       }
 
@@ -248,8 +251,8 @@ export class LiveRoom implements LiveRoomApi {
       this.#changed();
       void this.#syncRecording(generation);
     } catch (err) {
+      if (cancelled()) throw err instanceof OvError && err.code === 'JOIN_CANCELLED' ? err : cancel();
       const error = toOvError(err, 'CONNECT_FAILED');
-      if (cancelled()) return;
       this.#teardown();
       this.#setState('error');
       this.#fail(error);
@@ -381,7 +384,8 @@ export class LiveRoom implements LiveRoomApi {
     });
     session.on('reconnecting', () => current() && this.#state === 'live' && this.#setState('reconnecting'));
     session.on('reconnected', () => {
-      if (!current()) return;
+      // Only a room that was reconnecting goes back to live: during `joining`, join() alone decides.
+      if (!current() || this.#state !== 'reconnecting') return;
       this.#setState('live');
       void this.#syncRecording(this.#generation);
     });

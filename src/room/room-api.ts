@@ -5,6 +5,11 @@ import type { CaptureOptions, Clip, ParticipantInfo, Role, RoomState, StreamInfo
 export interface LiveRoomEvents {
   stateChange: { state: RoomState; previous: RoomState };
   joined: { connectionId: string; session: string };
+  /**
+   * This participant left: `leave()` (reason `leave`), or the server ended the connection (forced out, session
+   * closed). A lost network is not a leave: the state goes to `error` with an `error` event (code `NETWORK`), and
+   * no `left` follows.
+   */
   left: { reason: string };
   participantJoined: { participant: ParticipantInfo };
   participantLeft: { participant: ParticipantInfo; reason: string };
@@ -51,6 +56,11 @@ export interface LiveRoomApi {
   readonly recording: { active: boolean; startedAt?: number; clip?: Clip };
   readonly screenSharing: boolean;
   on<K extends keyof LiveRoomEvents>(event: K, fn: (e: LiveRoomEvents[K]) => void): () => void;
+  /**
+   * Resolves once live (camera published for a publisher). Rejects with the OvError that failed it (the state is
+   * then `error` and an `error` event fired too), or with `JOIN_CANCELLED` when `leave()` ran meanwhile (no `error`
+   * event: the caller asked for it).
+   */
   join(options: JoinOptions): Promise<void>;
   /** Leaves, stops every track, closes every connection (camera and screen). Safe to call twice. */
   leave(): Promise<void>;

@@ -1,3 +1,4 @@
+import { OvError } from '../../src/errors.js';
 // Fakes for the element unit tests: a LiveRoomApi controller, a clip feed, and elements wired to them.
 import type { ClipFeed, UploadRequest } from '../../components/internal/core.js';
 import { OvClipList } from '../../components/clip-list/clip-list.js';
@@ -57,6 +58,8 @@ export class FakeRoom implements LiveRoomApi {
       this.joinError ??= e;
     });
     if (this.joinGate) await this.joinGate;
+    // Like LiveRoom: leave() during the join makes join() reject with JOIN_CANCELLED, without an error state.
+    if (this.state === 'left') throw new OvError('JOIN_CANCELLED', 'leave() was called while joining');
     if (this.joinError) {
       this.setState('error');
       throw this.joinError;

@@ -122,6 +122,76 @@ describe('<ov-live-room>', () => {
     expect(part(el, 'camera-button')!.getAttribute('aria-pressed')).to.equal('false');
   });
 
+  it('toggle buttons keep fixed accessible names; aria-pressed carries their state', async () => {
+    const restore = withDisplayMedia(true, false);
+    try {
+      const { el } = await liveRoom();
+      const names = () => ['mic-button', 'camera-button', 'screen-button', 'clip-button'].map((n) => part(el, n)!.getAttribute('aria-label'));
+      const pressed = () => ['mic-button', 'camera-button', 'clip-button'].map((n) => part(el, n)!.getAttribute('aria-pressed'));
+      expect(names()).to.deep.equal(['Microphone', 'Camera', 'Share screen', 'Record clip']);
+      expect(pressed()).to.deep.equal(['true', 'true', 'false']);
+      part(el, 'mic-button')!.click();
+      part(el, 'camera-button')!.click();
+      await el.startClip();
+      await elementUpdated(el);
+      expect(names()).to.deep.equal(['Microphone', 'Camera', 'Share screen', 'Record clip']);
+      expect(pressed()).to.deep.equal(['false', 'false', 'true']);
+      expect(part(el, 'mic-button')!.title).to.equal('Turn microphone on');
+      el.lang = 'ko';
+      await elementUpdated(el);
+      expect(names()).to.deep.equal(['마이크', '카메라', '화면 공유', '클립 녹화']);
+    } finally {
+      restore();
+    }
+  });
+
+  it('participant-role="subscriber" joins watch-only and leaves the host without an ARIA role', async () => {
+    const el = await room(html`<fake-live-room session="demo" participant-role="subscriber" .tokenProvider=${okToken}></fake-live-room>`);
+    await el.join();
+    await elementUpdated(el);
+    expect(FakeLiveRoom.last!.joinOptions!.role).to.equal('subscriber');
+    expect(part(el, 'mic-button')).to.equal(null);
+    expect(el.hasAttribute('role')).to.equal(false);
+    await expect(el).to.be.accessible();
+    // participant-role wins over the deprecated role
+    const both = await room(html`<fake-live-room session="demo" role="subscriber" participant-role="publisher" .tokenProvider=${okToken}></fake-live-room>`);
+    await both.join();
+    expect(FakeLiveRoom.last!.joinOptions!.role).to.equal('publisher');
+  });
+
+  it('autojoin set as a property after the element is in the page joins (as React sets props)', async () => {
+    const el = document.createElement('fake-live-room') as OvLiveRoom;
+    (await fixture(html`<div></div>`)).append(el);
+    await elementUpdated(el);
+    expect(el.state).to.equal('idle');
+    el.session = 'demo';
+    el.tokenProvider = okToken;
+    el.autojoin = true;
+    await waitUntil(() => el.state === 'live', 'joins once autojoin is set');
+    expect(FakeLiveRoom.last!.calls.filter((c) => c === 'join')).to.have.length(1);
+  });
+
+  it('leave() while joining: join() rejects with JOIN_CANCELLED, no ov-error and no error state', async () => {
+    let open!: () => void;
+    FakeLiveRoom.setup = (r) => (r.joinGate = new Promise((res) => (open = res)));
+    const el = await room();
+    const errors: unknown[] = [];
+    el.addEventListener('ov-error', (e) => errors.push(e.detail));
+    const joined = el.join();
+    await elementUpdated(el);
+    await el.leave();
+    open();
+    const outcome = await joined.then(
+      () => 'resolved',
+      (e: { code: string }) => e.code,
+    );
+    expect(outcome).to.equal('JOIN_CANCELLED');
+    await elementUpdated(el);
+    expect(errors).to.be.empty;
+    expect(el.state).to.equal('left');
+    expect(part(el, 'error')).to.equal(null);
+  });
+
   it('screen share: present on desktop, works, fires events', async () => {
     const restore = withDisplayMedia(true, false);
     try {
@@ -171,7 +241,7 @@ describe('<ov-live-room>', () => {
     expect(started.detail.clip.status).to.equal('recording');
     await elementUpdated(el);
     expect(part(el, 'clip-button')!.getAttribute('aria-pressed')).to.equal('true');
-    expect(part(el, 'clip-button')!.textContent).to.match(/01:0[5-6]/);
+    expect(part(el, 'clip-clock')!.textContent).to.match(/01:0[5-6]/);
     expect(part(el, 'recording-indicator')!.textContent).to.contain('Recording');
     await expect(el).to.be.accessible();
     setTimeout(() => part(el, 'clip-button')!.click());

@@ -395,7 +395,11 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     expect(room.state).to.equal('joining');
     await room.leave();
     release();
-    await j.catch(() => undefined); // resolves today (a cancelled join is not an error)
+    const outcome = await j.then(
+      () => 'resolved',
+      (e: OvError) => e.code,
+    );
+    expect(outcome).to.equal('JOIN_CANCELLED', 'join() rejects: the caller asked to leave');
     expect(room.state).to.equal('left');
     expect(rec.states()).to.deep.equal(['idle→joining', 'joining→left']);
     expect(rec.of('left')).to.deep.equal([{ reason: 'leave' }]);
@@ -404,5 +408,27 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     expect(ov.sessions[0].disconnects).to.equal(1);
     expect(ov.sessions[0].published).to.be.empty;
     expect(camera.getTracks().map((t) => t.readyState)).to.deep.equal(['ended'], 'the camera opened for the cancelled join is stopped');
+  });
+
+  it('a stray `reconnected` while joining does not announce `live` before the join completes', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const ov = fakeOpenVidu();
+    const OV = class extends ov.OpenVidu {
+      override async initPublisherAsync() {
+        await gate;
+        return super.initPublisherAsync();
+      }
+    };
+    const room = new LiveRoom({ tokenProvider, OpenVidu: OV, api: '/fake-api' });
+    const rec = record(room);
+    const j = room.join({ session: 'ses_A' });
+    while (ov.sessions.length === 0 || room.local === undefined) await new Promise((r) => setTimeout(r, 1));
+    ov.sessions[0].emit('reconnected');
+    expect(room.state).to.equal('joining');
+    release();
+    await j;
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→live']);
+    expect(rec.of('joined')).to.have.length(1);
   });
 });

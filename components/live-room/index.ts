@@ -1,1 +1,3 @@
 export * from './live-room.js';
+// The ov-* event types (and their GlobalEventHandlersEventMap entries) for users of this entry alone.
+export type * from '../events/index.js';

@@ -174,5 +174,27 @@ export const all = [OvLiveRoom, OvClipList, OvSnapshotButton, LiveRoom, endpoint
       const r = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: root, encoding: 'utf8' });
       assert.equal(r.status, 0, `tsc:\n${r.stdout}\n${r.stderr}`);
     });
+
+    it('compile a consumer of one element entry alone: its events are typed too', () => {
+      const one = path.join(dir, 'one');
+      mkdirSync(one, { recursive: true });
+      writeFileSync(
+        path.join(one, 'single.ts'),
+        `import { OvClipList, type OvClipSelectEvent } from 'ov-live-elements/components/clip-list';
+const list: OvClipList = document.createElement('ov-clip-list');
+list.addEventListener('ov-clip-select', (e) => e.detail.clip.mediaUrl);
+export const pick = (e: OvClipSelectEvent): string => e.detail.clip.id;
+`,
+      );
+      writeFileSync(
+        path.join(one, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM', 'DOM.Iterable'], strict: true, noEmit: true, skipLibCheck: true, types: [] },
+          files: ['single.ts'],
+        }),
+      );
+      const r = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', one], { cwd: root, encoding: 'utf8' });
+      assert.equal(r.status, 0, `tsc:\n${r.stdout}\n${r.stderr}`);
+    });
   });
 });

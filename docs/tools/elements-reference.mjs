@@ -12,7 +12,7 @@ const docPath = path.join(root, 'docs/elements.md');
 const head = readFileSync(docPath, 'utf8').split(MARK)[0].trimEnd();
 
 const cell = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n+/g, ' ').trim();
-const type = (t) => (t?.text ? '`' + cell(t.text) + '`' : '');
+const type = (t) => (t?.text ? '`' + t.text.replace(/\s+/g, ' ').trim() + '`' : ''); // escaped once, by the table's cell()
 const table = (title, cols, rows) => (rows.length ? [`#### ${title}`, '', `| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''] : []);
 
 const out = [head, '', MARK, '', '## Reference', ''];

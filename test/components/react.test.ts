@@ -46,6 +46,7 @@ describe('React wrappers (ov-live-elements/react)', () => {
           session,
           name: 'Ana',
           noAudio: true,
+          autojoin: true, // set by React after the element is in the page: the element joins then
           strings,
           onOvJoined: (e) => joined.push(e),
           onOvStateChange: (e) => states.push(e.detail.state),
@@ -68,7 +69,6 @@ describe('React wrappers (ov-live-elements/react)', () => {
     expect(button.noUpload).to.equal(true);
     expect(list.for).to.equal('react-room');
 
-    await room.join();
     await waitUntil(() => joined.length === 1, 'onOvJoined was called', { timeout: 20_000 });
     expect(joined[0].detail.session).to.equal(session);
     expect(joined[0].detail.connectionId).to.be.a('string').and.not.empty;

@@ -285,7 +285,8 @@ export class OvLiveRoom extends OvElement {
   private readonly handleClip = async () => {
     this.busy = true;
     try {
-      await (this.recording.active ? this.stopClip() : this.startClip());
+      // A clip from the toolbar is named after who recorded it (the list shows when).
+      await (this.recording.active ? this.stopClip() : this.startClip(this.name ? this.t('clipBy', { name: this.name }) : undefined));
     } catch {
       // reported through ov-error
     } finally {

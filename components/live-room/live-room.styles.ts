@@ -80,4 +80,10 @@ export const styles = css`
       padding: 6px 8px;
     }
   }
+  /* A phone: two tiles per row once there are two, so the toolbar stays in view. */
+  @container (max-width: 560px) {
+    .grid:not([data-count='1']) {
+      grid-template-columns: repeat(2, minmax(0, 1fr));
+    }
+  }
 `;

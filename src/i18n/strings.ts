@@ -52,6 +52,8 @@ export interface OvStrings {
   clipsEmpty: string;
   clipsError: string;
   clipUntitled: string;
+  /** Name of a clip started from the toolbar. */
+  clipBy: string;
   play: string;
   delete: string;
   deleteConfirm: string;
@@ -128,6 +130,7 @@ export const en: OvStrings = {
   clipsEmpty: 'No clips yet',
   clipsError: 'Could not load the clips',
   clipUntitled: 'Untitled clip',
+  clipBy: "{name}'s clip",
   play: 'Play',
   delete: 'Delete',
   deleteConfirm: 'Delete the clip "{name}"? This cannot be undone.',
@@ -201,6 +204,7 @@ export const ko: OvStrings = {
   clipsEmpty: '아직 클립이 없습니다',
   clipsError: '클립을 불러오지 못했습니다',
   clipUntitled: '제목 없는 클립',
+  clipBy: '{name}님의 클립',
   play: '재생',
   delete: '삭제',
   deleteConfirm: '클립 "{name}"을(를) 삭제할까요? 되돌릴 수 없습니다.',

@@ -248,7 +248,7 @@ describe('<ov-live-room>', () => {
     await oneEvent(el, 'ov-clip-stopped');
     await elementUpdated(el);
     expect(part(el, 'recording-indicator')).to.equal(null);
-    expect(fake.calls).to.include.members(['clip:start:', 'clip:stop']);
+    expect(fake.calls).to.include.members(["clip:start:Ann's clip", 'clip:stop']);
   });
 
   it('shows the recording indicator when someone else records', async () => {

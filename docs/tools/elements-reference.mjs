@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Regenerates the reference part of docs/elements.md from dist/custom-elements.json (run `npm run build` first).
-// Everything above the GENERATED marker is hand-written and kept.
+// Regenerates the reference part of docs/elements.md from dist/custom-elements.json (run `npm run build` first) and
+// the string tables in src/i18n/strings.ts. Everything above the GENERATED marker is hand-written and kept.
 import { readFileSync, writeFileSync } from 'node:fs';
+import * as esbuild from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,5 +30,11 @@ for (const d of decls) {
   out.push(...table('CSS custom properties', ['property', 'description'], (d.cssProperties ?? []).map((p) => [`\`${p.name}\``, p.description])));
   out.push(...table('Slots', ['slot', 'description'], (d.slots ?? []).map((s) => [s.name ? `\`${s.name}\`` : '(default)', s.description])));
 }
+// The strings every element shows, in both built-in languages (the `strings` property overrides any key).
+const compiled = esbuild.buildSync({ entryPoints: [path.join(root, 'src/i18n/strings.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
+const { en, ko } = await import(`data:text/javascript;base64,${Buffer.from(compiled.outputFiles[0].text).toString('base64')}`);
+out.push('### Strings', '', 'Keys of the `strings` property, with the built-in English and Korean texts. `{placeholders}` are filled in.', '');
+out.push(...table('', ['key', 'English', '한국어'], Object.keys(en).map((k) => [`\`${k}\``, en[k], ko[k]])).slice(2));
+
 writeFileSync(docPath, out.join('\n').trimEnd() + '\n');
 console.log(`docs/elements.md: ${decls.map((d) => d.tagName).join(', ')}`);

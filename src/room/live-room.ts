@@ -364,16 +364,18 @@ export class LiveRoom implements LiveRoomApi {
     };
     session.on('publisherStartSpeaking', speaking(true));
     session.on('publisherStopSpeaking', speaking(false));
-    session.on('signal:ov-clip', (e: { data: string }) => {
-      if (!current()) return;
+    // Clip signals count only when the server sent them (no `from`): any participant may send a signal, and a forged
+    // one must not put a clip into everyone's list.
+    session.on('signal:ov-clip', (e: { data: string; from?: unknown }) => {
+      if (!current() || e.from) return;
       try {
         this.#onClip(JSON.parse(e.data) as Clip);
       } catch {
         /* not a clip */
       }
     });
-    session.on('signal:ov-clip-deleted', (e: { data: string }) => {
-      if (!current()) return;
+    session.on('signal:ov-clip-deleted', (e: { data: string; from?: unknown }) => {
+      if (!current() || e.from) return;
       try {
         const d = JSON.parse(e.data) as { id: string; sessionId: string };
         this.#clipStatus.set(d.id, 'deleted');

@@ -104,7 +104,7 @@ function fakeOpenVidu() {
 /** Records every LiveRoom event in order. */
 function record(room: LiveRoom) {
   const log: { event: keyof LiveRoomEvents; e: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const names: (keyof LiveRoomEvents)[] = ['stateChange', 'joined', 'left', 'error'];
+  const names: (keyof LiveRoomEvents)[] = ['stateChange', 'joined', 'left', 'error', 'clipReady', 'clipDeleted'];
   for (const name of names) room.on(name, (e) => log.push({ event: name, e }));
   return {
     log,
@@ -189,6 +189,19 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     expect(room.session).to.equal('ses_A');
     expect(rec.states()).to.deep.equal(['idle→joining', 'joining→live']);
     await room.leave();
+  });
+
+  it('clip signals count only from the server: one a participant sent (with `from`) changes nothing', async () => {
+    const { rec, session } = await joined();
+    const clip = { id: 'ses_A~3', sessionId: 'ses_A', name: 'x', status: 'ready', createdAt: 1, duration: 2, size: 3, hasAudio: true, hasVideo: true, mediaUrl: '/m', thumbnailUrl: '/t' };
+    session.emit('signal:ov-clip', { data: JSON.stringify({ ...clip, mediaUrl: 'https://evil.example/x.mp4' }), from: { connectionId: 'con_mallory' } });
+    session.emit('signal:ov-clip-deleted', { data: JSON.stringify({ id: 'ses_A~1', sessionId: 'ses_A' }), from: { connectionId: 'con_mallory' } });
+    expect(rec.of('clipReady')).to.be.empty;
+    expect(rec.of('clipDeleted')).to.be.empty;
+    session.emit('signal:ov-clip', { data: JSON.stringify(clip) });
+    session.emit('signal:ov-clip-deleted', { data: JSON.stringify({ id: 'ses_A~1', sessionId: 'ses_A' }) });
+    expect(rec.of('clipReady').map((e) => (e as { clip: { id: string } }).clip.id)).to.deep.equal(['ses_A~3']);
+    expect(rec.of('clipDeleted')).to.deep.equal([{ id: 'ses_A~1', sessionId: 'ses_A' }]);
   });
 
   it('reconnecting → `reconnecting`, reconnected → `live` again', async () => {

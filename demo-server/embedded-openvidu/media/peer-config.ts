@@ -11,6 +11,8 @@ export interface MediaNetwork {
 }
 
 const ANY = new Set(['0.0.0.0', '::', '']);
+/** The discard port: nothing listens there, so a STUN query to it gets no answer. */
+const NO_STUN_PORT = 9;
 
 /**
  * werift configuration for every server-side peer connection. See docs/embedded-openvidu.md: no STUN (werift's
@@ -19,7 +21,11 @@ const ANY = new Set(['0.0.0.0', '::', '']);
  */
 export function peerConfig(net: MediaNetwork): Partial<PeerConfig> {
   const base: Partial<PeerConfig> = {
-    iceServers: [],
+    // werift falls back to stun.l.google.com when no STUN server is given, and now and then waits its full 5 s STUN
+    // timeout inside setLocalDescription (a 5 s join). Point it at a loopback port that answers nothing and do not
+    // wait for it: the server's host candidates are all it needs, and no packet leaves the machine.
+    iceServers: [{ urls: `stun:127.0.0.1:${NO_STUN_PORT}` }],
+    iceStunGatherTimeout: 0.001,
     iceUseIpv6: false,
     codecs: { video: [useVP8()], audio: [useOPUS()] },
     headerExtensions: { video: [], audio: [] },

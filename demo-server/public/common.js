@@ -15,6 +15,7 @@ const TEXT = {
     copied: 'Link copied',
     snapshots: 'Snapshots',
     noSnapshots: 'No snapshots yet',
+    snapshotsError: 'Could not load the snapshots. Reload to try again.',
     clips: 'Clips',
     apiDocs: 'API reference',
     embedPage: 'Embeddable page',
@@ -36,6 +37,7 @@ const TEXT = {
     copied: '링크를 복사했습니다',
     snapshots: '스냅샷',
     noSnapshots: '아직 스냅샷이 없습니다',
+    snapshotsError: '스냅샷을 불러오지 못했습니다. 새로고침해 보세요.',
     clips: '클립',
     apiDocs: 'API 문서',
     embedPage: '임베드용 페이지',
@@ -122,6 +124,12 @@ const api = (path, init) =>
  * The snapshot gallery: the server's list, then its live events (`snapshot`, `snapshot-deleted`, `resync`), plus
  * the local `ov-snapshot` event so one's own snapshot shows before the server's event arrives.
  */
+/** Show the text for `key` in `node`, and keep it translated when the language changes. */
+const setText = (node, key) => {
+  node.dataset.i18n = key;
+  node.textContent = t(key);
+};
+
 export function startGallery(session, list, empty) {
   const items = new Map();
   const render = () => {
@@ -150,9 +158,14 @@ export function startGallery(session, list, empty) {
       .then(({ snapshots }) => {
         items.clear();
         for (const s of snapshots) items.set(s.id, s);
+        setText(empty, 'noSnapshots');
         render();
       })
-      .catch(() => {});
+      .catch(() => {
+        // Not "no snapshots": say the list could not be loaded (the live events may still fill it).
+        setText(empty, 'snapshotsError');
+        empty.hidden = items.size > 0;
+      });
 
   document.addEventListener('ov-snapshot', (e) => {
     const s = e.detail?.snapshot;

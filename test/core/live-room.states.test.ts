@@ -4,6 +4,7 @@ import { OvError } from '../../src/errors.js';
 import { LiveRoom } from '../../src/room/live-room.js';
 import type { LiveRoomEvents } from '../../src/room/room-api.js';
 import type { RoomState } from '../../src/types.js';
+import { rejection } from '../helpers/rejection.js';
 
 type Handler = (event: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -111,15 +112,6 @@ function record(room: LiveRoom) {
     states: () => log.filter((x) => x.event === 'stateChange').map((x) => `${x.e.previous}→${x.e.state}`),
     of: <K extends keyof LiveRoomEvents>(name: K) => log.filter((x) => x.event === name).map((x) => x.e as LiveRoomEvents[K]),
   };
-}
-
-async function rejection(p: Promise<unknown>): Promise<OvError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as OvError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('LiveRoom state machine (fake OpenVidu)', () => {

@@ -7,6 +7,7 @@ import { en, errorMessage, ko, pickLang, resolveStrings, format, participantCoun
 import { endpointTokenProvider, functionTokenProvider, literalTokenProvider } from '../../src/token/token-provider.js';
 import { parseConnectionData } from '../../src/room/live-room.js';
 import type { OvErrorCode } from '../../src/types.js';
+import { rejection } from '../helpers/rejection.js';
 
 const req = { session: 's', name: 'Ann', role: 'publisher' as const };
 
@@ -19,15 +20,6 @@ function stubFetch(impl: (url: string, init?: RequestInit) => Promise<Response>)
     return impl(String(url), init);
   }) as typeof fetch;
   return { calls, restore: () => (window.fetch = original) };
-}
-
-async function rejection(p: Promise<unknown>): Promise<OvError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as OvError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('token providers', () => {

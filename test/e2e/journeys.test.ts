@@ -177,6 +177,17 @@ describe('journeys through the demo', { timeout: 300_000 }, () => {
     }
   });
 
+  it('a snapshot list that fails to load says so, rather than "no snapshots"', async () => {
+    const page = await participant('Zoe');
+    await page.route('**/api/sessions/*/snapshots', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ statusCode: 503, error: 'Service Unavailable', message: 'down', code: 'OV_OPENVIDU_UNAVAILABLE' }) }),
+    );
+    await page.goto(`${base}/?session=${ROOM}&name=Zoe&lang=en`);
+    const text = await waitFor('the gallery message', () => page.locator('#gallery-empty').textContent(), (t) => /Could not load/.test(t ?? ''));
+    assert.match(text!, /Reload/);
+    await page.context().close();
+  });
+
   it('the demo page switches to Korean, elements included', async () => {
     await a.click('[data-lang="ko"]');
     assert.equal(await a.evaluate(() => document.documentElement.lang), 'ko');

@@ -392,7 +392,7 @@ describe('Recordings', () => {
   });
 
   /**
-   * start, 409s, stop, ready, list, a second recording (~1), delete. `stub` = the embedded server's recorder factory
+   * start, 409s, stop, 404 on a second stop, ready, list, a second recording (~1), delete. `stub` = the embedded server's recorder factory
    * replaced by one writing STUB_FILE: the REST contract and the client's parsing checked without ffmpeg.
    */
   async function recordingLifecycle(t: { after: (fn: () => Promise<void>) => void }, stub: boolean) {
@@ -435,7 +435,8 @@ describe('Recordings', () => {
     assert.equal(ov.activeSessions.find((x) => x.sessionId === s.sessionId)?.recording, false);
     const stopNote = await p.rpc.waitFor('recordingStopped', (x) => x.id === rec.id, 5000);
     assert.equal(stopNote.reason, 'recordingStoppedByServer');
-    await rejectsWithStatus(ov.stopRecording(rec.id), 409, 'stopRecording of a stopped recording');
+    // OpenVidu 2.32 (SessionRestController.stopRecording): a stopped recording is no longer "started" → 404.
+    await rejectsWithStatus(ov.stopRecording(rec.id), 404, 'stopRecording of a stopped recording');
 
     const ready = await waitReady(rec.id);
     if (stub) {
@@ -447,7 +448,7 @@ describe('Recordings', () => {
     }
     assert.equal(ready.url, `${target.url.replace(/\/+$/, '')}/openvidu/recordings/${rec.id}/first_rec.mp4`);
     assert.equal(ready.createdAt, rec.createdAt);
-    await rejectsWithStatus(ov.stopRecording(rec.id), 409, 'stopRecording of a ready recording');
+    await rejectsWithStatus(ov.stopRecording(rec.id), 404, 'stopRecording of a ready recording');
 
     // Second recording of the same session: id `<sessionId>~1`, name defaults to the id, session defaults apply.
     const rec2 = await startRecording(s.sessionId);

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -263,6 +264,65 @@ test('INDIVIDUAL: one WebM per stream + JSON, zipped', { skip }, async () => {
     assert.ok(Math.abs(info.duration - recorded) < 0.5, `${f.name}: ${info.duration} s for ${recorded} s`);
     assert.equal(await decodeErrors(file), '');
   }
+});
+
+/** What a SIGKILL of the server does to a recorder: every ffmpeg killed at once, no stop(). */
+async function crash(rec: ComposedRecorder): Promise<number> {
+  const segs = (rec as unknown as { segments: Array<{ proc?: ChildProcess; exit?: Promise<void> }> }).segments;
+  const at = Date.now();
+  for (const s of segs) s.proc?.kill('SIGKILL');
+  await Promise.all(segs.map((s) => s.exit));
+  return at;
+}
+
+test('COMPOSED: killed mid-recording, recover() rebuilds the file from the crash-safe copies and the journal', { skip }, async () => {
+  const rec = composed('crashed');
+  const t0 = Date.now();
+  await rec.start([pubB.endpoint]);
+  await sleep(1500);
+  rec.addSource(pubA.endpoint); // a second segment, started before the first one ends
+  await sleep(2500);
+  const killedAt = await crash(rec);
+  const ran = (killedAt - t0) / 1000;
+  await rec.stop().then(
+    () => assert.fail('a recorder whose encoders died cannot finish normally'),
+    () => {},
+  );
+  assert.ok(!existsSync(path.join(dir, 'crashed.mp4')));
+  const parts = path.join(dir, '.crashed.parts');
+  const journal = JSON.parse(await readFile(path.join(parts, 'journal.json'), 'utf8'));
+  assert.ok(journal.segments.length >= 2, `segments in the journal: ${JSON.stringify(journal.segments)}`);
+
+  const result = await ComposedRecorder.recover({ dir, fileBase: 'crashed', ffmpegPath: FFMPEG, log });
+  console.log(`  killed after ${ran.toFixed(2)} s: recovered ${result.duration.toFixed(2)} s`);
+  assert.equal(result.file, path.join(dir, 'crashed.recovered.mp4'));
+  assert.equal(result.thumbnail, path.join(dir, 'crashed.recovered.jpg'));
+  const info = await probe(result.file);
+  assert.ok(Math.abs(info.duration - ran) <= 1, `duration ${info.duration} s vs ${ran.toFixed(2)} s recorded`);
+  assert.deepEqual(info.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+  assert.equal(await decodeErrors(result.file), '');
+  const red = await meanColor(result.file, 0.8, { x: 260, y: 200, w: 120, h: 80 });
+  assert.ok(isRed(red), `B alone fills the frame first: ${red.map(Math.round)}`);
+  const end = info.duration - 0.6;
+  assert.ok(isRed(await meanColor(result.file, end, LEFT)), 'B on the left at the end');
+  assert.ok(isCamera(await meanColor(result.file, end, RIGHT)), 'A on the right at the end');
+  assert.ok(!existsSync(parts), 'work files removed');
+});
+
+test('COMPOSED: audio-only recording recovered as WebM; nothing to recover → rejects', { skip }, async () => {
+  const rec = composed('crashed-audio', { hasVideo: false });
+  const t0 = Date.now();
+  await rec.start([pubA.endpoint]);
+  await sleep(2500);
+  const ran = ((await crash(rec)) - t0) / 1000;
+  await rec.stop().catch(() => {});
+  const result = await ComposedRecorder.recover({ dir, fileBase: 'crashed-audio', ffmpegPath: FFMPEG, log });
+  assert.equal(result.file, path.join(dir, 'crashed-audio.recovered.webm'));
+  const info = await probe(result.file);
+  assert.deepEqual(info.streams.map((s) => s.codec_name), ['opus']);
+  assert.ok(Math.abs(info.duration - ran) <= 1, `duration ${info.duration} s vs ${ran.toFixed(2)} s recorded`);
+  assert.equal(await decodeErrors(result.file), '');
+  await assert.rejects(ComposedRecorder.recover({ dir, fileBase: 'never-recorded', ffmpegPath: FFMPEG }), /nothing to recover/);
 });
 
 // Last: publisher B leaves for good.

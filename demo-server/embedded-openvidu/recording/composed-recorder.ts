@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Vp8RtpPayload, type RtpPacket } from 'werift';
 import type { CodecInfo, MediaKind, RtpSource } from '../media/rtp-source.js';
@@ -21,6 +21,12 @@ import { makeThumbnail, probe, resolveFfmpegPath, runTool, spawnTracked, stderrT
  * filling holes with black/silent filler encoded with the same settings, so that the file's timeline follows the
  * wall clock. Every piece starts on the frame-rate grid (see advance()). Periods without publishers are recorded
  * as black + silence by a real-time lavfi segment.
+ *
+ * Crash safety: a plain MP4 is readable only once ffmpeg has written its index at a clean exit, so each segment's
+ * ffmpeg also writes the same encoded packets (tee muxer: no second encode) to a Matroska copy whose clusters reach
+ * the disk every CRASH_CLUSTER_MS. A journal in the parts folder says where each segment sits on the wall clock.
+ * After a crash (SIGKILL, power cut of the server process), recover() lays those copies on the timeline the same
+ * way stop() does, and loses only the last fraction of a second.
  */
 
 export interface ComposedRecorderOptions {
@@ -38,6 +44,8 @@ export interface ComposedRecorderOptions {
   log?: (msg: string, extra?: object) => void;
   /** Keep the segment files and ffmpeg logs (`.<fileBase>.parts/`) after a successful stop, for debugging. */
   keepParts?: boolean;
+  /** Write each segment's crash-safe Matroska copy (default true). */
+  crashCopy?: boolean;
 }
 
 export interface RecorderResult {
@@ -78,6 +86,10 @@ const KEYFRAME_RETRY_MS = 350;
 const GAP_TOLERANCE_S = 0.12;
 /** At the end of the recording the encoder lags the wall clock by ~0.1 s: do not spend an ffmpeg run on that. */
 const TAIL_TOLERANCE_S = 0.3;
+
+/** How often the crash-safe copy's clusters reach the disk: at most this much is lost to a crash. */
+const CRASH_CLUSTER_MS = 250;
+const JOURNAL = 'journal.json';
 
 const nowMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -360,6 +372,9 @@ interface Segment {
   duration?: Promise<number>;
 }
 
+/** The crash-safe Matroska copy written beside a segment file. */
+const crashCopyOf = (file: string) => file.replace(/\.\w+$/, '.mkv');
+
 function defaultCodec(kind: MediaKind, payloadType: number): CodecInfo {
   return kind === 'video'
     ? { payloadType, mimeType: 'video/VP8', clockRate: 90000 }
@@ -389,6 +404,20 @@ function procCpuSeconds(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What recover() needs to rebuild a recording from its parts folder, written as segments start and end. */
+interface Journal {
+  version: 1;
+  /** Wall-clock ms of the recording's time 0. */
+  t0: number;
+  width: number;
+  height: number;
+  frameRate: number;
+  hasAudio: boolean;
+  hasVideo: boolean;
+  /** File names inside the parts folder; `origin` as in Segment. */
+  segments: Array<{ index: number; file: string; copy?: string; origin: number; ended: boolean }>;
 }
 
 interface Piece {
@@ -425,6 +454,8 @@ export class ComposedRecorder {
   private failure?: Error;
   private fillerCount = 0;
   private readonly fillers = new Map<string, Promise<{ file: string; duration: number }>>();
+  private journalDirty = false;
+  private journalWrite?: Promise<void>;
   readonly stats: ComposedRecorderStats = { segments: 0, fillers: 0, encoderCpuSeconds: 0 };
 
   constructor(opts: ComposedRecorderOptions) {
@@ -453,6 +484,7 @@ export class ComposedRecorder {
   private async doStart(sources: RtpSource[]): Promise<void> {
     this.t0 = nowMs();
     await mkdir(this.partsDir, { recursive: true });
+    this.saveJournal();
     const sock = dgram.createSocket('udp4');
     sock.on('error', (err) => this.log('forwarding socket error', { error: err.message }));
     sock.on('message', () => {}); // ffmpeg's RTCP receiver reports
@@ -685,6 +717,7 @@ export class ComposedRecorder {
       const done = () => {
         if (seg.exited) return;
         seg.exited = true;
+        if (seg.origin !== undefined) this.saveJournal();
         const times = [...seg.stderr.matchAll(/time=\s*(\d+):(\d+):([\d.]+)/g)];
         const last = times[times.length - 1];
         if (last) seg.reportedTime = Number(last[1]) * 3600 + Number(last[2]) * 60 + Number(last[3]);
@@ -737,6 +770,7 @@ export class ComposedRecorder {
 
   private originKnown(seg: Segment, wallMs: number): void {
     seg.origin = wallMs;
+    this.saveJournal();
     // A hole before this segment is now known: encode its filler while the recording goes on.
     setImmediate(() => this.prewarm());
   }
@@ -838,11 +872,17 @@ export class ComposedRecorder {
     return a;
   }
 
-  private outputArgs(file: string): string[] {
+  private outputArgs(file: string, crashCopy: boolean): string[] {
     // Plain (not fragmented) MP4: its edit list hides the AAC priming, so video frames sit exactly on k/frameRate
     // from 0, which keeps the joined file's frames on one frame-rate grid (fragmented MP4 stretches the first frame
-    // instead). A segment whose ffmpeg is killed is unreadable, but then the recording fails anyway.
-    return this.ext === 'webm' ? ['-f', 'webm', file] : ['-f', 'mp4', file];
+    // instead). A segment whose ffmpeg is killed is unreadable: the Matroska copy is what survives a crash.
+    const format = this.ext === 'webm' ? 'webm' : 'mp4';
+    if (!crashCopy || this.o.crashCopy === false) return ['-f', format, file];
+    // With the tee muxer ffmpeg cannot know what the outputs need: global headers as both formats want, and the
+    // timestamps left for each output to shift as it would alone. The main file is then byte for byte the same.
+    const esc = (f: string) => f.replace(/[\\'|]/g, '\\$&');
+    const copy = `[f=matroska:onfail=ignore:cluster_time_limit=${CRASH_CLUSTER_MS}:flush_packets=1]${esc(crashCopyOf(file))}`;
+    return ['-flags', '+global_header', '-avoid_negative_ts', 'disabled', '-f', 'tee', `[f=${format}]${esc(file)}|${copy}`];
   }
 
   /** Black + silence: in real time for a segment without publishers, or `seconds` long for a filler. */
@@ -855,7 +895,7 @@ export class ComposedRecorder {
     if (this.o.hasVideo) a.push('-map', '0:v');
     if (this.o.hasAudio) a.push('-map', `${this.o.hasVideo ? 1 : 0}:a`);
     if (!live) a.push('-t', seconds.toFixed(3));
-    return [...a, ...this.encodeArgs(), ...this.outputArgs(file)];
+    return [...a, ...this.encodeArgs(), ...this.outputArgs(file, live)];
   }
 
   private rtpArgs(streams: StreamSpec[], sdpFile: string, file: string): string[] {
@@ -932,7 +972,7 @@ export class ComposedRecorder {
       graph.join(';'),
       ...maps,
       ...this.encodeArgs(),
-      ...this.outputArgs(file),
+      ...this.outputArgs(file, true),
     ];
   }
 
@@ -981,16 +1021,22 @@ export class ComposedRecorder {
     const file = path.join(this.o.dir, `${this.o.fileBase}.${this.ext}`);
     await this.assemble(file);
     const assembledAt = Date.now();
-    const thumbnail = this.o.hasVideo ? path.join(this.o.dir, `${this.o.fileBase}.jpg`) : undefined;
+    const result = await this.finishFile(file, `${this.o.fileBase}.jpg`);
+    this.stats.stopToReadyMs = Date.now() - stopAt;
+    const timing = { exitMs: exitedAt - stopAt, assembleMs: assembledAt - exitedAt, probeAndThumbnailMs: Date.now() - assembledAt };
+    this.log('recording ready', { file, size: result.size, duration: result.duration, wall: (this.t1 - this.t0) / 1000, ...this.stats, ...timing });
+    await this.removeParts();
+    return result;
+  }
+
+  /** Probe the joined file and write its thumbnail (`thumbName`, beside it). */
+  private async finishFile(file: string, thumbName: string): Promise<RecorderResult> {
+    const thumbnail = this.o.hasVideo ? path.join(this.o.dir, thumbName) : undefined;
     const [info] = await Promise.all([
       probe(file, { ffprobePath: this.o.ffprobePath }),
       thumbnail ? this.thumbnail(file, thumbnail) : undefined,
     ]);
     const size = (await stat(file)).size;
-    this.stats.stopToReadyMs = Date.now() - stopAt;
-    const timing = { exitMs: exitedAt - stopAt, assembleMs: assembledAt - exitedAt, probeAndThumbnailMs: Date.now() - assembledAt };
-    this.log('recording ready', { file, size, duration: info.duration, wall: (this.t1 - this.t0) / 1000, ...this.stats, ...timing });
-    if (!this.o.keepParts) await rm(this.partsDir, { recursive: true, force: true });
     return {
       file,
       size,
@@ -999,6 +1045,116 @@ export class ComposedRecorder {
       hasVideo: this.o.hasVideo,
       ...(thumbnail && existsSync(thumbnail) ? { thumbnail } : {}),
     };
+  }
+
+  private async removeParts(): Promise<void> {
+    if (this.o.keepParts) return;
+    await this.journalWrite;
+    await rm(this.partsDir, { recursive: true, force: true });
+  }
+
+  // ------------------------------------------------------------------------------------------------ crash recovery
+
+  /** Write the journal (atomically: temp file + rename); writes asked for meanwhile are folded into the next one. */
+  private saveJournal(): void {
+    this.journalDirty = true;
+    if (this.journalWrite) return;
+    this.journalWrite = (async () => {
+      while (this.journalDirty) {
+        this.journalDirty = false;
+        const j: Journal = {
+          version: 1,
+          t0: this.t0,
+          width: this.width,
+          height: this.height,
+          frameRate: this.o.frameRate,
+          hasAudio: this.o.hasAudio,
+          hasVideo: this.o.hasVideo,
+          segments: this.segments
+            .filter((seg) => seg.origin !== undefined)
+            .map((seg) => ({
+              index: seg.index,
+              file: path.basename(seg.file),
+              ...(this.o.crashCopy === false ? {} : { copy: path.basename(crashCopyOf(seg.file)) }),
+              origin: seg.origin!,
+              ended: seg.exited,
+            })),
+        };
+        const file = path.join(this.partsDir, JOURNAL);
+        const tmp = `${file}.tmp`;
+        try {
+          await writeFile(tmp, JSON.stringify(j));
+          await rename(tmp, file);
+        } catch (err) {
+          // The parts folder is gone (the recording is over) or the disk is full: the recording itself goes on.
+          if (existsSync(this.partsDir)) this.log('journal not saved', { error: (err as Error).message });
+        }
+      }
+    })().finally(() => (this.journalWrite = undefined));
+  }
+
+  /**
+   * Rebuild a recording whose server died while it recorded, from its parts folder: each segment's Matroska copy
+   * (or its MP4 when that one was finished) is remuxed, then laid on the timeline by the journal as stop() does.
+   * The file is `<fileBase>.recovered.<ext>`: the name tells a recovered recording apart. Throws when nothing
+   * usable was recorded (no journal, or no segment with media).
+   */
+  static async recover(opts: Pick<ComposedRecorderOptions, 'dir' | 'fileBase' | 'ffmpegPath' | 'ffprobePath' | 'log' | 'keepParts'>): Promise<RecorderResult> {
+    const partsDir = path.join(opts.dir, `.${opts.fileBase}.parts`);
+    let j: Journal;
+    try {
+      j = JSON.parse(await readFile(path.join(partsDir, JOURNAL), 'utf8')) as Journal;
+    } catch {
+      throw new Error('nothing to recover (no journal)');
+    }
+    const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+    if (j.version !== 1 || ![j.t0, j.width, j.height, j.frameRate].every(num) || !Array.isArray(j.segments)) throw new Error('unreadable recording journal');
+    const r = new ComposedRecorder({ ...opts, width: j.width, height: j.height, frameRate: j.frameRate, hasAudio: !!j.hasAudio, hasVideo: !!j.hasVideo, crashCopy: false });
+    return r.rebuild(j);
+  }
+
+  private async rebuild(j: Journal): Promise<RecorderResult> {
+    this.t0 = j.t0;
+    let end = j.t0;
+    const inParts = (name: unknown) => (typeof name === 'string' && name ? path.join(this.partsDir, path.basename(name)) : undefined);
+    for (const s of [...j.segments].sort((a, b) => a.origin - b.origin)) {
+      if (!Number.isInteger(s.index) || !Number.isFinite(s.origin)) continue;
+      const out = path.join(this.partsDir, `recovered-${s.index}.${this.ext}`);
+      let duration = 0;
+      // The copy ends at its last complete cluster; a finished segment's own file is as good, and read as well.
+      for (const src of [inParts(s.copy), inParts(s.file)]) {
+        if (!src || !existsSync(src) || (await stat(src)).size === 0) continue;
+        const res = await runTool(this.o.ffmpegPath, ['-hide_banner', '-v', 'error', '-y', '-i', src, '-map', '0', '-c', 'copy', '-f', this.ext, out], 5 * 60_000);
+        if (res.code === 0 && (duration = await this.fileDuration(out)) > 0) break;
+        this.log('segment piece unusable', { index: s.index, file: path.basename(src), error: stderrTail(res.stderr) });
+      }
+      if (duration <= 0) continue;
+      this.segments.push({
+        index: s.index,
+        file: out,
+        signature: '',
+        streams: [],
+        blank: false,
+        exited: true,
+        stopping: true,
+        starting: false,
+        origin: s.origin,
+        ports: [],
+        forwarders: [],
+        offs: [],
+        stderr: '',
+        duration: Promise.resolve(duration),
+      });
+      end = Math.max(end, s.origin + duration * 1000);
+    }
+    if (this.segments.length === 0) throw new Error('nothing usable was recorded before the interruption');
+    this.t1 = end;
+    const file = path.join(this.o.dir, `${this.o.fileBase}.recovered.${this.ext}`);
+    await this.assemble(file);
+    const result = await this.finishFile(file, `${this.o.fileBase}.recovered.jpg`);
+    this.log('recording recovered', { file, size: result.size, duration: result.duration, segments: this.segments.length, fillers: this.stats.fillers });
+    await this.removeParts();
+    return result;
   }
 
   private async thumbnail(file: string, out: string): Promise<void> {

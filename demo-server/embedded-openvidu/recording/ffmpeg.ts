@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { processEnded, processStarted } from './processes.js';
 
 const require = createRequire(import.meta.url);
 
@@ -15,11 +16,12 @@ export function resolveFfprobePath(explicit?: string): string {
   return (require('@ffprobe-installer/ffprobe') as { path: string }).path;
 }
 
-// Every child started here is killed if this process exits, so a crash never leaves an encoder running.
+// Every child started here is killed if this process exits, so a crash never leaves an encoder running: at a
+// clean exit by the hook below, at any other death by the watchdog of processes.ts.
 const children = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-/** `spawn` that registers the child for clean-up at process exit. */
+/** `spawn` that registers the child for clean-up at process exit, with the watchdog and in the folder's pid file. */
 export function spawnTracked(bin: string, args: string[], options: SpawnOptions = {}): ChildProcess {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -29,8 +31,14 @@ export function spawnTracked(bin: string, args: string[], options: SpawnOptions 
   }
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   children.add(child);
-  child.once('exit', () => children.delete(child));
-  child.once('error', () => children.delete(child));
+  const pid = child.pid;
+  if (pid) processStarted(pid, args);
+  const ended = () => {
+    children.delete(child);
+    if (pid) processEnded(pid);
+  };
+  child.once('exit', ended);
+  child.once('error', ended);
   return child;
 }
 

@@ -6,6 +6,7 @@ import type { Connection, PublishedStream, RecordingProperties, Role, Session } 
 import { HttpError } from '../errors.js';
 import { RECORDING_ID_RE } from '../ids.js';
 import type { RtpSource } from '../media/rtp-source.js';
+import { sweepStrays, trackFolder, untrackFolder } from './processes.js';
 
 export type RecordingStatus = 'starting' | 'started' | 'stopped' | 'ready' | 'failed';
 
@@ -23,6 +24,8 @@ export interface RecordingRecord {
   file?: string;
   reason?: string;
   error?: string;
+  /** Rebuilt at a start after the server died while it recorded (file `<name>.recovered.<ext>`). */
+  recovered?: boolean;
 }
 
 interface Recorder {
@@ -56,15 +59,27 @@ export class RecordingManager {
   private readonly finishing = new Map<string, Promise<void>>();
   private readonly writes = new Map<string, Promise<void>>();
   private writeSeq = 0;
+  /** Recoveries of recordings interrupted by a crash run one after the other, in the background. */
+  private recoveryQueue: Promise<void> = Promise.resolve();
+  private closing = false;
 
   constructor(
     private readonly core: OpenViduCore,
     private readonly opts: RecordingManagerOptions,
   ) {}
 
-  /** Read the metadata of recordings made before a restart. Interrupted ones become `failed`. */
+  /**
+   * Read the metadata of recordings made before a restart. First kill any encoder a previous server left running
+   * here (processes.ts). A recording that was in progress when that server died is recovered in the background
+   * from what its recorder had written (`stopped` meanwhile, then `ready` with `recovered`); when nothing can be
+   * recovered it becomes `failed`.
+   */
   async load(): Promise<void> {
     await mkdir(this.opts.path, { recursive: true });
+    const killed = await sweepStrays(this.opts.path);
+    if (killed.length) this.core.log.warn(`killed ${killed.length} encoder(s) left running by a previous server: ${killed.join(', ')}`);
+    trackFolder(this.opts.path);
+    const interrupted: RecordingRecord[] = [];
     for (const dir of await readdir(this.opts.path, { withFileTypes: true })) {
       if (!dir.isDirectory() || !RECORDING_ID_RE.test(dir.name)) continue;
       const meta = path.join(this.opts.path, dir.name, META_PREFIX + dir.name);
@@ -72,15 +87,54 @@ export class RecordingManager {
         const rec = JSON.parse(await readFile(meta, 'utf8')) as RecordingRecord;
         if (rec.id !== dir.name) continue;
         if (rec.status === 'started' || rec.status === 'starting' || rec.status === 'stopped') {
-          rec.status = 'failed';
-          rec.error = 'interrupted by a server restart';
+          rec.status = 'stopped';
+          rec.reason ??= 'openviduServerStopped';
           await this.persist(rec);
+          interrupted.push(rec);
         }
         this.records.set(rec.id, rec);
       } catch {
         /* not a recording folder of ours */
       }
     }
+    for (const rec of interrupted.sort((a, b) => a.createdAt - b.createdAt)) {
+      const done = (this.recoveryQueue = this.recoveryQueue.then(() => this.recover(rec)));
+      this.finishing.set(rec.id, done);
+      void done.finally(() => {
+        if (this.finishing.get(rec.id) === done) this.finishing.delete(rec.id);
+      });
+    }
+  }
+
+  /** Rebuild an interrupted recording's file; never throws. */
+  private async recover(rec: RecordingRecord): Promise<void> {
+    if (this.closing) return; // left `stopped` on disk: the next start recovers it
+    const dir = path.join(this.opts.path, rec.id);
+    const t0 = Date.now();
+    try {
+      if (rec.properties.outputMode === 'INDIVIDUAL') throw new Error('INDIVIDUAL recordings are not recovered');
+      const { ComposedRecorder } = await import('./composed-recorder.js');
+      // What a half-finished stop may have left: the recovered file replaces it.
+      for (const f of [`${rec.name}.mp4`, `${rec.name}.webm`, `${rec.name}.jpg`]) await rm(path.join(dir, f), { force: true });
+      const out = await ComposedRecorder.recover({
+        dir,
+        fileBase: rec.name,
+        ffmpegPath: this.opts.ffmpegPath,
+        log: (msg, extra) => this.core.log.debug(`recovery of ${rec.id}: ${msg}`, extra),
+      });
+      rec.file = path.basename(out.file);
+      rec.size = out.size;
+      rec.duration = Math.round(out.duration * 100) / 100;
+      rec.status = 'ready';
+      rec.recovered = true;
+      this.core.log.info(`recording ${rec.id} recovered after an interruption: ${rec.duration} s in ${Date.now() - t0} ms`);
+    } catch (err) {
+      rec.status = 'failed';
+      rec.error = `interrupted by a server restart: ${(err as Error).message}`;
+      this.core.log.warn(`recording ${rec.id} could not be recovered: ${(err as Error).message}`);
+    }
+    await this.persist(rec);
+    this.core.recordingHook({ id: rec.sessionId, uniqueSessionId: rec.uniqueSessionId }, this.hookData(rec));
   }
 
   notifies(role: Role): boolean {
@@ -128,6 +182,8 @@ export class RecordingManager {
       hasVideo: p.hasVideo,
       status: r.status,
     });
+    // Not in OpenVidu's JSON (its clients ignore it); the file name `<name>.recovered.<ext>` in `url` says the same.
+    if (r.recovered) out.recovered = true;
     return out;
   }
 
@@ -230,7 +286,8 @@ export class RecordingManager {
     const rec = this.records.get(id);
     if (!rec) throw new HttpError(404, `Recording ${id} not found`);
     if (rec.status === 'starting') throw new HttpError(406, `Recording ${id} is still starting`);
-    if (rec.status !== 'started') throw new HttpError(409, `Recording ${id} is not in progress`);
+    // As OpenVidu 2.32: a stopped recording has left its started recordings, so it is "not found" there.
+    if (rec.status !== 'started') throw new HttpError(404, `Recording ${id} is not in progress`);
     const session = this.core.sessions.get(rec.sessionId);
     rec.status = 'stopped';
     rec.reason = reason;
@@ -333,8 +390,10 @@ export class RecordingManager {
 
   /** Stop every recording in progress and wait for their files (graceful shutdown). */
   async stopAll(reason = 'openviduServerStopped'): Promise<void> {
+    this.closing = true;
     for (const rec of this.records.values()) if (rec.status === 'started') await this.stop(rec.id, reason).catch(() => {});
     await Promise.all([...this.finishing.values()]);
+    await untrackFolder(this.opts.path);
   }
 
   private hookData(rec: RecordingRecord): Record<string, unknown> {
@@ -348,6 +407,7 @@ export class RecordingManager {
     for (const k of ['resolution', 'frameRate', 'recordingLayout', 'customLayout']) if (k in json) out[k] = json[k];
     Object.assign(out, { hasAudio: rec.properties.hasAudio, hasVideo: rec.properties.hasVideo, size: rec.size, duration: rec.duration, status: rec.status });
     if (rec.reason && rec.status !== 'started') out.reason = rec.reason;
+    if (rec.recovered) out.recovered = true;
     return out;
   }
 

@@ -16,6 +16,9 @@ export const Clip = Type.Object(
     mediaUrl: Type.String({ description: 'Where the video streams from (Range supported)' }),
     thumbnailUrl: Type.String(),
     error: Type.Optional(Type.String()),
+    recovered: Type.Optional(
+      Type.Literal(true, { description: 'Rebuilt after the server stopped abruptly while recording: it ends where the recording was lost' }),
+    ),
   },
   { $id: 'Clip' },
 );

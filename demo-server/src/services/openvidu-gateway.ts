@@ -158,13 +158,16 @@ export class OpenViduGateway {
     }
   }
 
-  /** Idempotent: stopping a clip that already stopped answers its current state. */
+  /**
+   * Idempotent: stopping a clip that already stopped answers its current state. OpenVidu 2.32 answers 404 for a
+   * recording that is no longer in progress as for an unknown one (older versions 409): getClip() tells them apart.
+   */
   async stopClip(clipId: string): Promise<Clip> {
     try {
       return this.toClip(await this.call(() => this.ov.stopRecording(clipId)));
     } catch (err) {
       const s = statusOf(err);
-      if (s === 409) return this.getClip(clipId);
+      if (s === 409 || s === 404) return this.getClip(clipId);
       if (s === 406) throw new ApiError(409, 'OV_CLIP_STARTING', `Clip ${clipId} is still starting; try again`);
       throw this.mapError(err, 'clip', clipId);
     }
@@ -279,6 +282,8 @@ export class OpenViduGateway {
       thumbnailUrl: `${this.apiBase}/clips/${id}/thumbnail`,
     };
     if (status === 'failed') clip.error = 'The clip could not be processed';
+    // The node client keeps no unknown field: the embedded server names a recovered file `<name>.recovered.<ext>`.
+    if (status === 'ready' && r.url && /\.recovered\.[a-z0-9]+$/i.test(r.url)) clip.recovered = true;
     return clip;
   }
 

@@ -16,6 +16,7 @@ export {
   errorMessage,
   format,
   participantCount,
+  watchingCount,
   pickLang,
   resolveStrings,
   stateLabel,

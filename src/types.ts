@@ -8,10 +8,27 @@ export interface TokenRequest {
   session: string;
   name: string;
   role: Role;
+  /** `camera` to join; `screen` for the second connection of a screen share. LiveRoom always sets it (absent: camera). */
+  kind?: 'camera' | 'screen';
+  /** For `screen`: the `screenGrant` the camera token came with, if any. */
+  screenGrant?: string;
 }
 
-/** Full control over how a token is obtained (auth headers, another backend…). Resolves to an OpenVidu token. */
-export type TokenProvider = (request: TokenRequest) => Promise<string>;
+/**
+ * A token, with the server's screen grant when the camera token came with one. Sending the grant back for the
+ * screen token lets the server link the screen-share connection to its owner (server data `screenOf`); without it
+ * the screen shows as a participant of its own.
+ */
+export interface TokenAnswer {
+  token: string;
+  screenGrant?: string;
+}
+
+/**
+ * Full control over how a token is obtained (auth headers, another backend…). Resolves to an OpenVidu token, or to
+ * `{token, screenGrant?}`.
+ */
+export type TokenProvider = (request: TokenRequest) => Promise<string | TokenAnswer>;
 
 export type OvErrorCode =
   | 'TOKEN_FAILED' // the token endpoint or provider failed (HTTP status in `status`)

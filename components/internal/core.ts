@@ -1,7 +1,7 @@
 // The one place where the Lit layer touches the core's implementation modules (src/). The elements use only what
 // is re-exported here, so a change of a core signature is a one-file change.
 import { OvError, toOvError } from '../../src/errors.js';
-import { clipStatusLabel, errorMessage, format, pickLang, resolveStrings, type OvStrings } from '../../src/i18n/strings.js';
+import { clipStatusLabel, errorMessage, format, pickLang, resolveStrings, watchingCount, type OvStrings } from '../../src/i18n/strings.js';
 import { ClipsClient } from '../../src/clips/clips-client.js';
 import { uploadSnapshot } from '../../src/snapshot/snapshot.js';
 import type { Clip, OvErrorCode, Snapshot } from '../../src/types.js';
@@ -9,7 +9,7 @@ import type { Clip, OvErrorCode, Snapshot } from '../../src/types.js';
 export { LiveRoom } from '../../src/room/live-room.js';
 export { canShareScreen } from '../../src/capabilities.js';
 export { endpointTokenProvider, functionTokenProvider, literalTokenProvider } from '../../src/token/token-provider.js';
-export { toOvError, clipStatusLabel, errorMessage, format, pickLang, resolveStrings, type OvStrings };
+export { toOvError, clipStatusLabel, errorMessage, format, pickLang, resolveStrings, watchingCount, type OvStrings };
 
 /** A new OvError (codes beyond OvErrorCode, e.g. `INVALID_SESSION`, are the elements' own). */
 export function ovError(code: OvErrorCode | 'INVALID_SESSION', message: string): OvError {

@@ -25,6 +25,7 @@ import {
   LiveRoom,
   ovError,
   toOvError,
+  watchingCount,
 } from '../internal/core.js';
 import { camIcon, camOffIcon, leaveIcon, micIcon, micOffIcon, recIcon, screenIcon } from '../internal/icons.js';
 import { defineTag, formatClock, OvElement } from '../internal/ov-element.js';
@@ -33,6 +34,7 @@ import { componentStyles } from '../styles/component.styles.js';
 import { styles } from './live-room.styles.js';
 
 const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
+const watches = (p: ParticipantInfo) => p.role === 'subscriber' && !p.streams.length;
 const TILE_PARTS = 'base:tile,video:tile-video,name:tile-name,state:tile-state,placeholder:tile-placeholder';
 
 /**
@@ -60,6 +62,8 @@ const TILE_PARTS = 'base:tile,video:tile-video,name:tile-name,state:tile-state,p
  * @csspart name - The name shown before joining.
  * @csspart status - The joining / left panel.
  * @csspart spinner - The joining spinner.
+ * @csspart watching - "3 watching": how many watch only (no camera or microphone; this participant included). They
+ *   get no tile; hide the count with `ov-live-room::part(watching) { display: none }` if the host shows them otherwise.
  * @csspart grid - The grid of tiles.
  * @csspart tile - A participant's tile (also `tile-video`, `tile-name`, `tile-state`, `tile-placeholder`).
  * @csspart toolbar - The toolbar.
@@ -116,13 +120,19 @@ export class OvLiveRoom extends OvElement {
   @property({ reflect: true }) session = '';
   /** Base URL of the host backend. */
   @property() api = '/api';
-  /** Token URL, POSTed `{name, role}` → `{token}`; default `${api}/sessions/${session}/token`. */
+  /**
+   * Token URL, POSTed `{name, role}` → `{token, screenGrant?}`; default `${api}/sessions/${session}/token`. A screen
+   * share POSTs `{screenGrant}` (when the camera token came with one) for its second connection.
+   */
   @property({ attribute: 'token-endpoint' }) tokenEndpoint = '';
   /** A literal OpenVidu token (single use: no automatic re-join). */
   @property() token = '';
   /** Full control over how a token is obtained; wins over `token` and `token-endpoint`. */
   @property({ attribute: false }) tokenProvider?: TokenProvider;
-  /** Display name (client data; shown on tiles as text). */
+  /**
+   * Display name, sent with the token request: others see the name the server puts in the connection's server
+   * data (shown on tiles as text), never one a client sets itself.
+   */
   @property() name = '';
   /** `publisher` (default) or `subscriber` (watch only). */
   @property({ attribute: 'participant-role' }) participantRole: Role | '' = '';
@@ -150,6 +160,11 @@ export class OvLiveRoom extends OvElement {
   /** `idle`, `joining`, `live`, `reconnecting`, `left` or `error`. */
   get state(): RoomState {
     return this.roomState;
+  }
+
+  /** How many participants watch only (role `subscriber`, no stream; this one included): the `watching` part. */
+  get watching(): number {
+    return this.participants.filter(watches).length;
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>) {
@@ -406,10 +421,13 @@ export class OvLiveRoom extends OvElement {
   }
 
   private renderTiles() {
+    // A tile per stream; a publisher without one still gets its tile, watchers are counted.
     const tiles = this.participants.flatMap((p): { p: ParticipantInfo; s?: StreamInfo; key: string }[] =>
-      p.streams.length ? p.streams.map((s) => ({ p, s, key: s.streamId })) : [{ p, key: p.id }],
+      p.streams.length ? p.streams.map((s) => ({ p, s, key: s.streamId })) : watches(p) ? [] : [{ p, key: p.id }],
     );
-    return html`<div part="grid" class="grid" data-count=${tiles.length}>
+    const watching = this.watching;
+    return html`${watching ? html`<p part="watching" class="watching">${watchingCount(this.texts, watching)}</p>` : nothing}
+      <div part="grid" class="grid" data-count=${tiles.length}>
       ${repeat(
         tiles,
         (x) => x.key,

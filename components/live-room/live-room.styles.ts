@@ -28,9 +28,13 @@ export const styles = css`
   .panel p {
     margin: 0;
   }
-  .code {
+  .code,
+  .watching {
     color: var(--_muted);
     font-size: 0.85em;
+  }
+  .watching {
+    margin: 0;
   }
   .grid {
     display: grid;

@@ -42,6 +42,9 @@ export interface OvStrings {
   /** "{count} participants" */
   participantCount: string;
   participantCountOne: string;
+  /** "{count} watching": watch-only participants (no camera or microphone), shown as a count. */
+  watchingCount: string;
+  watchingCountOne: string;
   noOneElse: string;
   clipsTitle: string;
   clipStatusRecording: string;
@@ -120,6 +123,8 @@ export const en: OvStrings = {
   participants: 'Participants',
   participantCount: '{count} participants',
   participantCountOne: '1 participant',
+  watchingCount: '{count} watching',
+  watchingCountOne: '1 watching',
   noOneElse: 'Waiting for others to join',
   clipsTitle: 'Clips',
   clipStatusRecording: 'Recording',
@@ -194,6 +199,8 @@ export const ko: OvStrings = {
   participants: '참여자',
   participantCount: '참여자 {count}명',
   participantCountOne: '참여자 1명',
+  watchingCount: '{count}명 시청 중',
+  watchingCountOne: '1명 시청 중',
   noOneElse: '다른 참여자를 기다리는 중',
   clipsTitle: '클립',
   clipStatusRecording: '녹화 중',
@@ -307,6 +314,11 @@ export function stateLabel(strings: OvStrings, state: RoomState): string {
     default:
       return '';
   }
+}
+
+/** "1 watching" / "{count} watching". */
+export function watchingCount(strings: OvStrings, count: number): string {
+  return count === 1 ? strings.watchingCountOne : format(strings.watchingCount, { count });
 }
 
 /** "1 participant" / "{count} participants". */

@@ -2,7 +2,8 @@ import { OpenVidu } from 'openvidu-browser';
 import { Emitter } from '../emitter.js';
 import { OvError, toOvError } from '../errors.js';
 import { captureFrame } from '../snapshot/snapshot.js';
-import type { CaptureOptions, Clip, ParticipantInfo, Role, RoomState, StreamInfo, TokenProvider } from '../types.js';
+import { readAnswer } from '../token/token-provider.js';
+import type { CaptureOptions, Clip, ParticipantInfo, Role, RoomState, StreamInfo, TokenProvider, TokenRequest } from '../types.js';
 import type { JoinOptions, LiveRoomApi, LiveRoomEvents, LiveRoomOptions } from './room-api.js';
 
 // The slice of openvidu-browser this controller uses: structural, so tests can inject a fake `OpenVidu`.
@@ -59,6 +60,8 @@ interface ParticipantEntry {
   role: Role;
   isLocal: boolean;
   speaking: boolean;
+  /** Its own (camera) connection is in the room; false while only its screen connection is. */
+  connected: boolean;
   /** streamId → stream; camera first when listed. */
   streams: Map<string, StreamInfo>;
 }
@@ -67,11 +70,17 @@ const SEPARATOR = '%/%';
 const MEDIA_POLL_MS = 50;
 const MEDIA_POLL_LIMIT_MS = 30_000;
 
-/** `client%/%server` connection data → name, role and the screen-share marker. The server's name wins. */
+/**
+ * OpenVidu's `client%/%server` connection data → name, role and the screen-share link, from the server part only:
+ * a participant writes its client data itself. The server part follows the last separator (a client may put `%/%`
+ * in its own data; the reference server escapes `%` in its JSON). Data without a separator is client data as far as
+ * we can tell (OpenVidu drops the separator when one side is empty): its name and role are shown, as from a backend
+ * that sets no server data at all, and it never links a screen. Our own connections always send client data.
+ */
 export function parseConnectionData(data: string | undefined): { name: string; role?: Role; screenOf?: string } {
-  const parts = (data ?? '').split(SEPARATOR);
-  const parse = (s: string | undefined): Record<string, unknown> => {
-    if (!s) return {};
+  const d = data ?? '';
+  const i = d.lastIndexOf(SEPARATOR);
+  const parse = (s: string): Record<string, unknown> => {
     try {
       const v = JSON.parse(s) as unknown;
       return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
@@ -79,14 +88,14 @@ export function parseConnectionData(data: string | undefined): { name: string; r
       return {};
     }
   };
-  const client = parse(parts[0]);
-  const server = parse(parts[1]);
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const role = str(server.role) ?? str(client.role);
+  const server = i < 0 ? undefined : parse(d.slice(i + SEPARATOR.length));
+  const client = server ? {} : parse(d);
+  const role = str((server ?? client).role);
   return {
-    name: str(server.name) || str(client.clientData) || str(client.name) || '',
+    name: (server ? str(server.name) : str(client.clientData) || str(client.name)) || '',
     role: role === 'subscriber' || role === 'publisher' ? role : undefined,
-    screenOf: str(client.screenOf),
+    screenOf: str(server?.screenOf) || undefined,
   };
 }
 
@@ -111,8 +120,10 @@ export class LiveRoom implements LiveRoomApi {
   #publisher?: OvPublisher;
   #screen?: ScreenShare;
   #participants = new Map<string, ParticipantEntry>();
-  /** Screen connection id → owner's camera connection id. */
+  /** Screen connection id → owner's camera connection id (from server data, or our own screen connection). */
   #screenOwners = new Map<string, string>();
+  /** The server's grant for our screen token, from the camera token's answer. */
+  #screenGrant?: string;
   #subscribers = new Map<string, OvStreamManager>();
   #pollTimers = new Set<ReturnType<typeof setTimeout>>();
   #recording: { active: boolean; startedAt?: number; clip?: Clip } = { active: false };
@@ -148,6 +159,10 @@ export class LiveRoom implements LiveRoomApi {
   }
   get screenSharing(): boolean {
     return !!this.#screen;
+  }
+  /** Watch-only participants (role `subscriber`, no stream), this one included. They are in `participants` too. */
+  get watching(): number {
+    return [...this.#participants.values()].filter((p) => p.role === 'subscriber' && !p.streams.size).length;
   }
 
   on<K extends keyof LiveRoomEvents>(event: K, fn: (e: LiveRoomEvents[K]) => void): () => void {
@@ -193,7 +208,7 @@ export class LiveRoom implements LiveRoomApi {
     this.#resetModel();
     this.#setState('joining');
     try {
-      const token = await this.#token();
+      const token = await this.#token('camera');
       if (cancelled()) throw cancel();
 
       const ov = new this.#OV();
@@ -215,6 +230,7 @@ export class LiveRoom implements LiveRoomApi {
         role: data.role ?? this.#role,
         isLocal: true,
         speaking: false,
+        connected: true,
         streams: new Map(),
       });
 
@@ -260,13 +276,20 @@ export class LiveRoom implements LiveRoomApi {
     }
   }
 
-  async #token(): Promise<string> {
+  /** A token; the camera token's screen grant is kept for the screen token (the server links the two with it). */
+  async #token(kind: 'camera' | 'screen'): Promise<string> {
+    const request: TokenRequest = { session: this.#session!, name: this.#name, role: this.#role, kind };
+    if (kind === 'screen' && this.#screenGrant) request.screenGrant = this.#screenGrant;
+    let answer;
     try {
-      return await this.#tokenProvider({ session: this.#session!, name: this.#name, role: this.#role });
+      answer = readAnswer(await this.#tokenProvider(request));
     } catch (err) {
       const e = toOvError(err, 'TOKEN_FAILED');
       throw e.code === 'TOKEN_FAILED' ? e : new OvError('TOKEN_FAILED', e.message, { status: e.status, cause: err });
     }
+    if (!answer) throw new OvError('TOKEN_FAILED', 'The token provider returned no token');
+    if (kind === 'camera') this.#screenGrant = answer.screenGrant;
+    return answer.token;
   }
 
   async leave(): Promise<void> {
@@ -282,6 +305,7 @@ export class LiveRoom implements LiveRoomApi {
   }
 
   #resetModel() {
+    this.#screenGrant = undefined;
     this.#participants.clear();
     this.#screenOwners.clear();
     this.#subscribers.clear();
@@ -426,16 +450,27 @@ export class LiveRoom implements LiveRoomApi {
     return this.#ovSession?.connection?.connectionId;
   }
 
+  /**
+   * A connection is a participant of its own unless the server linked it to its owner's (server data `screenOf`):
+   * then it is folded into the owner, who is listed even before (or after) the owner's own connection is there, so
+   * no connection that receives media goes unlisted.
+   */
   #onConnectionCreated(c: OvConnection) {
-    if (c.connectionId === this.#localId()) return;
+    const id = c.connectionId;
+    const local = this.#localId();
+    if (id === local || this.#screenOwners.get(id) === local) return; // ours
     const data = parseConnectionData(c.data);
+    const ownerId = data.screenOf ?? id;
+    let p = this.#participants.get(ownerId);
     if (data.screenOf) {
-      this.#screenOwners.set(c.connectionId, data.screenOf);
-      return; // folded into its owner; our own screen connection is ours already
+      this.#screenOwners.set(id, ownerId);
+      if (p || ownerId === local) return;
+    } else if (p) {
+      p.connected = true;
+      return;
     }
-    if (this.#participants.has(c.connectionId)) return;
-    const p: ParticipantEntry = { id: c.connectionId, name: data.name, role: data.role ?? 'publisher', isLocal: false, speaking: false, streams: new Map() };
-    this.#participants.set(c.connectionId, p);
+    p = { id: ownerId, name: data.name, role: data.role ?? 'publisher', isLocal: false, speaking: false, connected: !data.screenOf, streams: new Map() };
+    this.#participants.set(ownerId, p);
     if (this.#state === 'live' || this.#state === 'joining' || this.#state === 'reconnecting') {
       this.#events.emit('participantJoined', { participant: this.#snapshot(p) });
       this.#changed();
@@ -443,37 +478,27 @@ export class LiveRoom implements LiveRoomApi {
   }
 
   #onConnectionDestroyed(c: OvConnection, reason: string) {
-    const owner = this.#screenOwners.get(c.connectionId);
-    if (owner) {
-      this.#screenOwners.delete(c.connectionId);
-      const p = this.#participants.get(owner);
-      if (p) for (const [id, s] of p.streams) if (s.connectionId === c.connectionId) p.streams.delete(id);
-      this.#changed();
-      return;
-    }
-    const p = this.#participants.get(c.connectionId);
-    if (!p || p.isLocal) return;
-    this.#participants.delete(c.connectionId);
+    const id = c.connectionId;
+    const owner = this.#screenOwners.get(id);
+    this.#screenOwners.delete(id);
+    const p = this.#participants.get(owner ?? id);
+    if (!p || (p.isLocal && !owner)) return;
+    for (const [sid, s] of p.streams) if (s.connectionId === id) p.streams.delete(sid);
+    if (!owner) p.connected = false;
+    // Listed while any of its connections is in the room.
+    if (p.isLocal || p.connected || [...this.#screenOwners.values()].includes(p.id)) return this.#changed();
+    this.#participants.delete(p.id);
     this.#events.emit('participantLeft', { participant: this.#snapshot(p), reason });
     this.#changed();
   }
 
   #onStreamCreated(session: OvSession, stream: OvStream) {
     const cid = stream.connection.connectionId;
-    if (!this.#screenOwners.has(cid)) {
-      // streamCreated can come with a connection we have not seen (it carries the data too).
-      const data = parseConnectionData(stream.connection.data);
-      if (data.screenOf) this.#screenOwners.set(cid, data.screenOf);
-      else if (!this.#participants.has(cid)) this.#onConnectionCreated(stream.connection);
-    }
+    // streamCreated can come with a connection we have not seen (it carries the data too).
+    if (!this.#screenOwners.has(cid) && !this.#participants.has(cid)) this.#onConnectionCreated(stream.connection);
     const ownerId = this.#ownerOf(cid);
-    if (ownerId === this.#localId()) return; // our own screen, seen from our camera connection: never subscribe to it
-    let owner = this.#participants.get(ownerId);
-    if (!owner) {
-      // A screen connection whose owner we have not met yet.
-      owner = { id: ownerId, name: parseConnectionData(stream.connection.data).name, role: 'publisher', isLocal: false, speaking: false, streams: new Map() };
-      this.#participants.set(ownerId, owner);
-    }
+    const owner = this.#participants.get(ownerId);
+    if (ownerId === this.#localId() || !owner) return; // our own screen, seen from our camera connection: never subscribe to it
     const kind: 'camera' | 'screen' = cid !== ownerId || stream.typeOfVideo === 'SCREEN' ? 'screen' : 'camera';
     const info: StreamInfo = {
       streamId: stream.streamId,
@@ -594,12 +619,18 @@ export class LiveRoom implements LiveRoomApi {
       if (this.#screen === screen) void this.stopScreenShare();
     });
     try {
-      const token = await this.#token();
+      const token = await this.#token('screen');
       if (this.#screen !== screen || generation !== this.#generation) throw new OvError('SCREEN_SHARE_CANCELLED', 'Screen share stopped while starting');
-      await session.connect(token, { clientData: this.#name, screenOf: ownerId }).catch((err: unknown) => {
+      // No screen marker of ours: the server links the connection to its owner (from the grant), or nothing does.
+      await session.connect(token, { clientData: this.#name }).catch((err: unknown) => {
         throw toOvError(err, 'SCREEN_SHARE_FAILED');
       });
-      screen.connectionId = session.connection?.connectionId;
+      const cid = (screen.connectionId = session.connection?.connectionId);
+      if (cid) {
+        // Without a grant, our camera connection may already have listed the screen connection as someone.
+        this.#screenOwners.set(cid, ownerId);
+        if (this.#participants.delete(cid)) this.#changed();
+      }
       const publisher = await ov
         .initPublisherAsync(undefined, { audioSource: false, videoSource: track, publishAudio: false, publishVideo: true, mirror: false })
         .catch((err: unknown) => {

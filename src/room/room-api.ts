@@ -55,6 +55,11 @@ export interface LiveRoomApi {
   readonly local?: ParticipantInfo;
   readonly recording: { active: boolean; startedAt?: number; clip?: Clip };
   readonly screenSharing: boolean;
+  /**
+   * How many participants watch only (role `subscriber`, no stream), this one included. They are in `participants`
+   * too: every connection that can receive media is listed.
+   */
+  readonly watching: number;
   on<K extends keyof LiveRoomEvents>(event: K, fn: (e: LiveRoomEvents[K]) => void): () => void;
   /**
    * Resolves once live (camera published for a publisher). Rejects with the OvError that failed it (the state is

@@ -1,10 +1,11 @@
 import { OvError, toOvError } from '../errors.js';
-import type { TokenProvider, TokenRequest } from '../types.js';
+import type { TokenAnswer, TokenProvider, TokenRequest } from '../types.js';
 
-export type { TokenProvider, TokenRequest };
+export type { TokenAnswer, TokenProvider, TokenRequest };
 
 /**
- * POSTs `{name, role}` to `url` and reads `{token}` (the reference server's `POST /api/sessions/:id/token`).
+ * POSTs `{name, role}` to `url` and reads `{token, screenGrant?}` (the reference server's
+ * `POST /api/sessions/:id/token`); a screen token with a grant POSTs `{screenGrant}` instead.
  * Every failure is an `OvError('TOKEN_FAILED')`; HTTP failures carry `status` and the server's message.
  * @example endpointTokenProvider('/api/sessions/demo/token', { headers: { authorization: 'Bearer …' } })
  */
@@ -17,7 +18,7 @@ export function endpointTokenProvider(url: string | ((request: TokenRequest) => 
         ...init,
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
-        body: JSON.stringify({ name: request.name, role: request.role }),
+        body: JSON.stringify(request.screenGrant ? { screenGrant: request.screenGrant } : { name: request.name, role: request.role }),
       });
     } catch (err) {
       throw new OvError('TOKEN_FAILED', `Could not reach the token endpoint ${target}: ${(err as Error)?.message ?? err}`, { cause: err });
@@ -33,26 +34,36 @@ export function endpointTokenProvider(url: string | ((request: TokenRequest) => 
       const serverMessage = typeof (body as { message?: unknown })?.message === 'string' ? `: ${(body as { message: string }).message}` : '';
       throw new OvError('TOKEN_FAILED', `The token endpoint ${target} answered ${res.status}${serverMessage}`, { status: res.status });
     }
-    const token = (body as { token?: unknown } | undefined)?.token;
-    if (typeof token !== 'string' || !token) {
+    const answer = readAnswer(body);
+    if (!answer) {
       throw new OvError('TOKEN_FAILED', `The token endpoint ${target} answered ${res.status} without a {"token": "…"} JSON body`, { status: res.status });
     }
-    return token;
+    return answer.screenGrant ? answer : answer.token;
   };
 }
 
-/** Wraps your own function; whatever it throws (or a non-string it returns) becomes `OvError('TOKEN_FAILED')`. */
-export function functionTokenProvider(fn: (request: TokenRequest) => string | Promise<string>): TokenProvider {
+/** A token string or `{token, screenGrant?}` → `{token, screenGrant?}`; anything else → undefined. */
+export function readAnswer(value: unknown): TokenAnswer | undefined {
+  const v = (typeof value === 'string' ? { token: value } : value) as { token?: unknown; screenGrant?: unknown } | undefined;
+  if (typeof v?.token !== 'string' || !v.token) return undefined;
+  return typeof v.screenGrant === 'string' && v.screenGrant ? { token: v.token, screenGrant: v.screenGrant } : { token: v.token };
+}
+
+/**
+ * Wraps your own function (returning a token, or `{token, screenGrant?}`); whatever it throws (or anything else it
+ * returns) becomes `OvError('TOKEN_FAILED')`.
+ */
+export function functionTokenProvider(fn: (request: TokenRequest) => string | TokenAnswer | Promise<string | TokenAnswer>): TokenProvider {
   return async (request) => {
-    let token: unknown;
+    let value: unknown;
     try {
-      token = await fn(request);
+      value = await fn(request);
     } catch (err) {
       const e = toOvError(err, 'TOKEN_FAILED');
       throw e.code === 'TOKEN_FAILED' ? e : new OvError('TOKEN_FAILED', e.message, { status: e.status, cause: err });
     }
-    if (typeof token !== 'string' || !token) throw new OvError('TOKEN_FAILED', 'The token provider returned no token');
-    return token;
+    if (!readAnswer(value)) throw new OvError('TOKEN_FAILED', 'The token provider returned no token');
+    return value as string | TokenAnswer;
   };
 }
 

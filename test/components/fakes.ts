@@ -16,6 +16,9 @@ export class FakeRoom implements LiveRoomApi {
   local?: ParticipantInfo;
   recording: { active: boolean; startedAt?: number; clip?: Clip } = { active: false };
   screenSharing = false;
+  get watching() {
+    return this.participants.filter((p) => p.role === 'subscriber' && !p.streams.length).length;
+  }
   calls: string[] = [];
   joinOptions?: JoinOptions;
   /** Set to make join() wait (resolve it to finish joining) or fail. */

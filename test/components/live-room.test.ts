@@ -86,6 +86,29 @@ describe('<ov-live-room>', () => {
     await expect(el).to.be.accessible();
   });
 
+  it('watch-only participants are counted ("3 watching", part `watching`), not tiled; a publisher without a stream keeps its tile', async () => {
+    const { el, fake } = await liveRoom();
+    expect(part(el, 'watching')).to.equal(null);
+    const watcher = (id: string) => ({ ...participant(id, id, false, []), role: 'subscriber' as const });
+    fake.setParticipants([...fake.participants, watcher('w1')]);
+    await elementUpdated(el);
+    expect(part(el, 'watching')!.textContent!.trim()).to.equal('1 watching');
+    fake.setParticipants([...fake.participants, watcher('w2'), watcher('w3'), participant('pub', 'Pat', false, [])]);
+    await elementUpdated(el);
+    expect(part(el, 'watching')!.textContent!.trim()).to.equal('3 watching');
+    expect(el.watching).to.equal(3);
+    const names = [...el.shadowRoot!.querySelectorAll('ov-video-tile')].map((t) => (t as unknown as { name: string }).name);
+    expect(names).to.deep.equal(['Ann (You)', 'Pat']);
+    el.lang = 'ko';
+    await elementUpdated(el);
+    expect(part(el, 'watching')!.textContent!.trim()).to.equal('3명 시청 중');
+    el.strings = { watchingCount: '{count} viewers' };
+    el.lang = 'en';
+    await elementUpdated(el);
+    expect(part(el, 'watching')!.textContent!.trim()).to.equal('3 viewers');
+    await expect(el).to.be.accessible();
+  });
+
   it('binds a MediaStream to the tile video', async () => {
     const { el, fake } = await liveRoom();
     const ms = new MediaStream();

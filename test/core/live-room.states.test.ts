@@ -165,7 +165,7 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     const s = ov.sessions[0];
     expect(s.connectCalls).to.deep.equal([{ token: 'tok_fixed', metadata: { clientData: 'Ann' } }]);
     expect(s.published).to.deep.equal([ov.publishers[0]]);
-    expect(tokens.at(-1)).to.deep.equal({ session: 'ses_A', name: 'Ann', role: 'publisher' });
+    expect(tokens.at(-1)).to.deep.equal({ session: 'ses_A', name: 'Ann', role: 'publisher', kind: 'camera' });
     expect(fetched).to.deep.equal(['/fake-api/sessions/ses_A/clips']); // the recording sync, stubbed
     expect(room.local?.id).to.equal('con_local');
     expect(room.local?.isLocal).to.equal(true);
@@ -435,5 +435,93 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     await j;
     expect(rec.states()).to.deep.equal(['idle→joining', 'joining→live']);
     expect(rec.of('joined')).to.have.length(1);
+  });
+
+  describe('who is listed (identity from server data only)', () => {
+    const data = (client: unknown, server: unknown) => `${JSON.stringify(client)}%/%${JSON.stringify(server)}`;
+    const conn = (id: string, client: unknown, server: unknown) => ({ connectionId: id, data: data(client, server) });
+    const streamOf = (connection: { connectionId: string; data: string }, id = `str_${connection.connectionId}`) => ({
+      streamId: id,
+      connection,
+      hasAudio: false,
+      hasVideo: true,
+      audioActive: false,
+      videoActive: true,
+      typeOfVideo: 'CAMERA',
+      getMediaStream: () => undefined,
+    });
+    const list = (room: LiveRoom) => room.participants.filter((p) => !p.isLocal).map((p) => `${p.id}:${p.name}:${p.role}:${p.streams.map((x) => x.connectionId).join('+')}`);
+
+    it('a client-set screenOf hides nobody; a server-set one folds the screen into its owner; watchers are counted', async () => {
+      const { room, session } = await joined();
+      const left: string[] = [];
+      room.on('participantLeft', (e) => left.push(e.participant.id));
+      session.emit('connectionCreated', { connection: conn('con_spy', { screenOf: 'con_x' }, { name: 'Spy', role: 'subscriber' }) });
+      const bob = conn('con_bob', { clientData: 'Bob' }, { name: 'Bob', role: 'publisher' });
+      session.emit('streamCreated', { stream: streamOf(bob) });
+      // Mallory claims Bob's screen in her client data: she stays Mallory, with her own camera.
+      const mallory = conn('con_mal', { clientData: 'Bob', screenOf: 'con_bob' }, { name: 'Mallory', role: 'publisher' });
+      session.emit('streamCreated', { stream: streamOf(mallory) });
+      // Bob's real screen connection: the server linked it.
+      const bobScreen = conn('con_bobscr', { clientData: 'Bob' }, { name: 'Bob', role: 'publisher', screenOf: 'con_bob' });
+      session.emit('streamCreated', { stream: streamOf(bobScreen) });
+      expect(list(room)).to.deep.equal(['con_spy:Spy:subscriber:', 'con_bob:Bob:publisher:con_bob+con_bobscr', 'con_mal:Mallory:publisher:con_mal']);
+      expect(room.participants.find((p) => p.id === 'con_bob')!.streams.map((x) => x.kind)).to.deep.equal(['camera', 'screen']);
+      expect(room.watching).to.equal(1);
+
+      // Bob's camera connection leaves while his screen connection stays: still listed, until that one goes too.
+      session.emit('streamDestroyed', { stream: streamOf(bob) });
+      session.emit('connectionDestroyed', { connection: bob, reason: 'disconnect' });
+      expect(list(room)).to.include('con_bob:Bob:publisher:con_bobscr');
+      expect(left).to.deep.equal([]);
+      session.emit('streamDestroyed', { stream: streamOf(bobScreen) });
+      session.emit('connectionDestroyed', { connection: bobScreen, reason: 'disconnect' });
+      expect(left).to.deep.equal(['con_bob']);
+      expect(list(room)).to.deep.equal(['con_spy:Spy:subscriber:', 'con_mal:Mallory:publisher:con_mal']);
+      await room.leave();
+    });
+
+    it('a linked screen connection that arrives before (or without) its owner lists the owner by the server\'s name', async () => {
+      const { room, session } = await joined();
+      const screen = conn('con_scr', { clientData: 'Zed' }, { name: 'Zoe', role: 'publisher', screenOf: 'con_zoe' });
+      session.emit('connectionCreated', { connection: screen });
+      expect(list(room)).to.deep.equal(['con_zoe:Zoe:publisher:']);
+      session.emit('connectionCreated', { connection: conn('con_zoe', { clientData: 'Zoe' }, { name: 'Zoe', role: 'publisher' }) });
+      expect(list(room)).to.deep.equal(['con_zoe:Zoe:publisher:']);
+      await room.leave();
+    });
+
+    it('a screen token is asked for with the camera token\'s grant; none without one', async () => {
+      const requests: unknown[] = [];
+      let grant: string | undefined = 'grant-1';
+      const ov = fakeOpenVidu();
+      const track = { kind: 'video', contentHint: '', addEventListener() {}, stop() {} };
+      const media = { getVideoTracks: () => [track], getTracks: () => [track] } as unknown as MediaStream;
+      const room = new LiveRoom({
+        OpenVidu: ov.OpenVidu,
+        api: '/fake-api',
+        getDisplayMedia: async () => media,
+        tokenProvider: async (req) => {
+          requests.push(req);
+          return { token: `tok_${requests.length}`, screenGrant: grant };
+        },
+      } as ConstructorParameters<typeof LiveRoom>[0]);
+      await room.join({ session: 'ses_A', name: 'Ann' });
+      await room.startScreenShare();
+      // The screen connection sends no screen marker of its own.
+      expect(ov.sessions[1].connectCalls[0].metadata).to.deep.equal({ clientData: 'Ann' });
+      await room.stopScreenShare();
+      await room.leave();
+      grant = undefined;
+      await room.join({ session: 'ses_A', name: 'Ann' });
+      await room.startScreenShare();
+      expect(requests).to.deep.equal([
+        { session: 'ses_A', name: 'Ann', role: 'publisher', kind: 'camera' },
+        { session: 'ses_A', name: 'Ann', role: 'publisher', kind: 'screen', screenGrant: 'grant-1' },
+        { session: 'ses_A', name: 'Ann', role: 'publisher', kind: 'camera' },
+        { session: 'ses_A', name: 'Ann', role: 'publisher', kind: 'screen' },
+      ]);
+      await room.leave();
+    });
   });
 });

@@ -56,6 +56,22 @@ describe('token providers', () => {
     expect([e.code, e.status]).to.deep.equal(['TOKEN_FAILED', 200]);
     expect(e.message).to.contain('token');
   });
+  it('endpoint: returns {token, screenGrant} when the server gives a grant, and posts only {screenGrant} for the screen token', async () => {
+    stub = stubFetch(async () => new Response(JSON.stringify({ token: 'tok', screenGrant: 'g1', connectionId: 'con_A' }), { status: 201 }));
+    const p = endpointTokenProvider('/t');
+    expect(await p({ ...req, kind: 'camera' })).to.deep.equal({ token: 'tok', screenGrant: 'g1' });
+    await p({ ...req, kind: 'screen', screenGrant: 'g1' });
+    expect(JSON.parse(stub.calls[1].init!.body as string)).to.deep.equal({ screenGrant: 'g1' });
+    // No grant (a custom backend): the screen token is asked for like the camera's.
+    await p({ ...req, kind: 'screen' });
+    expect(JSON.parse(stub.calls[2].init!.body as string)).to.deep.equal({ name: 'Ann', role: 'publisher' });
+  });
+  it('function: a string or {token, screenGrant?} passes; anything else is TOKEN_FAILED', async () => {
+    expect(await functionTokenProvider(() => ({ token: 't', screenGrant: 'g' }))(req)).to.deep.equal({ token: 't', screenGrant: 'g' });
+    for (const bad of [{ token: '' }, { screenGrant: 'g' }, 42, null, { token: 7 }]) {
+      expect((await rejection(functionTokenProvider(() => bad as never)(req))).code).to.equal('TOKEN_FAILED');
+    }
+  });
   it('function: errors and empty answers become TOKEN_FAILED', async () => {
     const boom = Object.assign(new Error('nope'), { status: 401 });
     const e = await rejection(functionTokenProvider(() => Promise.reject(boom))(req));
@@ -163,9 +179,32 @@ describe('strings', () => {
 });
 
 describe('parseConnectionData', () => {
-  it('prefers the server name, reads the screen marker', () => {
-    expect(parseConnectionData('{"clientData":"me"}%/%{"name":"Server Ann","role":"subscriber"}')).to.deep.equal({ name: 'Server Ann', role: 'subscriber', screenOf: undefined });
-    expect(parseConnectionData('{"clientData":"me","screenOf":"con_1"}%/%{"name":"","role":"publisher"}')).to.deep.equal({ name: 'me', role: 'publisher', screenOf: 'con_1' });
+  const both = (client: unknown, server: unknown) => `${JSON.stringify(client)}%/%${JSON.stringify(server)}`;
+  it('takes name, role and the screen link from the server part', () => {
+    expect(parseConnectionData(both({ clientData: 'me' }, { name: 'Server Ann', role: 'subscriber' }))).to.deep.equal({ name: 'Server Ann', role: 'subscriber', screenOf: undefined });
+    expect(parseConnectionData(both({ clientData: 'Ann' }, { name: 'Ann', role: 'publisher', screenOf: 'con_A' }))).to.deep.equal({ name: 'Ann', role: 'publisher', screenOf: 'con_A' });
+  });
+  it('ignores a screen link in client data', () => {
+    expect(parseConnectionData(both({ clientData: 'me', screenOf: 'con_1' }, { name: 'Eve', role: 'publisher' })).screenOf).to.equal(undefined);
+    // Without server data (OpenVidu then sends the client data alone) nothing links a screen either.
+    expect(parseConnectionData('{"clientData":"me","screenOf":"con_1"}')).to.deep.equal({ name: 'me', role: undefined, screenOf: undefined });
+    expect(parseConnectionData('{"name":"Ann","role":"publisher","screenOf":"con_1"}').screenOf).to.equal(undefined);
+  });
+  it('a client name never replaces the server\'s, even an empty or missing one', () => {
+    expect(parseConnectionData(both({ clientData: 'Alice', name: 'Alice' }, { name: '', role: 'subscriber' })).name).to.equal('');
+    expect(parseConnectionData(both({ clientData: 'Alice' }, { role: 'publisher' })).name).to.equal('');
+    expect(parseConnectionData(both({ clientData: 'Alice', role: 'publisher' }, { name: 'Eve', role: 'subscriber' }))).to.deep.equal({ name: 'Eve', role: 'subscriber', screenOf: undefined });
+    // No server data at all (a backend that sets none): the client's name is all there is.
+    expect(parseConnectionData('{"clientData":"Alice"}').name).to.equal('Alice');
+  });
+  it('the server part is after the last separator: a client cannot forge one inside its own data', () => {
+    const forged = `${JSON.stringify({ clientData: 'x' })}%/%${JSON.stringify({ name: 'Alice', screenOf: 'con_A' })}`;
+    expect(parseConnectionData(`${forged}%/%${JSON.stringify({ name: 'Eve', role: 'subscriber' })}`)).to.deep.equal({ name: 'Eve', role: 'subscriber', screenOf: undefined });
+    // The reference server escapes `%` in its JSON, so a name with the separator survives.
+    expect(parseConnectionData(`{"clientData":"a"}%/%{"name":"a\\u0025/\\u0025b","role":"publisher"}`).name).to.equal('a%/%b');
+    // Unreadable server data: nothing from it, and still nothing from the client.
+    expect(parseConnectionData('{"clientData":"Alice"}%/%not json')).to.deep.equal({ name: '', role: undefined, screenOf: undefined });
     expect(parseConnectionData('garbage')).to.deep.equal({ name: '', role: undefined, screenOf: undefined });
+    expect(parseConnectionData(undefined)).to.deep.equal({ name: '', role: undefined, screenOf: undefined });
   });
 });

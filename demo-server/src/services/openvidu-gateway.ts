@@ -251,6 +251,23 @@ export class OpenViduGateway {
     }
   }
 
+  /** Is the connection in the room and connected (not pending, not gone)? Plain REST: one connection, not the room. */
+  async connectionActive(sessionId: string, connectionId: string): Promise<boolean> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(`/openvidu/api/sessions/${encodeURIComponent(sessionId)}/connection/${encodeURIComponent(connectionId)}`, this.opts.url), {
+        headers: { Authorization: this.basicAuth },
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch {
+      throw errors.unavailable();
+    }
+    const body = (await res.json().catch(() => undefined)) as { status?: unknown } | undefined;
+    if (res.status === 200) return body?.status === 'active';
+    if (res.status === 404 || res.status === 400) return false; // no such connection, or no such session
+    throw res.status === 401 ? new ApiError(502, 'OV_OPENVIDU_AUTH', 'The server is misconfigured: OpenVidu rejected its secret') : errors.unavailable();
+  }
+
   /** Is OpenVidu reachable with our secret? */
   async ping(): Promise<boolean> {
     try {

@@ -186,6 +186,58 @@ describe('a crash loses no clip', { skip: process.platform !== 'linux' && 'reads
   });
 });
 
+describe('recordings found in progress at start, without a crash-safe copy', () => {
+  const recordings = mkdtempSync(path.join(os.tmpdir(), 'ov-interrupted-'));
+  after(() => rmSync(recordings, { recursive: true, force: true }));
+
+  const meta = (id: string, status: string) => ({
+    id,
+    name: id,
+    sessionId: id,
+    uniqueSessionId: `${id}_1`,
+    createdAt: Date.now(),
+    status,
+    properties: { name: id, outputMode: 'COMPOSED', hasAudio: true, hasVideo: true, recordingLayout: 'BEST_FIT', resolution: '320x240', frameRate: 10 },
+    size: 0,
+    duration: 0,
+  });
+
+  it('a file finished before the server died is ready (not flagged recovered); one with nothing recorded is failed', { timeout: 60_000 }, async () => {
+    // `done`: the server died after the file was joined and the parts removed, before it could say `ready`.
+    await mkdir(path.join(recordings, 'done'));
+    writeFileSync(path.join(recordings, 'done', '.recording.done'), JSON.stringify(meta('done', 'stopped')));
+    const { runTool } = await import('../../demo-server/embedded-openvidu/recording/ffmpeg.js');
+    const made = await runTool(resolveFfmpegPath(), ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=black:s=320x240:r=10', '-t', '2', '-c:v', 'libx264', '-y', path.join(recordings, 'done', 'done.mp4')]);
+    assert.equal(made.code, 0, made.stderr);
+    // `empty`: the server died while its first segment was starting.
+    await mkdir(path.join(recordings, 'empty', '.empty.parts'), { recursive: true });
+    writeFileSync(path.join(recordings, 'empty', '.recording.empty'), JSON.stringify(meta('empty', 'started')));
+
+    const ov = await startEmbeddedOpenVidu({ port: 0, secret: 'TEST_SECRET', recordingPath: recordings, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    try {
+      const auth = { Authorization: 'Basic ' + Buffer.from('OPENVIDUAPP:TEST_SECRET').toString('base64') };
+      const get = async (id: string) => (await (await fetch(`${ov.url}/openvidu/api/recordings/${id}`, { headers: auth })).json()) as Record<string, unknown>;
+      const deadline = Date.now() + 20_000;
+      let done: Record<string, unknown>;
+      let empty: Record<string, unknown>;
+      do {
+        await sleep(50);
+        [done, empty] = await Promise.all([get('done'), get('empty')]);
+      } while ((done.status === 'stopped' || empty.status === 'stopped') && Date.now() < deadline);
+      assert.equal(done.status, 'ready');
+      assert.equal(done.recovered, undefined);
+      assert.equal(done.url, `${ov.url}/openvidu/recordings/done/done.mp4`);
+      assert.ok(Math.abs((done.duration as number) - 2) < 0.2, `duration ${done.duration}`);
+      assert.equal(empty.status, 'failed');
+      assert.equal(empty.recovered, undefined);
+      // Stopping a recording that is no longer in progress: 404, as OpenVidu 2.32.
+      assert.equal((await fetch(`${ov.url}/openvidu/api/recordings/stop/done`, { method: 'POST', headers: auth })).status, 404);
+    } finally {
+      await ov.close();
+    }
+  });
+});
+
 describe('the sweep at start', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
   const base = mkdtempSync(path.join(os.tmpdir(), 'ov-sweep-'));
   const recordings = path.join(base, 'recordings');

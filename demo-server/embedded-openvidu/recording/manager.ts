@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { OpenViduCore } from '../core.js';
@@ -7,6 +7,7 @@ import { HttpError } from '../errors.js';
 import { RECORDING_ID_RE } from '../ids.js';
 import type { RtpSource } from '../media/rtp-source.js';
 import { sweepStrays, trackFolder, untrackFolder } from './processes.js';
+import { probe } from './ffmpeg.js';
 
 export type RecordingStatus = 'starting' | 'started' | 'stopped' | 'ready' | 'failed';
 
@@ -112,22 +113,24 @@ export class RecordingManager {
     const dir = path.join(this.opts.path, rec.id);
     const t0 = Date.now();
     try {
-      if (rec.properties.outputMode === 'INDIVIDUAL') throw new Error('INDIVIDUAL recordings are not recovered');
-      const { ComposedRecorder } = await import('./composed-recorder.js');
-      // What a half-finished stop may have left: the recovered file replaces it.
-      for (const f of [`${rec.name}.mp4`, `${rec.name}.webm`, `${rec.name}.jpg`]) await rm(path.join(dir, f), { force: true });
-      const out = await ComposedRecorder.recover({
-        dir,
-        fileBase: rec.name,
-        ffmpegPath: this.opts.ffmpegPath,
-        log: (msg, extra) => this.core.log.debug(`recovery of ${rec.id}: ${msg}`, extra),
-      });
-      rec.file = path.basename(out.file);
-      rec.size = out.size;
-      rec.duration = Math.round(out.duration * 100) / 100;
-      rec.status = 'ready';
-      rec.recovered = true;
-      this.core.log.info(`recording ${rec.id} recovered after an interruption: ${rec.duration} s in ${Date.now() - t0} ms`);
+      const complete = await this.completeFile(rec, dir);
+      if (complete) {
+        Object.assign(rec, complete, { status: 'ready' });
+        this.core.log.info(`recording ${rec.id} was complete when the server stopped`);
+      } else {
+        if (rec.properties.outputMode === 'INDIVIDUAL') throw new Error('INDIVIDUAL recordings are not recovered');
+        // What a half-finished stop may have left: the recovered file replaces it.
+        for (const f of [`${rec.name}.mp4`, `${rec.name}.webm`, `${rec.name}.jpg`]) await rm(path.join(dir, f), { force: true });
+        const { ComposedRecorder } = await import('./composed-recorder.js');
+        const out = await ComposedRecorder.recover({
+          dir,
+          fileBase: rec.name,
+          ffmpegPath: this.opts.ffmpegPath,
+          log: (msg, extra) => this.core.log.debug(`recovery of ${rec.id}: ${msg}`, extra),
+        });
+        Object.assign(rec, { file: path.basename(out.file), size: out.size, duration: Math.round(out.duration * 100) / 100, status: 'ready', recovered: true });
+        this.core.log.info(`recording ${rec.id} recovered after an interruption: ${rec.duration} s in ${Date.now() - t0} ms`);
+      }
     } catch (err) {
       rec.status = 'failed';
       rec.error = `interrupted by a server restart: ${(err as Error).message}`;
@@ -135,6 +138,21 @@ export class RecordingManager {
     }
     await this.persist(rec);
     this.core.recordingHook({ id: rec.sessionId, uniqueSessionId: rec.uniqueSessionId }, this.hookData(rec));
+  }
+
+  /**
+   * A recorder removes its parts folder only once its file is complete: a recording without one whose file plays
+   * was finished when the server died, before it could be marked `ready`.
+   */
+  private async completeFile(rec: RecordingRecord, dir: string): Promise<Pick<RecordingRecord, 'file' | 'size' | 'duration'> | undefined> {
+    if (existsSync(path.join(dir, `.${rec.name}.parts`))) return undefined;
+    for (const file of [`${rec.name}.mp4`, `${rec.name}.webm`, `${rec.name}.zip`]) {
+      if (!existsSync(path.join(dir, file))) continue;
+      if (file.endsWith('.zip')) return { file, size: (await stat(path.join(dir, file))).size, duration: rec.duration };
+      const info = await probe(path.join(dir, file)).catch(() => undefined);
+      if (info?.duration) return { file, size: info.size, duration: Math.round(info.duration * 100) / 100 };
+    }
+    return undefined;
   }
 
   notifies(role: Role): boolean {

@@ -20,6 +20,7 @@ const OpenViduEvent = Type.Object(
     size: Type.Optional(Type.Number()),
     hasAudio: Type.Optional(Type.Boolean()),
     hasVideo: Type.Optional(Type.Boolean()),
+    recovered: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: true },
 );
@@ -63,6 +64,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
           mediaUrl: `/api/clips/${id}/media`,
           thumbnailUrl: `/api/clips/${id}/thumbnail`,
           ...(e.status === 'failed' ? { error: 'The clip could not be processed' } : {}),
+          ...(e.status === 'ready' && e.recovered === true ? { recovered: true as const } : {}),
         });
       }
       return { ok: true };

@@ -129,7 +129,7 @@ describe('identity comes from the server (real openvidu-browser attackers)', fun
     expect(alice.participants.filter((p) => p.name === 'Alice')).to.have.length(1);
   });
 
-  it('a screen connection whose owner left is listed on its own: the grant cannot leave a hidden watcher behind', async () => {
+  it('a screen connection whose owner left keeps the owner listed: a grant cannot leave a hidden watcher behind', async () => {
     const session = newSession();
     const alice = room(session);
     await alice.join({ session, name: 'Alice' });

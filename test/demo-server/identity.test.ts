@@ -164,6 +164,19 @@ describe('screen grants: identity comes from the server', () => {
     assert.equal((await token(session, { screenGrant: ann.screenGrant })).status, 201);
   });
 
+  it('the longest grant (a 100-character name of control characters) fits the schema', async () => {
+    const session = room();
+    const name = '\u0001'.repeat(100);
+    const res = await token(session, { name });
+    assert.equal(res.status, 201);
+    const c = await RpcClient.connect(res.json.token);
+    clients.push(c);
+    await c.join(res.json.token, '{}');
+    const screen = await token(session, { screenGrant: res.json.screenGrant });
+    assert.equal(screen.status, 201, JSON.stringify(screen.json));
+    assert.equal(JSON.parse((await connectionOf(session, screen.json.connectionId)).serverData).name, name);
+  });
+
   it('the body is either {name, role} or {screenGrant}: mixing or malformed → 400', async () => {
     const session = room();
     const ann = await owner(session);

@@ -18,8 +18,8 @@ export interface ScreenGrantClaims {
  */
 export const SCREEN_GRANT_TTL_MS = 12 * 3_600_000;
 const VERSION = 'v1';
-/** Room id (64) + connection id + name (100 chars, up to 4 bytes each) in base64url, with room to spare. */
-export const SCREEN_GRANT_MAX_LENGTH = 1024;
+/** Room id (64) + connection id + name (100 UTF-16 units, up to 6 bytes each in JSON) in base64url: ~1 KB at most. */
+export const SCREEN_GRANT_MAX_LENGTH = 2048;
 
 const invalid = (why: string) => new ApiError(403, 'OV_SCREEN_GRANT_INVALID', `The screen grant is not valid: ${why}`);
 

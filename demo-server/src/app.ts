@@ -9,6 +9,7 @@ import sjson from 'secure-json-parse';
 import type { Config } from './config.js';
 import { ApiError, errors } from './errors.js';
 import { authorizePlugin, type Authorize } from './plugins/authorize.js';
+import { sameOriginPlugin } from './plugins/same-origin.js';
 import { ErrorReply } from './schemas/common.js';
 import { Clip, ClipList } from './schemas/clips.js';
 import { Snapshot, SnapshotList } from './schemas/snapshots.js';
@@ -74,7 +75,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   const gateway = new OpenViduGateway({ url: config.openviduUrl, secret: config.openviduSecret, timeoutMs: config.openviduTimeoutMs, clip: config.clip });
   const bus = new EventBus();
-  const snapshots = new SnapshotStore({ dir: `${config.dataDir}/snapshots`, maxBytes: config.snapshotMaxBytes });
+  const snapshots = new SnapshotStore({
+    dir: `${config.dataDir}/snapshots`,
+    maxBytes: config.snapshotMaxBytes,
+    maxImage: { width: config.snapshotMaxWidth, height: config.snapshotMaxHeight, pixels: config.snapshotMaxPixels },
+  });
   await snapshots.load();
   const services: Services = { config, gateway, bus, clips: new ClipEvents(gateway, bus, app.log), snapshots, openviduKind: opts.openviduKind ?? 'remote' };
   app.decorate('services', services);
@@ -151,6 +156,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(swaggerUi, {
     routePrefix: '/api/docs',
   });
+  // Before authorize: a forged cross-site request is refused on its headers, before the host's hook reads its cookies.
+  await app.register(sameOriginPlugin, { corsOrigins: config.corsOrigins });
   await app.register(authorizePlugin, { authorize: opts.authorize ?? (() => true) });
 
   await app.register(sessionRoutes);

@@ -15,6 +15,13 @@ export interface Config {
   /** Origins allowed to frame the `/embed` page (CSP frame-ancestors); `*` = any. */
   embedOrigins: string[];
   snapshotMaxBytes: number;
+  /** Largest snapshot accepted, in displayed pixels (sides and their product): a tiny file can declare a huge image. */
+  snapshotMaxWidth: number;
+  snapshotMaxHeight: number;
+  snapshotMaxPixels: number;
+  /** Open event streams (SSE) allowed per client address, and in total (lowered at start to fit the descriptor limit). */
+  sseMaxPerClient: number;
+  sseMaxTotal: number;
   /** When set, the webhook receiver requires `Authorization: Bearer <token>`. */
   webhookToken?: string;
   /** Properties of every clip (OpenVidu recording). */
@@ -107,6 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins,
     embedOrigins,
     snapshotMaxBytes: int('SNAPSHOT_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    // An 8K camera frame (7680x4320, either way up; DCI 8K is 8192x4320) passes; 40 MP decode to 160 MB of RGBA.
+    snapshotMaxWidth: int('SNAPSHOT_MAX_WIDTH', 8192, 1, 1_000_000),
+    snapshotMaxHeight: int('SNAPSHOT_MAX_HEIGHT', 8192, 1, 1_000_000),
+    snapshotMaxPixels: int('SNAPSHOT_MAX_PIXELS', 40_000_000, 1, 1_000_000_000_000),
+    // A tab keeps about two streams open: 200 lets a classroom or an office behind one NAT address in.
+    sseMaxPerClient: int('SSE_MAX_PER_CLIENT', 200, 1, 1_000_000),
+    sseMaxTotal: int('SSE_MAX_TOTAL', 10_000, 1, 1_000_000),
     webhookToken: env.WEBHOOK_TOKEN || undefined,
     clip: {
       resolution,

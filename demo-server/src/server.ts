@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../embedded-openvidu/index.js';
 import { forwardOpenViduSocket, lanAddresses, loadOrCreateCertificate } from './tls.js';
+import { raiseDescriptorLimit, readDescriptorLimits } from './services/descriptor-limit.js';
 
 export interface RunningServer {
   url: string;
@@ -18,6 +19,9 @@ export interface RunningServer {
 
 /** Start everything `npm start` starts; used by the CLI below and by end-to-end tests. */
 export async function startServer(config: Config): Promise<RunningServer> {
+  // Every event stream, upload, WebSocket and recording holds descriptors: take all the OS lets us (before the
+  // app sizes its stream limit from it).
+  const descriptors = { before: readDescriptorLimits(), after: raiseDescriptorLimit() };
   let embedded: EmbeddedOpenVidu | undefined;
   let cfg = config;
   const anyInterface = config.host === '0.0.0.0' || config.host === '::';
@@ -43,6 +47,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...(tls ? { fastify: { http2: true, https: { key: tls.key, cert: tls.cert, allowHTTP1: true } } } : {}),
   });
   if (tls && embedded) forwardOpenViduSocket(app.server, embedded.port);
+  const { before, after } = descriptors;
+  if (before && after && after.soft > before.soft) app.log.info({ from: before.soft, to: after.soft }, `descriptor limit raised from ${before.soft} to ${after.soft}`);
+  else if (after && after.soft < after.hard) app.log.warn({ soft: after.soft, hard: after.hard }, `descriptor limit ${after.soft} could not be raised to ${after.hard} (is prlimit installed?)`);
   let address: string;
   try {
     address = await app.listen({ port: cfg.port, host: cfg.host });
@@ -57,7 +64,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Tokens then point browsers at this origin (the LAN address when listening on every interface).
   if (tls) embedded?.setTokenUrl(`wss://${lan ?? new URL(url).hostname}:${port}`);
   // The embedded OpenVidu tells us about recordings through the webhook, like a real deployment would.
-  embedded?.setWebhook({ endpoint: `${url}/api/webhooks/openvidu`, headers: [`Authorization: Bearer ${cfg.webhookToken}`], events: ['recordingStatusChanged'] });
+  // sessionDestroyed: the server forgets a room's cached session and event history when it ends.
+  embedded?.setWebhook({ endpoint: `${url}/api/webhooks/openvidu`, headers: [`Authorization: Bearer ${cfg.webhookToken}`], events: ['recordingStatusChanged', 'sessionDestroyed'] });
 
   let closing: Promise<void> | undefined;
   const close = () =>

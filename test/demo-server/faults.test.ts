@@ -230,6 +230,43 @@ describe('faults', () => {
       assert.deepEqual(stream.events, [], 'no event from a refused webhook');
     });
 
+    it('without the token, a bad body is never read: 401, not 400/413/415 (the token is checked before the body)', async () => {
+      const raw = (headers: Record<string, string>, body: string) => fetch(`${base}/api/webhooks/openvidu`, { method: 'POST', headers, body });
+      for (const [what, headers, body] of [
+        ['invalid JSON', { 'content-type': 'application/json' }, '{not json'],
+        ['a body that fails the schema', { 'content-type': 'application/json' }, JSON.stringify({ event: 42 })],
+        ['text/plain', { 'content-type': 'text/plain' }, 'hello'],
+        ['a form', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=b'],
+        ['a body over the limit', { 'content-type': 'application/json' }, JSON.stringify({ event: 'x', sessionId: 'y', pad: 'z'.repeat(100_000) })],
+        ['a wrong token and invalid JSON', { 'content-type': 'application/json', authorization: 'Bearer wrong' }, '{'],
+      ] as [string, Record<string, string>, string][]) {
+        const res = await raw(headers, body);
+        assert.equal(res.status, 401, `${what}: ${res.status} ${await res.clone().text()}`);
+        assert.equal((await res.json()).code, 'OV_WEBHOOK_UNAUTHORIZED', what);
+      }
+      // 5 MB announced, nothing sent: only a check before the body answers.
+      const { port } = new URL(base);
+      const answer = await new Promise<string>((resolve) => {
+        const socket = net.connect(Number(port), '127.0.0.1');
+        let got = '';
+        const done = () => {
+          socket.destroy();
+          resolve(got);
+        };
+        const timer = setTimeout(done, 5000);
+        socket.on('data', (d) => {
+          got += d.toString('latin1');
+          if (got.includes('\r\n\r\n')) {
+            clearTimeout(timer);
+            done();
+          }
+        });
+        socket.on('error', done);
+        socket.write(`POST /api/webhooks/openvidu HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n`);
+      });
+      assert.match(answer, /^HTTP\/1\.1 401/, `answered before the body was sent: ${JSON.stringify(answer.slice(0, 60))}`);
+    });
+
     it('the right token → 200, and recordingStatusChanged becomes a `clip` SSE event (status mapped, name decoded)', async () => {
       const stream = new SseClient(`${base}/api/sessions/hook-room/events`);
       sse.push(stream);
@@ -320,6 +357,9 @@ describe('faults', () => {
       ['LOG_LEVEL', 'verbose'], ['LOG_LEVEL', 'INFO'],
       ['HTTPS', 'sure'],
       ['OPENVIDU_TIMEOUT_MS', '50'], ['OPENVIDU_TIMEOUT_MS', '600000'], ['OPENVIDU_TIMEOUT_MS', 'soon'],
+      ['SSE_MAX_PER_CLIENT', '0'], ['SSE_MAX_PER_CLIENT', 'many'], ['SSE_MAX_TOTAL', '0'], ['SSE_MAX_TOTAL', '-5'], ['SSE_MAX_TOTAL', '10000000'],
+      ['SNAPSHOT_MAX_WIDTH', '0'], ['SNAPSHOT_MAX_WIDTH', '8k'], ['SNAPSHOT_MAX_HEIGHT', '0'], ['SNAPSHOT_MAX_HEIGHT', '4320px'],
+      ['SNAPSHOT_MAX_PIXELS', '0'], ['SNAPSHOT_MAX_PIXELS', '33e6'],
     ];
     for (const [name, value] of bad) {
       const env: Record<string, string> = { [name]: value };
@@ -343,6 +383,9 @@ describe('faults', () => {
     assert.equal(d.openviduTimeoutMs, 4500);
     assert.deepEqual(d.corsOrigins, []);
     assert.equal(d.snapshotMaxBytes, 10 * 1024 * 1024);
+    // An 8K camera frame passes the default image limits; a tab keeps about two streams, a classroom shares one address.
+    assert.ok(d.snapshotMaxWidth >= 7680 && d.snapshotMaxHeight >= 7680 && d.snapshotMaxPixels >= 7680 * 4320, JSON.stringify(d));
+    assert.ok(d.sseMaxPerClient >= 60 && d.sseMaxTotal >= d.sseMaxPerClient, JSON.stringify(d));
     const good = loadConfig({ PORT: '0', CORS_ORIGINS: 'https://a.example, http://localhost:8080', CLIP_RESOLUTION: '640x480', CLIP_HAS_AUDIO: 'false', HTTPS: 'yes', LOG_LEVEL: 'warn' });
     assert.deepEqual(good.corsOrigins, ['https://a.example', 'http://localhost:8080']);
     assert.equal(good.clip.hasAudio, false);

@@ -460,6 +460,85 @@ describe('snapshot routes: limits and access', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/api/sessions/room/snapshots' })).json().snapshots.length, 1);
   });
 
+  test('image bombs: tiny files declaring huge sizes → 400 OV_IMAGE_TOO_LARGE, nothing stored; an 8K camera frame passes', async () => {
+    const app = await makeApp();
+    const dataDir = app.services.config.dataDir;
+    const jpegOf = (width: number, height: number, base = img.jpg) => {
+      const b = Buffer.from(base);
+      const sof = b.indexOf(Buffer.from([0xff, 0xc0]));
+      b.writeUInt16BE(height, sof + 5);
+      b.writeUInt16BE(width, sof + 7);
+      return b;
+    };
+    const bombs: [string, Buffer, string][] = [
+      ['a 69-byte PNG of 2147483647²', pngHeader(0x7fffffff, 0x7fffffff, 69), 'image/png'],
+      ['a WebP of 16777216²', webpExtended(img.webp, 16_777_216, 16_777_216), 'image/webp'],
+      ['a JPEG of 65535²', jpegOf(65535, 65535), 'image/jpeg'],
+      ['a PNG 100000 pixels wide', pngHeader(100_000, 10), 'image/png'],
+      ['a JPEG 20000 pixels high', jpegOf(100, 20_000), 'image/jpeg'],
+      ['an 8192² WebP (67 megapixels)', webpExtended(img.webp, 8192, 8192), 'image/webp'],
+    ];
+    assert.equal(bombs[0][1].length, 69);
+    for (const [what, body, type] of bombs) {
+      const res = await upload(app, 'bombs', body, type);
+      assertClientError(res, 400, 'OV_IMAGE_TOO_LARGE');
+      assert.match(res.json().message, /\d+ ?x ?\d+/, `${what}: the message gives the size: ${res.json().message}`);
+    }
+    assert.deepEqual(app.services.snapshots.list('bombs'), []);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/sessions/bombs/snapshots' })).json().snapshots.length, 0);
+    assert.deepEqual(await readdir(path.join(dataDir, 'snapshots')).then((d) => d.filter((n) => n === 'bombs')).catch(() => []), []);
+
+    // 8K UHD (7680x4320), also portrait (EXIF orientation 6), and DCI 8K width pass.
+    for (const [what, body, type, w, h] of [
+      ['8K JPEG', jpegOf(7680, 4320), 'image/jpeg', 7680, 4320],
+      ['8K JPEG, portrait', withSegments(jpegOf(7680, 4320), app1(exif(6))), 'image/jpeg', 4320, 7680],
+      ['8K PNG', pngHeader(7680, 4320), 'image/png', 7680, 4320],
+      ['8K WebP', webpExtended(img.webp, 7680, 4320), 'image/webp', 7680, 4320],
+      ['DCI 8K JPEG', jpegOf(8192, 4320), 'image/jpeg', 8192, 4320],
+    ] as [string, Buffer, string, number, number][]) {
+      const res = await upload(app, 'eight-k', body, type);
+      assert.equal(res.statusCode, 201, `${what}: ${res.body}`);
+      assert.deepEqual([res.json().width, res.json().height], [w, h], what);
+    }
+  });
+
+  test('SNAPSHOT_MAX_WIDTH / _HEIGHT / _PIXELS: one past each limit → 400 OV_IMAGE_TOO_LARGE naming it; at the limit → 201', async () => {
+    const app = await makeApp({ SNAPSHOT_MAX_WIDTH: '1000', SNAPSHOT_MAX_HEIGHT: '500', SNAPSHOT_MAX_PIXELS: '400000' });
+    const at = [pngHeader(1000, 400), pngHeader(800, 500), pngHeader(1000, 1)];
+    for (const body of at) assert.equal((await upload(app, 'lim', body, 'image/png')).statusCode, 201);
+    for (const [body, words] of [
+      [pngHeader(1001, 1), /1001.*1000|width/i],
+      [pngHeader(1, 501), /501.*500|height/i],
+      [pngHeader(1000, 401), /400000|pixels/i],
+    ] as [Buffer, RegExp][]) {
+      const res = await upload(app, 'lim', body, 'image/png');
+      assertClientError(res, 400, 'OV_IMAGE_TOO_LARGE');
+      assert.match(res.json().message, words);
+    }
+    assert.equal(app.services.snapshots.list('lim').length, 3);
+  });
+
+  test('a header declaring 0x0, or a size that cannot be read, → 400 OV_SNAPSHOT_INVALID; nothing stored', async () => {
+    const app = await makeApp();
+    const zeroJpeg = Buffer.from(img.jpg);
+    const sof = zeroJpeg.indexOf(Buffer.from([0xff, 0xc0]));
+    zeroJpeg.writeUInt32BE(0, sof + 5);
+    const zeroWebp = Buffer.from(img.webp);
+    zeroWebp.writeUInt16LE(0, 26);
+    zeroWebp.writeUInt16LE(0, 28);
+    for (const [body, type] of [
+      [pngHeader(0, 0), 'image/png'],
+      [pngHeader(0x80000000, 0x80000000), 'image/png'],
+      [pngHeader(0xffffffff, 1), 'image/png'],
+      [zeroJpeg, 'image/jpeg'],
+      [zeroWebp, 'image/webp'],
+      [img.jpg.subarray(0, 20), 'image/jpeg'],
+    ] as [Buffer, string][]) {
+      assertClientError(await upload(app, 'zero', body, type), 400, 'OV_SNAPSHOT_INVALID');
+    }
+    assert.deepEqual(app.services.snapshots.list('zero'), []);
+  });
+
   test('rate limit: with RATE_LIMIT_PER_MINUTE=3 the 4th upload → 429; reads are not limited', async () => {
     const app = await makeApp({ RATE_LIMIT_PER_MINUTE: '3' });
     for (let i = 0; i < 3; i++) assert.equal((await upload(app, 'room', img.png, 'image/png')).statusCode, 201);

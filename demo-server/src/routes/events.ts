@@ -1,14 +1,55 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ApiError } from '../errors.js';
 import { SessionParams, errorResponses } from '../schemas/common.js';
 import type { BusEvent } from '../services/event-bus.js';
+import { readDescriptorLimits, sseBudget } from '../services/descriptor-limit.js';
 
 const HEARTBEAT_MS = 15_000;
 /** How long a browser waits before reconnecting (SSE `retry`). */
 const RETRY_MS = 2000;
+/** Retry-After of a refused stream, seconds. */
+const BUSY_RETRY_S = 30;
+
+/** Open streams, per client address and in total. Each stream holds a socket, so this bounds descriptors too. */
+class StreamSlots {
+  private total = 0;
+  private readonly byClient = new Map<string, number>();
+
+  constructor(
+    readonly perClient: number,
+    readonly max: number,
+  ) {}
+
+  /** Takes a slot; returns why not when the client or the server is at its limit. */
+  take(client: string): 'client' | 'total' | undefined {
+    const mine = this.byClient.get(client) ?? 0;
+    if (mine >= this.perClient) return 'client';
+    if (this.total >= this.max) return 'total';
+    this.byClient.set(client, mine + 1);
+    this.total++;
+    return undefined;
+  }
+
+  release(client: string): void {
+    const mine = this.byClient.get(client) ?? 0;
+    if (mine <= 1) this.byClient.delete(client);
+    else this.byClient.set(client, mine - 1);
+    this.total--;
+  }
+}
 
 export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { bus } = app.services;
+  const { bus, config } = app.services;
   const open = new Set<() => void>();
+  // Streams get what the descriptor limit leaves after a reserve for uploads, OpenVidu and the recorder.
+  const limits = readDescriptorLimits();
+  const budget = sseBudget(config.sseMaxTotal, limits);
+  const slots = new StreamSlots(config.sseMaxPerClient, budget.total);
+  app.log.info(
+    { sseMaxPerClient: slots.perClient, sseMaxTotal: slots.max, configuredTotal: config.sseMaxTotal, descriptors: limits, descriptorReserve: budget.reserve },
+    `event streams: at most ${slots.perClient} per client address, ${slots.max} in total` +
+      (limits ? ` (descriptor limit ${limits.soft}, ${budget.reserve} kept for everything else)` : ''),
+  );
   app.addHook('onClose', async () => {
     for (const close of open) close();
   });
@@ -19,12 +60,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description:
         'Events: `clip` (a Clip, on every status change), `clip-deleted` ({id, sessionId}), `snapshot` (a Snapshot), ' +
         '`snapshot-deleted` ({id, sessionId}), and `resync` when events were missed and lists must be fetched again. ' +
-        'Reconnect with `Last-Event-ID` (or `?lastEventId=`) to get what was missed.',
+        'Reconnect with `Last-Event-ID` (or `?lastEventId=`) to get what was missed. ' +
+        'Open streams are limited per client address (SSE_MAX_PER_CLIENT) and in total (SSE_MAX_TOTAL): beyond, 429 `OV_TOO_MANY_STREAMS`.',
       tags: ['events'],
       params: SessionParams,
       querystring: Type.Object({ lastEventId: Type.Optional(Type.String({ pattern: '^[0-9]{1,20}$' })) }, { additionalProperties: false }),
       headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ maxLength: 40 })) }),
-      response: { ...errorResponses(400, 403) },
+      response: { ...errorResponses(400, 403, 429) },
     },
     exposeHeadRoute: false, // a HEAD answered with a never-ending stream would hang the client (and keep a subscription open)
     config: { action: 'events:read', resource: (req) => ({ type: 'session', id: (req.params as { sessionId: string }).sessionId }) },
@@ -33,34 +75,66 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const rawLast = request.headers['last-event-id'] ?? request.query.lastEventId;
       const lastId = rawLast !== undefined && /^[0-9]{1,20}$/.test(rawLast) ? Number(rawLast) : undefined;
 
+      // Refused before hijacking, so the answer is an ordinary JSON error (with the headers of the hooks).
+      const client = request.ip;
+      const full = slots.take(client);
+      if (full) {
+        const message =
+          full === 'client'
+            ? `Too many event streams from your address (at most ${slots.perClient}); close other tabs or try again later`
+            : `The server has too many event streams open (at most ${slots.max}); try again later`;
+        return reply.code(429).header('retry-after', String(BUSY_RETRY_S)).type('application/json').send(new ApiError(429, 'OV_TOO_MANY_STREAMS', message).toJSON());
+      }
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        slots.release(client);
+      };
+
       // Headers set by hooks (CORS, helmet) are kept: the raw response is written by hand from here.
       const headers = { ...reply.getHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no', ...(request.raw.httpVersionMajor < 2 ? { connection: 'keep-alive' } : {}) };
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, headers as Record<string, string>);
-      res.write(`retry: ${RETRY_MS}\n: connected\n\n`);
-      const send = (e: BusEvent) => res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
-
-      // Subscribe before replaying so nothing published in between is lost; replayed ids are skipped live.
-      let replayedUpTo = 0;
-      const unsubscribe = bus.subscribe(sessionId, (e) => {
-        if (e.id > replayedUpTo) send(e);
-      });
-      if (lastId !== undefined) {
-        const missed = bus.since(sessionId, lastId);
-        if (missed === undefined) res.write(`event: resync\ndata: {}\n\n`);
-        else for (const e of missed) send(e);
-        replayedUpTo = missed?.at(-1)?.id ?? 0;
-      }
-      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      let heartbeat: NodeJS.Timeout | undefined;
+      let unsubscribe: (() => void) | undefined;
+      // Every way a stream ends comes here once: the client leaves, the socket fails, the server closes.
       const close = () => {
         clearInterval(heartbeat);
-        unsubscribe();
+        unsubscribe?.();
         open.delete(close);
+        release();
         if (!res.writableEnded) res.end();
       };
       open.add(close);
       request.raw.on('close', close);
+      res.on('close', close);
+      res.on('error', close);
+      try {
+        res.writeHead(200, headers as Record<string, string>);
+        res.write(`retry: ${RETRY_MS}\n: connected\n\n`);
+        const send = (e: BusEvent) => res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+
+        // Subscribe before replaying so nothing published in between is lost; replayed ids are skipped live.
+        let replayedUpTo = 0;
+        unsubscribe = bus.subscribe(sessionId, (e) => {
+          if (e.id > replayedUpTo) send(e);
+        });
+        if (lastId !== undefined) {
+          const missed = bus.since(sessionId, lastId);
+          if (missed === undefined) res.write(`event: resync\ndata: {}\n\n`);
+          else for (const e of missed) send(e);
+          replayedUpTo = missed?.at(-1)?.id ?? 0;
+        }
+        heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      } catch (err) {
+        request.log.debug({ err }, 'event stream failed while opening');
+        close();
+        return;
+      }
+      // The client may have gone before the listeners were attached: then no close event will come.
+      const raw = res as { destroyed?: boolean; stream?: { destroyed: boolean } };
+      if (raw.destroyed || raw.stream?.destroyed || request.raw.socket?.destroyed) close();
     },
   });
 };

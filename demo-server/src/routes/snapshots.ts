@@ -26,6 +26,8 @@ function rejectionToApiError(err: SnapshotRejectedError, maxBytes: number): ApiE
       return unsupported();
     case 'unreadable':
       return new ApiError(400, 'OV_SNAPSHOT_INVALID', err.message);
+    case 'too-many-pixels':
+      return new ApiError(400, 'OV_IMAGE_TOO_LARGE', err.message);
     case 'invalid-input':
       return errors.validation(err.message);
   }
@@ -63,6 +65,7 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
           summary: 'Upload a snapshot',
           description:
             'The body is the image itself (JPEG, PNG or WebP, recognised by its bytes whatever the declared Content-Type). ' +
+            'Its displayed size must fit SNAPSHOT_MAX_WIDTH, SNAPSHOT_MAX_HEIGHT and SNAPSHOT_MAX_PIXELS (400 `OV_IMAGE_TOO_LARGE` otherwise). ' +
             'Publishes a `snapshot` event on the session.',
           tags: ['snapshots'],
           consumes: SNAPSHOT_UPLOAD_TYPES,

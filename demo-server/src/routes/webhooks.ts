@@ -28,7 +28,7 @@ const OpenViduEvent = Type.Object(
 const STATUS: Record<string, Clip['status']> = { started: 'recording', stopped: 'processing', ready: 'ready', failed: 'failed' };
 
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, clips } = app.services;
+  const { config, clips, gateway, bus } = app.services;
   const expected = config.webhookToken ? Buffer.from(`Bearer ${config.webhookToken}`) : undefined;
 
   app.post('/api/webhooks/openvidu', {
@@ -36,19 +36,27 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "OpenVidu's webhook receiver",
       description:
         'Point OPENVIDU_WEBHOOK_ENDPOINT here, with OPENVIDU_WEBHOOK_HEADERS=["Authorization: Bearer <WEBHOOK_TOKEN>"] when WEBHOOK_TOKEN is set. ' +
-        '`recordingStatusChanged` events become live clip events.',
+        '`recordingStatusChanged` events become live clip events; `sessionDestroyed` makes the server forget the room (its cached session and event history).',
       tags: ['webhooks'],
       body: OpenViduEvent,
       querystring: NoQuery,
       response: { 200: Type.Object({ ok: Type.Boolean() }), ...errorResponses(400, 401, 403, 413, 415) },
     },
     config: { action: 'webhook:receive' },
+    // onRequest: before the body is read, so a caller without the token gets 401 whatever it sends, and cannot
+    // make the server read or parse anything.
+    onRequest: async (request) => {
+      if (!expected) return;
+      const got = Buffer.from(request.headers.authorization ?? '');
+      if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new ApiError(401, 'OV_WEBHOOK_UNAUTHORIZED', 'Missing or wrong webhook token');
+    },
     handler: async (request) => {
-      if (expected) {
-        const got = Buffer.from(request.headers.authorization ?? '');
-        if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new ApiError(401, 'OV_WEBHOOK_UNAUTHORIZED', 'Missing or wrong webhook token');
-      }
       const e = request.body;
+      if (e.event === 'sessionDestroyed') {
+        // The room ended: nothing cached for it is of use any more (a clip still processing publishes anew).
+        gateway.sessionEnded(e.sessionId, e.startTime);
+        bus.forget(e.sessionId);
+      }
       if (e.event === 'recordingStatusChanged' && e.id && e.status && STATUS[e.status]) {
         const id = encodeURIComponent(e.id);
         clips.publish({

@@ -70,6 +70,27 @@ export function sniffImage(buf: Buffer | Uint8Array): ImageInfo | undefined {
   }
 }
 
+/** Largest image accepted, in displayed pixels. */
+export interface ImageLimits {
+  width: number;
+  height: number;
+  /** width × height */
+  pixels: number;
+}
+
+/**
+ * Why an image is too large for `limits`, as a sentence with the numbers; undefined when it fits. A header can
+ * declare any size in a few bytes, and whoever decodes the image (a browser showing the gallery) pays for it.
+ */
+export function imageTooLarge(info: Pick<ImageInfo, 'width' | 'height'>, limits: ImageLimits): string | undefined {
+  const { width, height } = info;
+  const size = `The image is ${width}x${height}`;
+  if (width > limits.width) return `${size}: wider than the ${limits.width} pixels allowed`;
+  if (height > limits.height) return `${size}: taller than the ${limits.height} pixels allowed`;
+  if (width * height > limits.pixels) return `${size}: ${width * height} pixels, more than the ${limits.pixels} allowed`;
+  return undefined;
+}
+
 // ---- PNG: signature, then the IHDR chunk (length 13) with width and height as big-endian uint32.
 
 function pngSize(b: Uint8Array): [number, number] | undefined {

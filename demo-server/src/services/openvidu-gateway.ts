@@ -11,6 +11,19 @@ export interface GatewayOptions {
   clip: { resolution: string; frameRate: number; hasAudio: boolean; hasVideo: boolean };
   /** Base path of the public API, for clip media URLs. */
   apiBase?: string;
+  /** Rooms whose Session is cached, least recently used forgotten first (default 1000). */
+  sessionCacheSize?: number;
+  /** A cached Session unused for this long is forgotten (default 1 hour). */
+  sessionIdleMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+interface CachedSession {
+  pending: Promise<Session>;
+  /** Once created. */
+  session?: Session;
+  usedAt: number;
 }
 
 export type Role = 'publisher' | 'subscriber' | 'moderator';
@@ -50,15 +63,24 @@ export class OpenViduGateway {
   /**
    * Session objects are kept so a token costs one call to OpenVidu, not three. One creation at a time per room:
    * on a 409 the node client downloads every connection of the room, which must not happen fifty times at once.
+   * In least-recently-used order; bounded by count and idle time, and a room is forgotten when it ends
+   * (`sessionEnded`), so the map does not grow with the number of rooms ever seen. Forgetting a live room only
+   * costs its next token a creation call (409 → the existing session).
    */
-  private readonly sessions = new Map<string, Promise<Session>>();
+  private readonly sessions = new Map<string, CachedSession>();
   private readonly basicAuth: string;
   private readonly apiBase: string;
+  private readonly cacheSize: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
 
   constructor(readonly opts: GatewayOptions) {
     this.ov = new OpenVidu(opts.url, opts.secret);
     this.basicAuth = 'Basic ' + Buffer.from(`OPENVIDUAPP:${opts.secret}`).toString('base64');
     this.apiBase = opts.apiBase ?? '/api';
+    this.cacheSize = opts.sessionCacheSize ?? 1000;
+    this.idleMs = opts.sessionIdleMs ?? 60 * 60_000;
+    this.now = opts.now ?? Date.now;
   }
 
   /** Run one OpenVidu call with the gateway's timeout; network failures and timeouts become 503. */
@@ -80,8 +102,15 @@ export class OpenViduGateway {
 
   /** The room's Session, created in OpenVidu if needed (the node client resolves a 409 to the existing one). */
   private session(sessionId: string): Promise<Session> {
+    const now = this.now();
+    this.prune(now);
     const cached = this.sessions.get(sessionId);
-    if (cached) return cached;
+    if (cached) {
+      this.sessions.delete(sessionId); // to the end: most recently used
+      cached.usedAt = now;
+      this.sessions.set(sessionId, cached);
+      return cached.pending;
+    }
     const created = this.call(() =>
       this.ov.createSession({
         customSessionId: sessionId,
@@ -96,22 +125,57 @@ export class OpenViduGateway {
       }),
     ).then((session) => {
       // The node client keeps every Session it was handed: keep only the newest per room (its recording calls
-      // look the room up there), and none of the connections.
-      this.ov.activeSessions = this.ov.activeSessions.filter((s) => s === session || s.sessionId !== sessionId);
+      // look the room up there), and none of the connections. Forgotten while being created: keep none.
+      const entry = this.sessions.get(sessionId);
+      const kept = entry?.pending === created;
+      this.ov.activeSessions = this.ov.activeSessions.filter((s) => (kept ? s === session || s.sessionId !== sessionId : s !== session));
+      if (kept) entry.session = session;
       session.connections.length = 0;
       session.activeConnections.length = 0;
       return session;
     });
-    this.sessions.set(sessionId, created);
+    this.sessions.set(sessionId, { pending: created, usedAt: now });
+    this.prune(now);
     created.catch(() => {
-      if (this.sessions.get(sessionId) === created) this.sessions.delete(sessionId);
+      if (this.sessions.get(sessionId)?.pending === created) this.sessions.delete(sessionId);
     });
     return created;
   }
 
   /** Forget a room's Session (it closed in OpenVidu), unless another request already replaced it. */
   private forget(sessionId: string, stale: Promise<Session>) {
-    if (this.sessions.get(sessionId) === stale) this.sessions.delete(sessionId);
+    const entry = this.sessions.get(sessionId);
+    if (entry?.pending === stale) this.evict(sessionId, entry);
+  }
+
+  /**
+   * The room ended in OpenVidu (webhook `sessionDestroyed`; `startTime` is when that session was created): forget
+   * its Session, unless the cached one is newer, created after the one that ended.
+   */
+  sessionEnded(sessionId: string, startTime?: number): void {
+    const entry = this.sessions.get(sessionId);
+    if (!entry) return;
+    if (startTime !== undefined && entry.session && entry.session.createdAt > startTime) return;
+    this.evict(sessionId, entry);
+  }
+
+  /** Rooms with a cached Session, for monitoring. */
+  cachedSessionCount(): number {
+    return this.sessions.size;
+  }
+
+  private evict(sessionId: string, entry: CachedSession) {
+    this.sessions.delete(sessionId);
+    // Still being created: the creation sees it was forgotten and keeps nothing.
+    if (entry.session) this.ov.activeSessions = this.ov.activeSessions.filter((s) => s !== entry.session);
+  }
+
+  /** Drop sessions idle past the limit and, least recently used first, those over the cache size. */
+  private prune(now: number) {
+    for (const [id, entry] of this.sessions) {
+      if (this.sessions.size <= this.cacheSize && now - entry.usedAt <= this.idleMs) break;
+      this.evict(id, entry);
+    }
   }
 
   async createToken(sessionId: string, p: { role: Role; data: string }): Promise<{ token: string; connectionId: string }> {

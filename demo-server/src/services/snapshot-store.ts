@@ -3,13 +3,15 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/pr
 import path from 'node:path';
 import { SESSION_ID_PATTERN, SNAPSHOT_ID_PATTERN } from '../schemas/common.js';
 import { SNAPSHOT_NAME_MAX, SNAPSHOT_NAME_PATTERN, STREAM_ID_PATTERN, type Snapshot } from '../schemas/snapshots.js';
-import { extensionOf, imageTypeOf, sniffImage, type ImageContentType } from './image-info.js';
+import { extensionOf, imageTooLarge, imageTypeOf, sniffImage, type ImageContentType, type ImageLimits } from './image-info.js';
 
 export interface SnapshotStoreOptions {
   /** Root folder; created when missing. */
   dir: string;
   /** Largest image accepted, bytes. */
   maxBytes: number;
+  /** Largest image accepted, pixels; unset: any size a header can declare. */
+  maxImage?: ImageLimits;
 }
 
 export interface SaveSnapshotOptions {
@@ -23,7 +25,8 @@ export type SnapshotRejection =
   | 'empty' // no bytes
   | 'too-large' // over maxBytes
   | 'unsupported' // not JPEG, PNG or WebP by magic bytes
-  | 'unreadable'; // JPEG/PNG/WebP magic, but no width/height in the header
+  | 'unreadable' // JPEG/PNG/WebP magic, but no width/height in the header
+  | 'too-many-pixels'; // a width, height or pixel count over maxImage
 
 export class SnapshotRejectedError extends Error {
   constructor(
@@ -113,6 +116,7 @@ const isNotFound = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'E
 export class SnapshotStore {
   readonly dir: string;
   readonly maxBytes: number;
+  readonly maxImage?: ImageLimits;
   private readonly byId = new Map<string, Entry>();
   private readonly bySession = new Map<string, Map<string, Entry>>();
   /** Ids being written, so two parallel saves can never pick the same one. */
@@ -122,6 +126,7 @@ export class SnapshotStore {
   constructor(opts: SnapshotStoreOptions) {
     this.dir = path.resolve(opts.dir);
     this.maxBytes = opts.maxBytes;
+    this.maxImage = opts.maxImage;
   }
 
   /** Rebuild the index from disk. Entries that are incomplete or inconsistent are skipped; leftovers of an interrupted save are removed. */
@@ -167,6 +172,8 @@ export class SnapshotStore {
     if (!imageTypeOf(bytes)) throw new SnapshotRejectedError('unsupported', 'Only JPEG, PNG and WebP images are accepted');
     const info = sniffImage(bytes);
     if (!info) throw new SnapshotRejectedError('unreadable', 'The image header is damaged: its width and height cannot be read');
+    const tooLarge = this.maxImage && imageTooLarge(info, this.maxImage);
+    if (tooLarge) throw new SnapshotRejectedError('too-many-pixels', tooLarge);
 
     let id: string;
     do id = newSnapshotId();

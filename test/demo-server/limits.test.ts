@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http2 from 'node:http2';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -182,6 +183,49 @@ describe('event-stream limits', () => {
     );
     for (let i = 0; i < 20; i++) sockets.push((await openWhenFree(server.url, 'drop')).socket);
     closeAll();
+  });
+});
+
+describe('event-stream limits over HTTP/2 (HTTPS=1): streams of one connection count one by one', () => {
+  it('3 streams per client: the 4th on the same connection → 429; closing one stream gives its slot back', async () => {
+    const server = await startTestServer({ HTTPS: '1', HOST: '127.0.0.1', SSE_MAX_PER_CLIENT: '3' });
+    const client = http2.connect(server.url, { rejectUnauthorized: false });
+    client.on('error', () => {});
+    const open = () =>
+      new Promise<{ status: number; stream: http2.ClientHttp2Stream; body: string }>((resolve, reject) => {
+        const stream = client.request({ ':path': '/api/sessions/h2/events', accept: 'text/event-stream' });
+        let body = '';
+        stream.on('response', (h) => {
+          const status = Number(h[':status']);
+          if (status === 200) resolve({ status, stream, body });
+          else stream.on('end', () => resolve({ status, stream, body }));
+        });
+        stream.on('data', (d) => (body += d));
+        stream.on('error', reject);
+      });
+    try {
+      const streams = [];
+      for (let i = 0; i < 3; i++) {
+        const s = await open();
+        assert.equal(s.status, 200);
+        streams.push(s.stream);
+      }
+      const fourth = await open();
+      assert.equal(fourth.status, 429);
+      assert.equal(JSON.parse(fourth.body).code, 'OV_TOO_MANY_STREAMS');
+      streams.shift()!.close(); // RST_STREAM: the connection stays
+      let again = await open();
+      for (let i = 0; i < 100 && again.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        again = await open();
+      }
+      assert.equal(again.status, 200, 'the closed stream gave its slot back');
+      streams.push(again.stream);
+      assert.equal((await open()).status, 429);
+    } finally {
+      client.destroy();
+      await server.stop();
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { clientKey } from '../../demo-server/src/routes/events.js';
 import { EventBus } from '../../demo-server/src/services/event-bus.js';
 import { OpenViduGateway } from '../../demo-server/src/services/openvidu-gateway.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../../demo-server/embedded-openvidu/index.js';
@@ -183,6 +184,17 @@ describe('event-stream limits', () => {
     );
     for (let i = 0; i < 20; i++) sockets.push((await openWhenFree(server.url, 'drop')).socket);
     closeAll();
+  });
+});
+
+describe('whose budget a stream counts against', () => {
+  it('an IPv4 address; an IPv6 /64 (anyone holding a /64 picks any address in it); IPv4-mapped IPv6 is IPv4', () => {
+    assert.equal(clientKey('203.0.113.7'), '203.0.113.7');
+    assert.equal(clientKey('::ffff:203.0.113.7'), '203.0.113.7');
+    const same = ['2001:db8::1', '2001:db8::ffff:1', '2001:DB8:0:0:1::9', '2001:0db8:0000:0000:abcd:0000:0000:0001', '2001:db8::1.2.3.4', '2001:db8::1%eth0'];
+    assert.deepEqual(new Set(same.map(clientKey)), new Set(['2001:db8:0:0::/64']));
+    assert.notEqual(clientKey('2001:db8:0:1::1'), clientKey('2001:db8::1'));
+    assert.equal(clientKey('::1'), '0:0:0:0::/64');
   });
 });
 

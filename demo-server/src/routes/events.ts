@@ -10,6 +10,22 @@ const RETRY_MS = 2000;
 /** Retry-After of a refused stream, seconds. */
 const BUSY_RETRY_S = 30;
 
+/**
+ * Whose budget a stream counts against: the IPv4 address, or the IPv6 /64 prefix (one household or office: its
+ * devices, and anyone holding a /64, pick any address inside it).
+ */
+export function clientKey(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1];
+  if (!ip.includes(':')) return ip;
+  const [head, tail] = ip.replace(/%.*$/, '').toLowerCase().split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
+  const left = groups(head);
+  const right = tail === undefined ? [] : groups(tail);
+  const all = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${all.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** Open streams, per client address and in total. Each stream holds a socket, so this bounds descriptors too. */
 class StreamSlots {
   private total = 0;
@@ -76,7 +92,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const lastId = rawLast !== undefined && /^[0-9]{1,20}$/.test(rawLast) ? Number(rawLast) : undefined;
 
       // Refused before hijacking, so the answer is an ordinary JSON error (with the headers of the hooks).
-      const client = request.ip;
+      const client = clientKey(request.ip);
       const full = slots.take(client);
       if (full) {
         const message =

@@ -3,7 +3,8 @@
  * `npm run openvidu`: the embedded OpenVidu server on its own, configured like OpenVidu 2 itself, so OpenVidu's
  * tutorials' backends run against it unchanged (port 4443, secret MY_SECRET).
  */
-import { startEmbeddedOpenVidu, type EmbeddedOpenViduOptions } from './index.js';
+import { DEFAULT_CLIENT_LIMITS, startEmbeddedOpenVidu, type EmbeddedOpenViduOptions } from './index.js';
+import { MAX_FRAME_BYTES } from './rpc/rpc-socket.js';
 import { parseWebhookHeaders } from './webhook.js';
 import { consoleLogger, type LogLevel } from './logger.js';
 
@@ -17,6 +18,15 @@ function intEnv(name: string, dflt: number, min: number, max: number): number {
   if (raw === undefined || raw === '') return dflt;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) fail(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  return n;
+}
+
+/** A non-negative number (fractions allowed): CE's garbage settings are seconds, tests use fractions. */
+function secondsEnv(name: string, dflt: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) fail(`${name} must be a number of seconds ≥ 0, got "${raw}"`);
   return n;
 }
 
@@ -55,6 +65,17 @@ const ov = await startEmbeddedOpenVidu({
   recordingAutostopTimeout: intEnv('OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT', 120, 0, 86400),
   ffmpegPath: env.FFMPEG_PATH || undefined,
   webhook,
+  sessionsGarbageInterval: secondsEnv('OPENVIDU_SESSIONS_GARBAGE_INTERVAL', 900),
+  sessionsGarbageThreshold: secondsEnv('OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', 3600),
+  // Not CE settings (CE has no such limits): see docs/embedded-openvidu.md#limits.
+  clientLimits: {
+    framesPerSecond: intEnv('OPENVIDU_RPC_FRAMES_PER_SECOND', DEFAULT_CLIENT_LIMITS.framesPerSecond, 1, 1_000_000),
+    frameBurst: intEnv('OPENVIDU_RPC_FRAME_BURST', DEFAULT_CLIENT_LIMITS.frameBurst, 1, 10_000_000),
+    bytesPerSecond: intEnv('OPENVIDU_RPC_BYTES_PER_SECOND', DEFAULT_CLIENT_LIMITS.bytesPerSecond, 1024, 2 ** 40),
+    byteBurst: intEnv('OPENVIDU_RPC_BYTE_BURST', DEFAULT_CLIENT_LIMITS.byteBurst, MAX_FRAME_BYTES, 2 ** 40),
+    joinTimeoutMs: intEnv('OPENVIDU_RPC_JOIN_TIMEOUT_MS', DEFAULT_CLIENT_LIMITS.joinTimeoutMs, 100, 86_400_000),
+    maxSocketsPerAddress: intEnv('OPENVIDU_RPC_MAX_SOCKETS_PER_ADDRESS', DEFAULT_CLIENT_LIMITS.maxSocketsPerAddress, 0, 1_000_000),
+  },
   logger: consoleLogger(level),
 }).catch((err: Error) => fail(`could not start: ${err.message}`));
 

@@ -22,6 +22,17 @@ import type { RecordingManager } from './recording/manager.js';
 export const VERSION = '2.32.2';
 /** Kurento/OpenVidu: a dropped socket keeps its participant this long for `connect` (protocol §5.3). */
 export const RECONNECTION_GRACE_MS = 10_000;
+/** CE's OPENVIDU_SESSIONS_GARBAGE_INTERVAL and _THRESHOLD defaults, in seconds. */
+export const SESSIONS_GARBAGE_INTERVAL_S = 900;
+export const SESSIONS_GARBAGE_THRESHOLD_S = 3600;
+/**
+ * Early ICE candidates per connection: how many endpoint names may wait for their endpoint at once, and how many
+ * candidates each (also what one PeerConnection takes in all). openvidu-browser sends its offer before its
+ * candidates, so names rarely wait at all; Chromium gathered 16 candidates per PeerConnection on a host with five
+ * addresses (two per address and transport).
+ */
+export const MAX_EARLY_CANDIDATE_ENDPOINTS = 16;
+export const MAX_CANDIDATES_PER_ENDPOINT = 64;
 
 export interface CoreOptions {
   /** ws(s)://host:port, no trailing slash: the base of every token. */
@@ -33,6 +44,12 @@ export interface CoreOptions {
   /** ICE servers handed to browsers in `joinRoom`; never empty, or openvidu-browser falls back to public STUN. */
   iceServers: Array<{ url: string; username?: string; credential?: string }>;
   reconnectionGraceMs?: number;
+  /** Early-candidate caps (defaults: MAX_EARLY_CANDIDATE_ENDPOINTS, MAX_CANDIDATES_PER_ENDPOINT). */
+  maxEarlyCandidateEndpoints?: number;
+  maxCandidatesPerEndpoint?: number;
+  /** CE's session garbage collector, in seconds: interval 0 disables it (CE's defaults: 900 and 3600). */
+  sessionsGarbageInterval?: number;
+  sessionsGarbageThreshold?: number;
 }
 
 export type LeaveReason =
@@ -54,6 +71,7 @@ export class OpenViduCore {
   /** Joined participants by their JSON-RPC session id (for `connect` after a socket drop). */
   readonly byRpcSession = new Map<string, Connection>();
   recordings!: RecordingManager;
+  private garbageTimer?: NodeJS.Timeout;
 
   constructor(readonly opts: CoreOptions) {}
 
@@ -148,10 +166,70 @@ export class OpenViduCore {
         .stopForSession(session, reason === 'lastParticipantLeft' ? 'lastParticipantLeft' : reason)
         .catch((err) => this.log.error(`stopping recording of ${session.id} failed: ${(err as Error).message}`));
     }
-    for (const c of session.connections.values()) c.gone = true;
-    this.sessions.delete(session.id);
+    this.forget(session);
     this.endHook('sessionDestroyed', session, session.createdAt, reason, {});
     this.log.debug('session closed', { id: session.id, reason });
+  }
+
+  /** Marks a closed session's connections gone and drops it from the maps. */
+  private forget(session: Session) {
+    for (const c of session.connections.values()) {
+      c.gone = true;
+      c.earlyCandidates.clear();
+    }
+    session.tokens.clear();
+    this.sessions.delete(session.id);
+  }
+
+  // ------------------------------------------------------------------ garbage collection (CE's SessionManager)
+
+  get garbageCollectorRunning(): boolean {
+    return this.garbageTimer !== undefined;
+  }
+
+  /** Runs `collectGarbage` every OPENVIDU_SESSIONS_GARBAGE_INTERVAL seconds; 0 disables it, as in CE. */
+  startGarbageCollector() {
+    const interval = this.opts.sessionsGarbageInterval ?? SESSIONS_GARBAGE_INTERVAL_S;
+    if (interval <= 0 || this.garbageTimer) return;
+    this.garbageTimer = setInterval(() => this.collectGarbage(), interval * 1000);
+    this.garbageTimer.unref();
+  }
+
+  /**
+   * CE closes "non-active" sessions (created over REST, never joined) older than the threshold, counted from the
+   * session's creation, and sends no webhook for them (`SessionManager.closeNonActiveSessions` only cleans its
+   * collections; the tokens go with the session). Beyond CE, unused tokens (pending connections) older than the
+   * threshold are also revoked in sessions that live on, so a session kept alive by one participant does not
+   * accumulate tokens. Returns what was collected.
+   */
+  collectGarbage(now = Date.now()): { sessions: number; tokens: number } {
+    const threshold = (this.opts.sessionsGarbageThreshold ?? SESSIONS_GARBAGE_THRESHOLD_S) * 1000;
+    let sessions = 0;
+    let tokens = 0;
+    for (const session of [...this.sessions.values()]) {
+      if (session.closed) continue;
+      const old = now - session.createdAt > threshold;
+      if (old && !session.everActive && session.active().length === 0 && session.recordingId === undefined) {
+        session.closed = true;
+        clearTimeout(session.autostopTimer);
+        this.forget(session);
+        sessions++;
+        this.log.info(`non-active session ${session.id} cleaned up`);
+        continue;
+      }
+      for (const c of [...session.connections.values()]) {
+        if (c.status === 'pending' && !c.gone && now - c.createdAt > threshold) {
+          session.connections.delete(c.id);
+          session.tokens.delete(c.token);
+          c.gone = true;
+          tokens++;
+        }
+      }
+      // CE only warns about these: a session that had participants closes when the last one leaves.
+      if (session.everActive && session.active().length === 0 && session.recordingId === undefined) this.log.warn(`possible ghost session ${session.id}`);
+    }
+    if (sessions || tokens) this.log.debug('garbage collected', { sessions, tokens });
+    return { sessions, tokens };
   }
 
   // ------------------------------------------------------------------ connections (tokens)
@@ -197,6 +275,7 @@ export class OpenViduCore {
       throw new RpcError(RpcCodes.UNAUTHORIZED, `Unable to join session ${sessionId}. Token ${token} is not valid`);
     }
     session.tokens.delete(token); // single use
+    session.everActive = true;
     clearTimeout(session.autostopTimer);
     session.autostopTimer = undefined;
 
@@ -252,7 +331,9 @@ export class OpenViduCore {
     c.gone = true;
     clearTimeout(c.graceTimer);
     clearTimeout(c.pingTimer);
+    c.earlyCandidates.clear();
     if (c.rpcSessionId) this.byRpcSession.delete(c.rpcSessionId);
+    c.peer?.left?.();
     if (!session) return;
 
     // Own subscriptions, own publisher, then others' subscriptions to it (protocol §7.4).
@@ -331,6 +412,7 @@ export class OpenViduCore {
       hasVideo: media.hasVideo,
       videoDimensions: parseDims(media.videoDimensions),
       net: this.opts.net,
+      maxRemoteCandidates: this.maxCandidatesPerEndpoint,
     });
     const stream: PublishedStream = { streamId, createdAt: Date.now(), media, endpoint };
     c.publisher = stream;
@@ -339,6 +421,7 @@ export class OpenViduCore {
       sdpAnswer = await endpoint.answer(p.sdpOffer);
     } catch (err) {
       c.publisher = undefined;
+      c.earlyCandidates.delete(c.id);
       await endpoint.close();
       throw new RpcError(RpcCodes.SDP_ERROR, `Error generating SDP answer: ${(err as Error).message}`);
     }
@@ -380,6 +463,8 @@ export class OpenViduCore {
     const stream = c.publisher;
     if (!stream) return;
     c.publisher = undefined;
+    // Nobody can subscribe to it any more: candidates waiting for such a subscription are dropped.
+    for (const o of session.connections.values()) o.earlyCandidates.delete(c.id);
     this.endHook('webrtcConnectionDestroyed', session, stream.createdAt, reason, this.webrtcHookData(c, stream));
     if (o.notify) {
       for (const x of session.active()) {
@@ -403,16 +488,27 @@ export class OpenViduCore {
       });
     }
     if (existing) this.dropSubscription(session, c, owner.id, 'unsubscribe');
-    const endpoint = new SubscriberEndpoint({ source: owner.publisher.endpoint, net: this.opts.net });
+    const endpoint = new SubscriberEndpoint({ source: owner.publisher.endpoint, net: this.opts.net, maxRemoteCandidates: this.maxCandidatesPerEndpoint });
     const sub = { streamId, publisherConnectionId: owner.id, createdAt: Date.now(), endpoint };
     c.subscriptions.set(owner.id, sub);
+    // A second receiveVideoFrom for the same publisher may replace this one while it negotiates: only ever
+    // remove our own entry, or the newer endpoint would stay open with no map entry to close it by.
+    const current = () => c.subscriptions.get(owner.id) === sub;
     let sdpAnswer: string;
     try {
       sdpAnswer = await endpoint.answer(sdpOffer);
     } catch (err) {
-      c.subscriptions.delete(owner.id);
+      if (current()) {
+        c.subscriptions.delete(owner.id);
+        c.earlyCandidates.delete(owner.id);
+      }
       void endpoint.close();
       throw new RpcError(RpcCodes.SDP_ERROR, `Error generating SDP answer: ${(err as Error).message}`);
+    }
+    if (!current() || c.gone || !owner.publisher) {
+      if (current()) c.subscriptions.delete(owner.id);
+      void endpoint.close();
+      throw new RpcError(RpcCodes.USER_NOT_STREAMING, `Subscription to ${streamId} was replaced or ended while negotiating`);
     }
     await this.applyEarlyCandidates(c, owner.id, (cand) => endpoint.addRemoteCandidate(cand));
     this.hook('webrtcConnectionCreated', session, this.webrtcHookData(owner, owner.publisher, c));
@@ -434,18 +530,44 @@ export class OpenViduCore {
     void sub.endpoint.close();
   }
 
-  /** `onIceCandidate`: endpointName is the stream owner's connection id (protocol §4.4). */
-  async iceCandidate(c: Connection, endpointName: string, cand: CandidateInit) {
-    if (!cand.candidate) return;
-    const endpoint = endpointName === c.id ? c.publisher?.endpoint : c.subscriptions.get(endpointName)?.endpoint;
-    if (endpoint) return endpoint.addRemoteCandidate(cand);
-    // Early candidate: its endpoint does not exist yet.
-    const list = c.earlyCandidates.get(endpointName) ?? [];
-    if (list.length < 64) list.push(cand);
-    c.earlyCandidates.set(endpointName, list);
+  private get maxCandidatesPerEndpoint() {
+    return this.opts.maxCandidatesPerEndpoint ?? MAX_CANDIDATES_PER_ENDPOINT;
   }
 
-  private async applyEarlyCandidates(c: Connection, endpointName: string, apply: (cand: CandidateInit) => Promise<void>) {
+  /**
+   * `onIceCandidate`: endpointName is the stream owner's connection id (protocol §4.4). Candidates are kept only
+   * for endpoints that exist or can be negotiated: the connection's own publisher, and subscriptions to active
+   * publishers of the same session. CE accepts any name (it creates a subscriber endpoint for it, without bound);
+   * here an unknown name is refused with CE's "user not found" and stored nowhere.
+   */
+  async iceCandidate(c: Connection, endpointName: string, cand: CandidateInit) {
+    const session = this.requireSession(c);
+    const own = endpointName === c.id;
+    const endpoint = own ? c.publisher?.endpoint : c.subscriptions.get(endpointName)?.endpoint;
+    // Past the per-endpoint cap candidates are dropped, not refused: a host with very many interfaces still
+    // connects with the first ones, and openvidu-browser would turn an error into an exception event.
+    if (endpoint) {
+      if (!(await endpoint.addRemoteCandidate(cand))) this.log.debug('ICE candidate dropped: endpoint has its share', { connection: c.id, endpointName });
+      return;
+    }
+    if (own ? c.role === 'SUBSCRIBER' : !isActivePublisher(session.connections.get(endpointName), c)) {
+      throw new RpcError(RpcCodes.USER_NOT_FOUND, `Endpoint ${endpointName} not found in session ${session.id}`);
+    }
+    if (!cand.candidate) return; // end-of-candidates: nothing to keep
+    // Early candidate: its endpoint does not exist yet.
+    let list = c.earlyCandidates.get(endpointName);
+    if (!list) {
+      if (c.earlyCandidates.size >= (this.opts.maxEarlyCandidateEndpoints ?? MAX_EARLY_CANDIDATE_ENDPOINTS)) {
+        throw new RpcError(RpcCodes.LIMIT_EXCEEDED, 'Too many endpoints with pending ICE candidates');
+      }
+      list = [];
+      c.earlyCandidates.set(endpointName, list);
+    }
+    if (list.length < this.maxCandidatesPerEndpoint) list.push(cand);
+    else this.log.debug('early ICE candidate dropped: endpoint has its share', { connection: c.id, endpointName });
+  }
+
+  private async applyEarlyCandidates(c: Connection, endpointName: string, apply: (cand: CandidateInit) => Promise<unknown>) {
     const list = c.earlyCandidates.get(endpointName);
     if (!list) return;
     c.earlyCandidates.delete(endpointName);
@@ -505,8 +627,14 @@ export class OpenViduCore {
 
   /** Stop everything: used by close(). */
   async shutdown() {
+    clearInterval(this.garbageTimer);
+    this.garbageTimer = undefined;
     for (const s of [...this.sessions.values()]) await this.closeSession(s, 'openviduServerStopped');
   }
+}
+
+function isActivePublisher(o: Connection | undefined, self: Connection): boolean {
+  return !!o && o !== self && !o.gone && o.status === 'active' && !!o.publisher;
 }
 
 export function parseDims(v: string | undefined): { width: number; height: number } | undefined {

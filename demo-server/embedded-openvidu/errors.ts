@@ -21,6 +21,8 @@ export const RpcCodes = {
   SIGNAL_TO_INVALID: 601,
   NOT_CONNECTED: 803,
   PRO_ONLY: 997,
+  /** Not CE's (CE has no such limits): a per-connection bound was reached. JSON-RPC's server-error range. */
+  LIMIT_EXCEEDED: -32000,
   RECONNECTION_ERROR: 40007,
   INVALID_PARAMS: -32602,
   METHOD_NOT_FOUND: -32601,

@@ -4,13 +4,36 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { OpenViduCore } from './core.js';
+import { MAX_CANDIDATES_PER_ENDPOINT, MAX_EARLY_CANDIDATE_ENDPOINTS, OpenViduCore, SESSIONS_GARBAGE_INTERVAL_S, SESSIONS_GARBAGE_THRESHOLD_S } from './core.js';
 import { RecordingManager } from './recording/manager.js';
 import { resolveFfmpegPath } from './recording/ffmpeg.js';
 import { createRestHandler } from './rest/routes.js';
-import { MAX_FRAME_BYTES, RpcSocket } from './rpc/rpc-socket.js';
+import { DEFAULT_SOCKET_LIMITS, MAX_FRAME_BYTES, RpcSocket, type SocketLimits } from './rpc/rpc-socket.js';
 import { WebhookSender } from './webhook.js';
 import { consoleLogger, type Logger } from './logger.js';
+
+/** Per-client bounds of the JSON-RPC side (docs/embedded-openvidu.md#limits). Every field is optional. */
+export interface ClientLimits extends SocketLimits {
+  /** Open sockets per client address; beyond, the upgrade gets 429. 0 = no cap. Default 100. */
+  maxSocketsPerAddress: number;
+  /**
+   * Addresses the per-address cap does not apply to. Default loopback: a host server that forwards OpenVidu's
+   * WebSocket (`npm start` over HTTPS) connects every browser from there.
+   */
+  unlimitedAddresses: string[];
+  /** Endpoint names with early ICE candidates waiting, per connection. Default 16. */
+  maxEarlyCandidateEndpoints: number;
+  /** ICE candidates per endpoint (waiting, or taken by one PeerConnection). Default 64. */
+  maxCandidatesPerEndpoint: number;
+}
+
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
+  ...DEFAULT_SOCKET_LIMITS,
+  maxSocketsPerAddress: 100,
+  unlimitedAddresses: ['127.0.0.1', '::1'],
+  maxEarlyCandidateEndpoints: MAX_EARLY_CANDIDATE_ENDPOINTS,
+  maxCandidatesPerEndpoint: MAX_CANDIDATES_PER_ENDPOINT,
+};
 
 export interface EmbeddedOpenViduOptions {
   /** TCP port; 0 picks a free one. Default 4443. */
@@ -40,6 +63,15 @@ export interface EmbeddedOpenViduOptions {
   logger?: Logger;
   /** Reconnection grace after a socket drop, ms. Default 10 000 (OpenVidu's). */
   reconnectionGraceMs?: number;
+  /**
+   * OPENVIDU_SESSIONS_GARBAGE_INTERVAL in seconds (fractions allowed): how often sessions nobody joined and unused
+   * tokens older than the threshold are collected. 0 disables it. Default 900 (CE's).
+   */
+  sessionsGarbageInterval?: number;
+  /** OPENVIDU_SESSIONS_GARBAGE_THRESHOLD in seconds (fractions allowed). Default 3600 (CE's). */
+  sessionsGarbageThreshold?: number;
+  /** Per-client bounds of the JSON-RPC side; unset fields keep DEFAULT_CLIENT_LIMITS. */
+  clientLimits?: Partial<ClientLimits>;
 }
 
 export interface EmbeddedOpenVidu {
@@ -69,6 +101,10 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
   const log = options.logger ?? consoleLogger('info');
   const recordingPath = path.resolve(options.recordingPath ?? '.data/recordings');
   const recordingEnabled = options.recording ?? true;
+  const limits: ClientLimits = { ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits };
+  const garbageInterval = options.sessionsGarbageInterval ?? SESSIONS_GARBAGE_INTERVAL_S;
+  const garbageThreshold = options.sessionsGarbageThreshold ?? SESSIONS_GARBAGE_THRESHOLD_S;
+  if (!(garbageInterval >= 0) || !(garbageThreshold >= 0)) throw new Error('sessionsGarbageInterval and sessionsGarbageThreshold must be numbers ≥ 0');
 
   const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }) : http.createServer();
   server.keepAliveTimeout = 5000;
@@ -96,6 +132,10 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
     // host candidates are all a loopback/LAN session needs.
     iceServers: [{ url: `stun:${displayHost}:${port}` }],
     reconnectionGraceMs: options.reconnectionGraceMs,
+    maxEarlyCandidateEndpoints: limits.maxEarlyCandidateEndpoints,
+    maxCandidatesPerEndpoint: limits.maxCandidatesPerEndpoint,
+    sessionsGarbageInterval: garbageInterval,
+    sessionsGarbageThreshold: garbageThreshold,
   });
   core.recordings = new RecordingManager(core, {
     path: recordingPath,
@@ -106,6 +146,7 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
     host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
   });
   if (recordingEnabled) await core.recordings.load();
+  core.startGarbageCollector();
 
   const rest = createRestHandler(core, {
     secret,
@@ -114,6 +155,8 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
     recordingEnabled,
     recordingNotification: options.recordingNotification ?? 'publisher_moderator',
     autostopTimeoutSec: options.recordingAutostopTimeout ?? 120,
+    sessionsGarbageInterval: garbageInterval,
+    sessionsGarbageThreshold: garbageThreshold,
     webhook: options.webhook ? { endpoint: options.webhook.endpoint, headers: options.webhook.headers ?? [], events: options.webhook.events } : undefined,
   });
 
@@ -133,16 +176,44 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const sockets = new Set<RpcSocket>();
+  /** Open sockets per client address (capped ones only); entries go when their count drops to 0. */
+  const perAddress = new Map<string, number>();
+  const unlimited = new Set(limits.unlimitedAddresses);
   server.on('upgrade', (req, socket: Duplex, head) => {
-    const pathname = new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, '');
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, '');
+    } catch {
+      pathname = '';
+    }
     if (pathname !== '/openvidu') {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
+    const address = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    const capped = limits.maxSocketsPerAddress > 0 && !unlimited.has(address);
+    if (capped && (perAddress.get(address) ?? 0) >= limits.maxSocketsPerAddress) {
+      log.warn(`WebSocket from ${address} refused: ${limits.maxSocketsPerAddress} sockets open from that address`);
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (capped) perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    let counted = capped;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      const n = (perAddress.get(address) ?? 1) - 1;
+      if (n > 0) perAddress.set(address, n);
+      else perAddress.delete(address);
+    };
+    socket.once('close', release);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const rpc = new RpcSocket(ws, core, req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '');
+      const rpc = new RpcSocket(ws, core, address, limits);
       sockets.add(rpc);
-      ws.on('close', () => sockets.delete(rpc));
+      ws.on('close', () => {
+        sockets.delete(rpc);
+        release();
+      });
     });
   });
 

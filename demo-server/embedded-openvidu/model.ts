@@ -46,6 +46,8 @@ export interface SessionProperties {
 export interface RpcPeer {
   notify(method: string, params: Record<string, unknown>): void;
   close(code?: number, reason?: string): void;
+  /** The participant left the session while this socket stays open (the socket may then be closed). */
+  left?(): void;
   readonly remoteAddress: string;
 }
 
@@ -88,7 +90,11 @@ export class Connection {
   graceTimer?: NodeJS.Timeout;
   publisher?: PublishedStream;
   readonly subscriptions = new Map<string, Subscription>(); // keyed by publisher connection id
-  /** Browser ICE candidates that arrived before their endpoint, keyed by endpointName. */
+  /**
+   * Browser ICE candidates that arrived before their endpoint, keyed by endpointName: only the connection's own id
+   * or an active publisher's, capped (`OpenViduCore.iceCandidate`); dropped when the endpoint appears, the
+   * publisher goes or this connection leaves.
+   */
   readonly earlyCandidates = new Map<string, CandidateInit[]>();
   /** Set once the connection has left the session; late RPCs are refused. */
   gone = false;
@@ -190,6 +196,8 @@ export class Session {
   recordingId?: string;
   autostopTimer?: NodeJS.Timeout;
   closed = false;
+  /** Someone joined once: CE's "active" session, never garbage-collected (it closes when the last one leaves). */
+  everActive = false;
 
   constructor(
     readonly id: string,

@@ -10,6 +10,12 @@ export interface WebhookOptions {
 
 const MAX_ATTEMPTS = 5;
 const TIMEOUT_MS = 10_000;
+/**
+ * Events waiting for delivery. An endpoint that hangs takes up to a minute per event (five 10 s attempts) while
+ * participants can make events (a signal each): past this, new events are dropped, with one warning per episode.
+ */
+export const MAX_QUEUED_EVENTS = 10_000;
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 /**
  * OpenVidu's webhook: one POST per event, strictly in order (a single queue), connection failures retried up to
@@ -19,11 +25,17 @@ export class WebhookSender {
   private queue: Promise<void> = Promise.resolve();
   private readonly headers: Record<string, string>;
   private pendingCount = 0;
+  private pendingBytes = 0;
+  private dropped = 0;
+  private readonly maxQueued: number;
+  private readonly stopper = new AbortController();
 
   constructor(
     private readonly opts: WebhookOptions,
     private readonly log: Logger,
+    limits: { maxQueued?: number } = {},
   ) {
+    this.maxQueued = limits.maxQueued ?? MAX_QUEUED_EVENTS;
     this.headers = { 'content-type': 'application/json' };
     for (const line of opts.headers ?? []) {
       const i = line.indexOf(':');
@@ -34,12 +46,32 @@ export class WebhookSender {
   send(event: Record<string, unknown> & { event: string }): void {
     if (this.opts.events && !this.opts.events.includes(event.event)) return;
     const body = JSON.stringify(event);
+    if (this.pendingCount >= this.maxQueued || this.pendingBytes + body.length > MAX_QUEUED_BYTES) {
+      if (this.dropped++ === 0) this.log.warn(`webhook: ${this.pendingCount} events wait for ${this.opts.endpoint}; dropping new ones until it catches up`);
+      return;
+    }
+    if (this.dropped > 0) {
+      this.log.warn(`webhook: ${this.dropped} events were dropped while the endpoint lagged`);
+      this.dropped = 0;
+    }
     this.pendingCount++;
+    this.pendingBytes += body.length;
     this.queue = this.queue
       .then(() => this.post(body, event.event))
       .finally(() => {
         this.pendingCount--;
+        this.pendingBytes -= body.length;
       });
+  }
+
+  /** Events queued or being delivered. */
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  /** Gives up on every queued event and the one being delivered. */
+  stop(): void {
+    this.stopper.abort();
   }
 
   /** Resolves when every queued event has been delivered or given up on. */
@@ -49,12 +81,13 @@ export class WebhookSender {
 
   private async post(body: string, name: string): Promise<void> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (this.stopper.signal.aborted) return;
       try {
         const res = await fetch(this.opts.endpoint, {
           method: 'POST',
           headers: this.headers,
           body,
-          signal: AbortSignal.timeout(TIMEOUT_MS),
+          signal: AbortSignal.any([AbortSignal.timeout(TIMEOUT_MS), this.stopper.signal]),
         });
         await res.arrayBuffer().catch(() => undefined);
         if (res.status !== 200) this.log.warn(`webhook ${name}: endpoint answered ${res.status}`);

@@ -109,6 +109,8 @@ describe('openvidu-browser against the OpenVidu target', () => {
     assert.equal(gone.reason, 'disconnect');
     await session.fetch();
     assert.deepEqual(session.activeConnections.map((c) => c.connectionId), [a.connectionId]);
+    // Every ICE candidate the browsers sent was for an endpoint the server accepts (no ICE_CANDIDATE_ERROR).
+    for (const p of [a, b]) assert.deepEqual((await p.log()).filter((e) => e.type === 'exception'), [], 'no exception event');
     await a.call('ovLeave');
     await Promise.all([a.close(), b.close()]);
   });

@@ -228,6 +228,8 @@ describe('Basic auth and CORS', () => {
       for (const m of ['GET', 'POST', 'DELETE']) assert.ok(methods.includes(m), `allow-methods has ${m}: ${methods}`);
       const allowHeaders = String(r.headers['access-control-allow-headers']).toLowerCase();
       assert.ok(allowHeaders === '*' || (allowHeaders.includes('authorization') && allowHeaders.includes('content-type')), `allow-headers: ${allowHeaders}`);
+      // CE allows every origin but no credentials: a reflected origin with credentials would let any site use them.
+      assert.notEqual(r.headers['access-control-allow-credentials'], 'true', `no credentials for ${p}`);
     }
     // Actual requests carry the allow-origin header too, error responses included.
     const g = await api('GET', '/sessions', undefined, { headers: { Origin: origin } });

@@ -2,6 +2,7 @@ import { RTCPeerConnection, type RTCRtpReceiver, type RtpPacket, type MediaStrea
 import { filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
 import type { CodecInfo, MediaKind, RtpSource } from './rtp-source.js';
 import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
+import { Negotiation } from './negotiation.js';
 
 export interface PublisherInit {
   streamId: string;
@@ -13,6 +14,8 @@ export interface PublisherInit {
   /** Server ICE candidates that were not in the SDP (trickled). */
   onLocalCandidate?: (c: CandidateInit) => void;
   onConnectionState?: (state: string) => void;
+  /** Remote ICE candidates per PeerConnection (default MAX_REMOTE_CANDIDATES). */
+  maxRemoteCandidates?: number;
 }
 
 const KEYFRAME_MIN_INTERVAL_MS = 250;
@@ -33,7 +36,8 @@ export class PublisherEndpoint implements RtpSource {
   private readonly codecs: Partial<Record<MediaKind, CodecInfo>> = {};
   private readonly listeners: Record<MediaKind, Set<(rtp: RtpPacket) => void>> = { audio: new Set(), video: new Set() };
   private readonly endedListeners = new Set<() => void>();
-  private readonly ice = new IceCandidateQueue();
+  private readonly ice: IceCandidateQueue;
+  private readonly negotiation = new Negotiation();
   private lastKeyframeRequest = 0;
   private keyframeWanted = false;
   private keyframeTimer?: NodeJS.Timeout;
@@ -42,6 +46,7 @@ export class PublisherEndpoint implements RtpSource {
   readonly stats = { packets: { audio: 0, video: 0 }, keyframeRequests: 0, firstPacketAt: 0 };
 
   constructor(private readonly init: PublisherInit) {
+    this.ice = new IceCandidateQueue(init.maxRemoteCandidates);
     this.streamId = init.streamId;
     this.connectionId = init.connectionId;
     this.hasAudio = init.hasAudio;
@@ -52,9 +57,14 @@ export class PublisherEndpoint implements RtpSource {
   /** Answer the browser's offer (also used for `reconnectStream`: the old PeerConnection is replaced). */
   async answer(offerSdp: string): Promise<string> {
     if (this.closed) throw new Error('publisher closed');
+    return this.negotiation.run(() => this.negotiate(offerSdp));
+  }
+
+  private async negotiate(offerSdp: string): Promise<string> {
     const old = this.pc;
     const pc = new RTCPeerConnection(peerConfig(this.init.net));
     this.pc = pc;
+    this.ice.reset();
     if (old) void old.close().catch(() => {});
     pc.onIceCandidate.subscribe((c) => {
       if (!c || !keepCandidate(this.init.net, c.candidate)) return;
@@ -78,8 +88,9 @@ export class PublisherEndpoint implements RtpSource {
     return filterSdpCandidates(this.init.net, pc.localDescription!.sdp);
   }
 
-  async addRemoteCandidate(c: CandidateInit): Promise<void> {
-    await this.ice.add(c, this.pc?.remoteDescription ? (x) => this.pc!.addIceCandidate(x) : undefined);
+  /** False when this PeerConnection has taken its share of candidates (the candidate is dropped). */
+  async addRemoteCandidate(c: CandidateInit): Promise<boolean> {
+    return this.ice.add(c, this.pc?.remoteDescription ? (x) => this.pc!.addIceCandidate(x) : undefined);
   }
 
   private dispatch(kind: MediaKind, rtp: RtpPacket, track: MediaStreamTrack): void {
@@ -154,6 +165,7 @@ export class PublisherEndpoint implements RtpSource {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.negotiation.abort(new Error('endpoint closed'));
     clearTimeout(this.keyframeTimer);
     for (const l of this.endedListeners) {
       try {

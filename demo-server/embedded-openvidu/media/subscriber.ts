@@ -2,12 +2,15 @@ import { RTCPeerConnection } from 'werift';
 import { filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
 import type { MediaKind, RtpSource } from './rtp-source.js';
 import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
+import { Negotiation } from './negotiation.js';
 
 export interface SubscriberInit {
   source: RtpSource;
   net: MediaNetwork;
   onLocalCandidate?: (c: CandidateInit) => void;
   onConnectionState?: (state: string) => void;
+  /** Remote ICE candidates per PeerConnection (default MAX_REMOTE_CANDIDATES). */
+  maxRemoteCandidates?: number;
 }
 
 /**
@@ -18,21 +21,29 @@ export interface SubscriberInit {
  */
 export class SubscriberEndpoint {
   private pc?: RTCPeerConnection;
-  private readonly ice = new IceCandidateQueue();
+  private readonly ice: IceCandidateQueue;
+  private readonly negotiation = new Negotiation();
   private detach: Array<() => void> = [];
   private closed = false;
   readonly stats = { forwarded: 0, plis: 0, connectedAt: 0 };
 
-  constructor(private readonly init: SubscriberInit) {}
+  constructor(private readonly init: SubscriberInit) {
+    this.ice = new IceCandidateQueue(init.maxRemoteCandidates);
+  }
 
   async answer(offerSdp: string): Promise<string> {
     if (this.closed) throw new Error('subscriber closed');
+    return this.negotiation.run(() => this.negotiate(offerSdp));
+  }
+
+  private async negotiate(offerSdp: string): Promise<string> {
     this.teardownForwarding();
     const old = this.pc;
     if (old) void old.close().catch(() => {});
     const { source, net } = this.init;
     const pc = new RTCPeerConnection(peerConfig(net));
     this.pc = pc;
+    this.ice.reset();
     pc.onIceCandidate.subscribe((c) => {
       if (c && keepCandidate(net, c.candidate)) this.init.onLocalCandidate?.(c.toJSON() as CandidateInit);
     });
@@ -71,8 +82,9 @@ export class SubscriberEndpoint {
     return filterSdpCandidates(net, pc.localDescription!.sdp);
   }
 
-  async addRemoteCandidate(c: CandidateInit): Promise<void> {
-    await this.ice.add(c, this.pc?.remoteDescription ? (x) => this.pc!.addIceCandidate(x) : undefined);
+  /** False when this PeerConnection has taken its share of candidates (the candidate is dropped). */
+  async addRemoteCandidate(c: CandidateInit): Promise<boolean> {
+    return this.ice.add(c, this.pc?.remoteDescription ? (x) => this.pc!.addIceCandidate(x) : undefined);
   }
 
   get connectionState(): string {
@@ -87,6 +99,7 @@ export class SubscriberEndpoint {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.negotiation.abort(new Error('endpoint closed'));
     this.teardownForwarding();
     await this.pc?.close().catch(() => {});
   }

@@ -19,10 +19,16 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/**
+ * CE's CORS (Spring `CorsConfiguration` with allowed origins, headers and methods `*`, credentials not allowed):
+ * `Access-Control-Allow-Origin: *` and never `Allow-Credentials`, so a page on another site cannot ride on
+ * credentials its browser holds for this server; browser-side tutorials send Basic auth in a header explicitly.
+ */
 export function setCors(req: IncomingMessage, res: ServerResponse) {
-  res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
-  res.setHeader('Vary', 'Origin');
-  res.setHeader('Access-Control-Allow-Credentials', 'true');
+  res.setHeader('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+  if (req.headers.origin === undefined) return;
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  if (req.method !== 'OPTIONS') return;
   res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS');
   res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Authorization, Content-Type');
   res.setHeader('Access-Control-Max-Age', '3600');

@@ -16,6 +16,9 @@ export interface RestOptions {
   recordingEnabled: boolean;
   recordingNotification: string;
   autostopTimeoutSec: number;
+  /** What the garbage collector really runs with, in seconds (reported by GET /config). */
+  sessionsGarbageInterval: number;
+  sessionsGarbageThreshold: number;
   webhook?: { endpoint: string; headers: string[]; events?: string[] };
 }
 
@@ -237,8 +240,8 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
       OPENVIDU_STREAMS_FORCED_VIDEO_CODEC: 'MEDIA_SERVER_PREFERRED',
       OPENVIDU_STREAMS_ALLOW_TRANSCODING: false,
       OPENVIDU_WEBRTC_SIMULCAST: false,
-      OPENVIDU_SESSIONS_GARBAGE_INTERVAL: 900,
-      OPENVIDU_SESSIONS_GARBAGE_THRESHOLD: 3600,
+      OPENVIDU_SESSIONS_GARBAGE_INTERVAL: opts.sessionsGarbageInterval,
+      OPENVIDU_SESSIONS_GARBAGE_THRESHOLD: opts.sessionsGarbageThreshold,
       OPENVIDU_RECORDING: opts.recordingEnabled,
     };
     if (opts.recordingEnabled) {

@@ -7,6 +7,8 @@ export interface RpcContext extends RpcPeer {
   rpcSessionId: string;
   connection?: Connection;
   pinged(interval?: number): void;
+  /** Binds the socket to its participant (stops the join timeout). */
+  bind(c: Connection): void;
 }
 
 /** A result plus work to do once the response is on the wire (e.g. `participantPublished` after `publishVideo`). */
@@ -71,7 +73,8 @@ export const handlers: Record<string, Handler> = {
     str(p, 'token', { max: 2048 });
     str(p, 'session', { max: 256 });
     const result = ctx.core.joinRoom(ctx, ctx.rpcSessionId, p);
-    ctx.connection = ctx.core.byRpcSession.get(ctx.rpcSessionId);
+    const c = ctx.core.byRpcSession.get(ctx.rpcSessionId);
+    if (c) ctx.bind(c);
     return result;
   },
 
@@ -172,7 +175,7 @@ export const handlers: Record<string, Handler> = {
     const c = ctx.core.reconnect(rpcSessionId, ctx);
     if (!c) throw new RpcError(RpcCodes.RECONNECTION_ERROR, 'reconnection error');
     ctx.rpcSessionId = rpcSessionId;
-    ctx.connection = c;
+    ctx.bind(c);
     return 'reconnection successful';
   },
 

@@ -551,7 +551,11 @@ export class OpenViduCore {
       return;
     }
     if (own ? c.role === 'SUBSCRIBER' : !isActivePublisher(session.connections.get(endpointName), c)) {
-      throw new RpcError(RpcCodes.USER_NOT_FOUND, `Endpoint ${endpointName} not found in session ${session.id}`);
+      // No endpoint can ever take it: kept nowhere. Answered without error, as CE does (it accepts any name): a
+      // candidate still in flight when its publisher leaves is normal, and openvidu-browser would turn an error
+      // into an `exception` event that the room reports as an error.
+      this.log.debug('ICE candidate for no endpoint dropped', { connection: c.id, endpointName });
+      return;
     }
     if (!cand.candidate) return; // end-of-candidates: nothing to keep
     // Early candidate: its endpoint does not exist yet.

@@ -9,6 +9,12 @@ export interface Config {
   openviduSecret?: string;
   /** Port of the embedded OpenVidu server (0 = any free port). */
   embeddedOpenviduPort: number;
+  /**
+   * The embedded OpenVidu's garbage collector, in seconds (OpenVidu CE's variables and defaults): how often it runs
+   * (0 = never), and how old an unjoined session or an unused token must be to go.
+   */
+  sessionsGarbageInterval: number;
+  sessionsGarbageThreshold: number;
   dataDir: string;
   /** Allowed origins for CORS; empty = CORS closed (same-origin only). */
   corsOrigins: string[];
@@ -110,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openviduUrl,
     openviduSecret,
     embeddedOpenviduPort: int('EMBEDDED_OPENVIDU_PORT', 0, 0, 65535),
+    sessionsGarbageInterval: int('OPENVIDU_SESSIONS_GARBAGE_INTERVAL', 900, 0, 86_400),
+    sessionsGarbageThreshold: int('OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', 3600, 1, 30 * 86_400),
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     corsOrigins,
     embedOrigins,

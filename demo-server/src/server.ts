@@ -35,6 +35,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       rtcHost: config.host,
       secret: randomBytes(18).toString('base64url'), // never leaves this process
       recordingPath: path.join(config.dataDir, 'recordings'),
+      sessionsGarbageInterval: config.sessionsGarbageInterval,
+      sessionsGarbageThreshold: config.sessionsGarbageThreshold,
       logger: embeddedLogger(config.logLevel),
     });
     cfg = { ...config, openviduUrl: embedded.url, openviduSecret: embedded.secret, webhookToken: config.webhookToken ?? randomBytes(18).toString('base64url') };

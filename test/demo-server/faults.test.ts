@@ -360,6 +360,7 @@ describe('faults', () => {
       ['SSE_MAX_PER_CLIENT', '0'], ['SSE_MAX_PER_CLIENT', 'many'], ['SSE_MAX_TOTAL', '0'], ['SSE_MAX_TOTAL', '-5'], ['SSE_MAX_TOTAL', '10000000'],
       ['SNAPSHOT_MAX_WIDTH', '0'], ['SNAPSHOT_MAX_WIDTH', '8k'], ['SNAPSHOT_MAX_HEIGHT', '0'], ['SNAPSHOT_MAX_HEIGHT', '4320px'],
       ['SNAPSHOT_MAX_PIXELS', '0'], ['SNAPSHOT_MAX_PIXELS', '33e6'],
+      ['OPENVIDU_SESSIONS_GARBAGE_INTERVAL', '-1'], ['OPENVIDU_SESSIONS_GARBAGE_INTERVAL', '15m'], ['OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', '0'], ['OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', 'hour'],
     ];
     for (const [name, value] of bad) {
       const env: Record<string, string> = { [name]: value };

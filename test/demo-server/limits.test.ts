@@ -314,6 +314,28 @@ describe('per-room state is bounded', () => {
     }
   });
 
+  it("npm start's embedded OpenVidu collects rooms nobody joined and their unused tokens (OPENVIDU_SESSIONS_GARBAGE_*); the room works again afterwards", async () => {
+    const server = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000', OPENVIDU_SESSIONS_GARBAGE_INTERVAL: '1', OPENVIDU_SESSIONS_GARBAGE_THRESHOLD: '1' });
+    try {
+      const token = () => fetch(`${server.url}/api/sessions/idle-room/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json() as Promise<{ token: string }>);
+      const sessions = server.embedded!.core.sessions;
+      const unused = await token();
+      assert.ok(sessions.has('idle-room'));
+      for (let i = 0; i < 100 && sessions.has('idle-room'); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(sessions.has('idle-room'), false, 'collected after the 1 s threshold');
+      const stale = await RpcClient.connect(unused.token);
+      await assert.rejects(stale.join(unused.token), 'the unused token went with its room');
+      stale.close();
+      // The gateway's cached session is stale now: the next token creates the room again.
+      const fresh = await token();
+      const rpc = await RpcClient.connect(fresh.token);
+      await rpc.join(fresh.token);
+      rpc.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('without webhooks, the gateway keeps at most its cache size of sessions (LRU), and forgets idle ones', async () => {
     let now = 1_000_000;
     const gateway = new OpenViduGateway({ url: ov.url, secret: ov.secret, timeoutMs: 4000, clip: { resolution: '640x480', frameRate: 25, hasAudio: true, hasVideo: true }, sessionCacheSize: 10, sessionIdleMs: 60_000, now: () => now });

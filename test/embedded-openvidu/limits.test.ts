@@ -118,7 +118,7 @@ describe('early ICE candidates are bounded', { skip: SKIP }, () => {
   });
   after(() => s?.close());
 
-  test('20,000 onIceCandidate with distinct endpointNames: each answered with an error, none stored', { timeout: 60_000 }, async () => {
+  test('20,000 onIceCandidate with distinct endpointNames: each answered, none stored', { timeout: 60_000 }, async () => {
     const { id: sessionId } = await s.session();
     const a = await s.join(sessionId);
     const N = 20_000;
@@ -129,9 +129,8 @@ describe('early ICE candidates are bounded', { skip: SKIP }, () => {
     );
     assert.equal(a.rpc.closed, false, 'the budget was set out of reach: the socket stays open');
     assert.equal(replies.length, N);
-    const errors = replies.filter((r) => r.error);
-    assert.equal(errors.length, N, `every unknown endpoint is refused (${errors.length}/${N} errors)`);
-    assert.equal(errors[0].error!.code, 102, 'CE code USER_NOT_FOUND');
+    // Answered as CE answers (it accepts any name), so that a candidate racing its publisher's exit is no error.
+    assert.equal(replies.filter((r) => r.error).length, 0, 'answered without error');
     assert.equal(s.model(sessionId, a.id).earlyCandidates.size, 0, 'no early-candidate list was created');
   });
 
@@ -149,7 +148,7 @@ describe('early ICE candidates are bounded', { skip: SKIP }, () => {
 
     const sub = await s.join(sessionId, 'SUBSCRIBER');
     const r = await burst(sub.rpc, [{ method: 'onIceCandidate', params: { endpointName: sub.id, ...candidate(1) } }], 1);
-    assert.ok(r[0].error, 'a SUBSCRIBER never publishes: its own endpoint name is refused');
+    assert.equal(r[0].error, undefined, 'answered');
     assert.equal(s.model(sessionId, sub.id).earlyCandidates.size, 0);
   });
 
@@ -193,12 +192,13 @@ describe('early ICE candidates are bounded', { skip: SKIP }, () => {
     }
   });
 
-  test("another participant's id is refused while it does not publish; the lists go when the participant leaves", async () => {
+  test("another participant's id is not kept while it does not publish; the lists go when the participant leaves", async () => {
     const { id: sessionId } = await s.session();
     const a = await s.join(sessionId);
     const b = await s.join(sessionId);
     const r = await burst(a.rpc, [{ method: 'onIceCandidate', params: { endpointName: b.id, ...candidate(1) } }], 1);
-    assert.equal(r[0].error?.code, 102, 'B publishes nothing: no subscription to it can be negotiated');
+    assert.equal(r[0].error, undefined, 'answered');
+    assert.equal(s.model(sessionId, a.id).earlyCandidates.size, 0, 'B publishes nothing: no subscription to it can be negotiated, nothing kept');
     await burst(a.rpc, [{ method: 'onIceCandidate', params: { endpointName: a.id, ...candidate(2) } }], 2);
     const conn = s.model(sessionId, a.id);
     assert.equal(conn.earlyCandidates.size, 1);

@@ -6,20 +6,12 @@ import { OpenVidu, type Session, type StreamEvent, type Subscriber } from 'openv
 import { LiveRoom } from '../../src/room/live-room.js';
 import { endpointTokenProvider } from '../../src/token/token-provider.js';
 import type { ParticipantInfo } from '../../src/types.js';
+import { until } from '../helpers/until.js';
 
 const API = (window as unknown as { OV_TEST_API: string }).OV_TEST_API;
 let n = 0;
 const newSession = () => `ident-${Date.now().toString(36)}-${++n}`;
 
-async function until<T>(fn: () => T | undefined | false, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The reference server's token route, as any page could call it. */
 async function tokenFor(session: string, body: Record<string, unknown>): Promise<{ token: string; connectionId: string; screenGrant?: string }> {

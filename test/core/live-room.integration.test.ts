@@ -6,6 +6,7 @@ import { endpointTokenProvider } from '../../src/token/token-provider.js';
 import { uploadSnapshot } from '../../src/snapshot/snapshot.js';
 import type { LiveRoomEvents } from '../../src/room/room-api.js';
 import type { ParticipantInfo } from '../../src/types.js';
+import { until } from '../helpers/until.js';
 
 const API = (window as unknown as { OV_TEST_API: string }).OV_TEST_API;
 let n = 0;
@@ -30,15 +31,6 @@ function next<K extends keyof LiveRoomEvents>(r: LiveRoom, event: K, pred: (e: L
   });
 }
 
-async function until<T>(fn: () => T | undefined | false, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const remoteOf = (r: LiveRoom, name: string): ParticipantInfo | undefined => r.participants.find((p) => !p.isLocal && p.name === name);
 

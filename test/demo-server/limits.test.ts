@@ -19,6 +19,7 @@ import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../../demo-server/
 import { startTestServer, type TestServer } from '../helpers/app-server.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { SseClient } from '../helpers/sse.js';
+import { pngHeader } from '../helpers/image-headers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -89,18 +90,6 @@ function assertTooMany(s: Stream, what: string) {
   assert.match(s.head, /retry-after: *\d+/i, what);
 }
 
-/** A PNG signature and IHDR: all the server reads of an image. */
-function pngHeader(width: number, height: number): Buffer {
-  const b = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
-  b.writeUInt32BE(13, 8);
-  b.write('IHDR', 12, 'latin1');
-  b.writeUInt32BE(width, 16);
-  b.writeUInt32BE(height, 20);
-  b[24] = 8;
-  b[25] = 2;
-  return b;
-}
 
 const sockets: net.Socket[] = [];
 const closeAll = () => {

@@ -1,0 +1,10 @@
+/** Polls `fn` every 50 ms until it returns something truthy, which it returns; fails after `ms` naming `what`. */
+export async function until<T>(fn: () => T | undefined | false, what: string, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

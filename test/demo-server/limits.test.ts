@@ -156,6 +156,27 @@ describe('event-stream limits', () => {
     closeAll();
   });
 
+  it('a client that stops reading is let go once 1 MiB waits for it, and its slot comes back', { timeout: 60_000 }, async () => {
+    const s = await openStream(server.url, 'deaf', '127.0.0.4');
+    assert.equal(s.status, 200);
+    s.socket.pause(); // reads nothing more: the kernel's buffers fill, then the server's
+    const bus = server.app.services.bus;
+    assert.equal(bus.subscriberCount('deaf'), 1);
+    const big = { filler: 'x'.repeat(16 * 1024) };
+    let published = 0;
+    // Bounded: 4,000 events of 16 KiB (64 MiB) at most; far fewer fill loopback's buffers and the 1 MiB bound.
+    while (bus.subscriberCount('deaf') > 0 && published < 4000) {
+      bus.publish('deaf', 'snapshot', big);
+      if (++published % 20 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.equal(bus.subscriberCount('deaf'), 0, `the server let the stream go (after ${published} events)`);
+    assert.ok(published < 4000);
+    s.socket.destroy();
+    // Its slot is free again: the per-client budget (20 here) is whole for that address.
+    for (let i = 0; i < 20; i++) sockets.push((await openWhenFree(server.url, 'deaf', '127.0.0.4')).socket);
+    closeAll();
+  });
+
   it('a stream the client drops before its first byte never keeps a slot', async () => {
     const { port } = new URL(server.url);
     // 40 connections that send the request and vanish at once: more than the per-client cap.

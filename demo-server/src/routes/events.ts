@@ -5,6 +5,8 @@ import type { BusEvent } from '../services/event-bus.js';
 import { readDescriptorLimits, sseBudget } from '../services/descriptor-limit.js';
 
 const HEARTBEAT_MS = 15_000;
+/** Unsent bytes a stream may hold for a client that does not read; beyond, the stream is ended (it resumes with Last-Event-ID). */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
 /** How long a browser waits before reconnecting (SSE `retry`). */
 const RETRY_MS = 2000;
 /** Retry-After of a refused stream, seconds. */
@@ -129,7 +131,17 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       try {
         res.writeHead(200, headers as Record<string, string>);
         res.write(`retry: ${RETRY_MS}\n: connected\n\n`);
-        const send = (e: BusEvent) => res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+        // A client that stops reading would make the server keep every event for it: past the bound it is let go.
+        const write = (text: string) => {
+          if (res.writableLength > MAX_UNSENT_BYTES) {
+            request.log.warn({ client }, 'event stream ended: the client reads nothing');
+            close();
+            res.destroy(); // what is queued for it is dropped, and its socket freed
+            return;
+          }
+          res.write(text);
+        };
+        const send = (e: BusEvent) => write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
 
         // Subscribe before replaying so nothing published in between is lost; replayed ids are skipped live.
         let replayedUpTo = 0;
@@ -142,7 +154,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
           else for (const e of missed) send(e);
           replayedUpTo = missed?.at(-1)?.id ?? 0;
         }
-        heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+        heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS);
       } catch (err) {
         request.log.debug({ err }, 'event stream failed while opening');
         close();

@@ -1,13 +1,13 @@
 // web-test-runner: the browser tests (test/core, test/components) in Debian's Chromium with fake media, against
 // the reference server + embedded OpenVidu, started once per run by the `ov-server` plugin below.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { chromeLauncher } from '@web/test-runner-chrome';
+import { chromeLauncher, puppeteerCore } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import * as esbuild from 'esbuild';
 
@@ -20,6 +20,40 @@ const chromeFlags = [
   // getDisplayMedia in headless: picks a source without a picker (checked in test/core/live-room.integration.test.ts).
   '--auto-select-desktop-capture-source=Entire screen',
 ];
+
+// Firefox (Debian's firefox-esr) through puppeteer-core over WebDriver BiDi. Without a display it runs headless, where
+// getDisplayMedia has nothing to capture; with Xvfb installed it gets a virtual screen of its own, so screen sharing
+// is tested for real. `OV_TEST_BROWSERS=chromium` (or `firefox`) runs one browser only.
+const firefoxPath = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
+const wanted = (process.env.OV_TEST_BROWSERS || 'chromium,firefox').split(',');
+const FIREFOX_PREFS = JSON.parse(readFileSync(path.join(root, 'test/helpers/firefox-prefs.json'), 'utf8'));
+let firefoxHeadless = true;
+function firefoxLaunchers() {
+  if (!wanted.includes('firefox')) return [];
+  if (!existsSync(firefoxPath)) throw new Error(`No Firefox at ${firefoxPath}: apt-get install firefox-esr, or set FIREFOX_PATH (OV_TEST_BROWSERS=chromium skips it).`);
+  const display = virtualDisplay();
+  firefoxHeadless = !display;
+  return [
+    chromeLauncher({
+      puppeteer: puppeteerCore,
+      launchOptions: { browser: 'firefox', executablePath: firefoxPath, headless: !display, env: display ? { ...process.env, DISPLAY: display } : process.env, extraPrefsFirefox: FIREFOX_PREFS },
+    }),
+  ];
+}
+
+/** An X display for Firefox: the caller's, else an Xvfb of our own that ends with this process; none without Xvfb. */
+function virtualDisplay() {
+  if (process.env.DISPLAY) return process.env.DISPLAY;
+  const xvfb = ['/usr/bin/Xvfb'].find((p) => existsSync(p));
+  if (!xvfb) return undefined;
+  const display = `:${90 + (process.pid % 400)}`;
+  const x = spawn(xvfb, [display, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+  process.once('exit', () => x.kill());
+  // Ready once its socket exists (a few ms); Firefox started before that would fail to open the display.
+  const socket = `/tmp/.X11-unix/X${display.slice(1)}`;
+  for (const end = Date.now() + 5000; !existsSync(socket) && Date.now() < end; ) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  return existsSync(socket) ? display : undefined;
+}
 
 // openvidu-browser's npm `lib/` is CommonJS with circular requires (Session ↔ events…). The dev server transforms
 // file by file, and per-file CJS → ESM (@rollup/plugin-commonjs through fromRollup) breaks on those cycles
@@ -177,7 +211,7 @@ export default {
   concurrency: 1,
   concurrentBrowsers: 1,
   nodeResolve: { browser: true, exportConditions: ['browser', 'default'] },
-  browsers: [chromeLauncher({ launchOptions: { executablePath, args: chromeFlags } })],
+  browsers: [...(wanted.includes('chromium') ? [chromeLauncher({ launchOptions: { executablePath, args: chromeFlags } })] : []), ...firefoxLaunchers()],
   testFramework: { config: { timeout: 30_000 } },
   testsFinishTimeout: 10 * 60_000,
   browserStartTimeout: 60_000,
@@ -193,7 +227,7 @@ export default {
   // Tests read the server from these globals: `OV_TEST_API` is same-origin (proxied), `OV_TEST_SERVER` the direct URL.
   testRunnerHtml: (testFramework) => `<!doctype html>
 <html><head><meta charset="utf-8"></head><body>
-<script>window.OV_TEST_API = '/api'; window.OV_TEST_SERVER = ${JSON.stringify(ovServer.url ?? '')};</script>
+<script>window.OV_TEST_API = '/api'; window.OV_TEST_SERVER = ${JSON.stringify(ovServer.url ?? '')}; window.OV_TEST_FIREFOX_HEADLESS = ${firefoxHeadless};</script>
 <script type="module" src="${testFramework}"></script>
 </body></html>`,
 };

@@ -128,7 +128,7 @@ describe('<ov-clip-list>', () => {
     p.close();
     await waitUntil(() => !p.open);
     btn.focus();
-    await sendKeys({ press: 'Space' });
+    await sendKeys({ press: ' ' }); // "Space" is a key name Chromium knows and Firefox does not
     await waitUntil(() => p.open);
     p.close();
   });

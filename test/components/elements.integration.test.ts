@@ -7,6 +7,7 @@ import type { OvLiveRoom } from '../../components/live-room/live-room.js';
 import type { OvSnapshotButton } from '../../components/snapshot-button/snapshot-button.js';
 import { endpointTokenProvider } from '../../src/token/token-provider.js';
 import type { Snapshot } from '../../src/types.js';
+import { realClick } from '../helpers/user-activation.js';
 
 const api = (window as unknown as { OV_TEST_API?: string }).OV_TEST_API ?? '/api';
 
@@ -70,7 +71,8 @@ describe('elements with the real server and OpenVidu', () => {
     expect(list.shadowRoot!.querySelector(`li[data-id="${CSS.escape(started.id)}"] [part~="name"]`)!.textContent).to.contain('Integration clip');
 
     const selected = oneEvent(list, 'ov-clip-select');
-    readyButton()!.click();
+    // A real click, as a user's: the player plays with sound, which Firefox allows only after a user gesture.
+    await realClick(readyButton()!);
     expect((await selected).detail.clip.id).to.equal(started.id);
     const player = list.shadowRoot!.querySelector('ov-media-player')!;
     const dialog = player.shadowRoot!.querySelector('dialog')!;

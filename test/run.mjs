@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: every test suite of the project, one after the other (2 cores: one Chromium at a time).
+// `npm test`: every test suite of the project, one after the other (2 cores: one browser at a time).
 //   1. Node tests (node:test): embedded OpenVidu, reference server, bundles, end-to-end journeys (npm start + Chromium)
-//   2. Browser tests (web-test-runner): core and elements, against the reference server
+//   2. Browser tests (web-test-runner): core and elements, against the reference server, in Chromium and Firefox
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,11 @@ if (!chrome) {
   process.exit(1);
 }
 process.env.CHROME_PATH = chrome;
+const firefox = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
+if ((process.env.OV_TEST_BROWSERS ?? 'firefox').includes('firefox') && !existsSync(firefox)) {
+  console.error("npm test: no Firefox found. Install Debian's firefox-esr (apt-get install firefox-esr) or set FIREFOX_PATH (OV_TEST_BROWSERS=chromium runs the browser tests in Chromium only).");
+  process.exit(1);
+}
 
 /** Node test files under the given folders, in a stable order. */
 function nodeTests(...dirs) {
@@ -45,12 +50,15 @@ rmSync(tmp, { recursive: true, force: true });
 // Browser suites: their output is passed through and their totals read from it.
 const wtr = spawnSync(process.execPath, [path.join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs'], { env: process.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
 process.stdout.write(wtr.stdout ?? '');
-const totals = [...(wtr.stdout ?? '').matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
+// Each browser's last progress line holds its totals: "Firefox: |███| 13/13 test files | 129 passed, 0 failed".
+const perBrowser = new Map([...(wtr.stdout ?? '').matchAll(/^(\w+):\s+\|.*\| (\d+) passed, (\d+) failed/gm)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]));
 const browserStatus = wtr.status ?? 1;
 
-const passed = count('pass') + Number(totals?.[1] ?? 0);
-const failed = count('fail') + Number(totals?.[2] ?? 0) + (browserStatus !== 0 && !totals ? 1 : 0);
-console.log(`\n${passed} passed, ${failed} failed`);
+const sum = (i) => [...perBrowser.values()].reduce((a, t) => a + t[i], 0);
+const passed = count('pass') + sum(0);
+const failed = count('fail') + sum(1) + (browserStatus !== 0 && !perBrowser.size ? 1 : 0);
+console.log(`\nNode: ${count('pass')} passed, ${count('fail')} failed; ${[...perBrowser].map(([b, [p, f]]) => `${b}: ${p} passed, ${f} failed`).join('; ')}`);
+console.log(`${passed} passed, ${failed} failed`);
 if (nodeStatus !== 0 || browserStatus !== 0) {
   console.error(`npm test: ${nodeStatus !== 0 ? 'Node tests failed. ' : ''}${browserStatus !== 0 ? 'Browser tests failed.' : ''}`);
   process.exit(1);

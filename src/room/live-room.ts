@@ -37,7 +37,8 @@ interface OvSession {
   connect(token: string, metadata?: unknown): Promise<void>;
   disconnect(): void;
   publish(publisher: OvPublisher): Promise<void>;
-  unpublish(publisher: OvPublisher): void;
+  /** openvidu-browser 2.32 returns a promise, rejected when the server says no (not publishing, timed out). */
+  unpublish(publisher: OvPublisher): void | Promise<void>;
   subscribe(stream: OvStream, target: undefined): OvStreamManager;
   unsubscribe?(subscriber: OvStreamManager): void;
 }
@@ -777,9 +778,10 @@ export class LiveRoom implements LiveRoomApi {
 }
 
 /** Unpublish and disconnect one openvidu-browser connection, then stop its tracks; anything already gone is fine. */
-function closeConnection(session: { unpublish(p: never): void; disconnect(): void }, publisher?: unknown, media?: MediaStream) {
+function closeConnection(session: { unpublish(p: never): void | Promise<void>; disconnect(): void }, publisher?: unknown, media?: MediaStream) {
   try {
-    if (publisher) session.unpublish(publisher as never);
+    // A throw or a rejection alike ("not publishing", "Request has timed out"): the connection is closed next anyway.
+    if (publisher) session.unpublish(publisher as never)?.catch(() => undefined);
   } catch {
     /* not published */
   }

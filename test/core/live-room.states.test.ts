@@ -18,6 +18,8 @@ class FakeSession {
   disconnects = 0;
   /** Set by a test to make connect() fail. */
   connectError?: unknown;
+  /** Set by a test: unpublish() returns a promise rejected with it, as openvidu-browser 2.32's does. */
+  unpublishError?: unknown;
 
   on(event: string, fn: Handler) {
     const list = this.handlers.get(event) ?? [];
@@ -38,6 +40,7 @@ class FakeSession {
   }
   unpublish(publisher: unknown) {
     this.unpublished.push(publisher);
+    if (this.unpublishError) return Promise.reject(this.unpublishError);
   }
   subscribe() {
     return { stream: undefined, on: () => undefined };
@@ -269,6 +272,34 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     expect(room.local).to.equal(undefined);
     // Verbs now say NOT_CONNECTED.
     expect(() => room.setAudio(true)).to.throw(OvError).with.property('code', 'NOT_CONNECTED');
+  });
+
+  it('leave() while unpublish() rejects (camera and screen): no unhandled rejection reaches the page', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (e: PromiseRejectionEvent) => {
+      unhandled.push(e.reason);
+      e.preventDefault(); // recorded here; the runner must not fail the test for it
+    };
+    window.addEventListener('unhandledrejection', listener);
+    try {
+      const ov = fakeOpenVidu();
+      const track = { kind: 'video', contentHint: '', addEventListener() {}, stop() {} };
+      const media = { getVideoTracks: () => [track], getTracks: () => [track] } as unknown as MediaStream;
+      const room = new LiveRoom({ tokenProvider, OpenVidu: ov.OpenVidu, api: '/fake-api', getDisplayMedia: async () => media } as ConstructorParameters<typeof LiveRoom>[0]);
+      await room.join({ session: 'ses_A', name: 'Ann' });
+      await room.startScreenShare();
+      const [camera, screen] = ov.sessions;
+      camera.unpublishError = new Error('User con_local is not publishing');
+      screen.unpublishError = new Error('Request has timed out');
+      await room.leave();
+      for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+      expect([camera.unpublished.length, screen.unpublished.length]).to.deep.equal([1, 1], 'both connections were unpublished');
+      expect([camera.disconnects, screen.disconnects]).to.deep.equal([1, 1], 'and both disconnected anyway');
+      expect(room.state).to.equal('left');
+      expect(unhandled.map((r) => (r as Error)?.message)).to.deep.equal([]);
+    } finally {
+      window.removeEventListener('unhandledrejection', listener);
+    }
   });
 
   it('leave() before join is a no-op: stays idle, no events', async () => {

@@ -45,8 +45,11 @@ export function toOvError(err: unknown, fallback: OvErrorCode = 'UNKNOWN'): OvEr
   if (err instanceof OvError) return err;
   const name = typeof (err as { name?: unknown })?.name === 'string' ? (err as { name: string }).name : '';
   let code = OPENVIDU_ERRORS[name] ?? fallback;
-  // A refused getDisplayMedia is a cancel, not a camera permission problem.
-  if (name === 'NotAllowedError' && (fallback === 'SCREEN_SHARE_FAILED' || fallback === 'SCREEN_SHARE_CANCELLED')) code = 'SCREEN_SHARE_CANCELLED';
+  // getDisplayMedia's DOMExceptions are about the screen, never the camera: refused or picker closed is a cancel;
+  // nothing to capture (NotFoundError: Firefox without a screen, headless Firefox always) or a broken capture fails.
+  if (/^SCREEN_SHARE/.test(fallback) && /^(NotAllowed|Abort|NotFound|NotReadable|Overconstrained|InvalidState|Type)Error$/.test(name)) {
+    code = /^(NotAllowed|Abort)/.test(name) ? 'SCREEN_SHARE_CANCELLED' : 'SCREEN_SHARE_FAILED';
+  }
   if (name === 'TypeError' && fallback === 'UNKNOWN') code = 'NETWORK';
   const message = typeof (err as { message?: unknown })?.message === 'string' && (err as Error).message ? (err as Error).message : String(err);
   const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : undefined;

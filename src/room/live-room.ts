@@ -602,7 +602,8 @@ export class LiveRoom implements LiveRoomApi {
     try {
       media = await this.#getDisplayMedia();
     } catch (err) {
-      throw toOvError(err, 'SCREEN_SHARE_CANCELLED');
+      // Only a refusal or a closed picker (NotAllowedError, AbortError) is SCREEN_SHARE_CANCELLED.
+      throw toOvError(err, 'SCREEN_SHARE_FAILED');
     }
     const track = media.getVideoTracks()[0];
     if (!track) {

@@ -302,6 +302,33 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     }
   });
 
+  const displayErrors: [string, () => unknown, string][] = [
+    ['NotFoundError (nothing to capture: headless Firefox)', () => new DOMException('The object can not be found here.', 'NotFoundError'), 'SCREEN_SHARE_FAILED'],
+    ['a plain Error', () => new Error('The object can not be found here.'), 'SCREEN_SHARE_FAILED'],
+    ['NotAllowedError (refused)', () => new DOMException('The object can not be found here.', 'NotAllowedError'), 'SCREEN_SHARE_CANCELLED'],
+  ];
+  for (const [what, error, code] of displayErrors) {
+    it(`getDisplayMedia rejecting with ${what} → startScreenShare rejects ${code}, still live`, async () => {
+      const ov = fakeOpenVidu();
+      const room = new LiveRoom({
+        tokenProvider,
+        OpenVidu: ov.OpenVidu,
+        api: '/fake-api',
+        getDisplayMedia: async () => {
+          throw error();
+        },
+      } as ConstructorParameters<typeof LiveRoom>[0]);
+      await room.join({ session: 'ses_A', name: 'Ann' });
+      const err = await rejection(room.startScreenShare());
+      expect(err).to.be.instanceOf(OvError);
+      expect([err.code, err.message]).to.deep.equal([code, 'The object can not be found here.']);
+      expect(room.state).to.equal('live');
+      expect(room.screenSharing).to.equal(false);
+      expect(ov.sessions).to.have.length(1); // no screen connection was opened
+      await room.leave();
+    });
+  }
+
   it('leave() before join is a no-op: stays idle, no events', async () => {
     const ov = fakeOpenVidu();
     const room = new LiveRoom({ tokenProvider, OpenVidu: ov.OpenVidu, api: '/fake-api' });

@@ -147,6 +147,29 @@ describe('errors', () => {
       expect([e.code, e.message, e.name]).to.deep.equal([code, 'm', 'OvError']);
     });
   }
+  // getDisplayMedia's DOMExceptions: only a refusal or a closed picker is a cancel; nothing to capture
+  // (NotFoundError: Firefox with no screen, headless Firefox always) or a capture that broke is a failure, not a camera.
+  const screen: [string, OvErrorCode, OvErrorCode][] = [
+    ['NotFoundError', 'SCREEN_SHARE_CANCELLED', 'SCREEN_SHARE_FAILED'],
+    ['NotFoundError', 'SCREEN_SHARE_FAILED', 'SCREEN_SHARE_FAILED'],
+    ['NotReadableError', 'SCREEN_SHARE_CANCELLED', 'SCREEN_SHARE_FAILED'],
+    ['OverconstrainedError', 'SCREEN_SHARE_FAILED', 'SCREEN_SHARE_FAILED'],
+    ['InvalidStateError', 'SCREEN_SHARE_CANCELLED', 'SCREEN_SHARE_FAILED'],
+    ['TypeError', 'SCREEN_SHARE_CANCELLED', 'SCREEN_SHARE_FAILED'],
+    ['NotAllowedError', 'SCREEN_SHARE_FAILED', 'SCREEN_SHARE_CANCELLED'],
+    ['NotAllowedError', 'SCREEN_SHARE_CANCELLED', 'SCREEN_SHARE_CANCELLED'],
+    ['AbortError', 'SCREEN_SHARE_FAILED', 'SCREEN_SHARE_CANCELLED'],
+    // The camera keeps its own codes.
+    ['NotFoundError', 'DEVICE_ACCESS_DENIED', 'DEVICE_NOT_FOUND'],
+    ['NotReadableError', 'DEVICE_ACCESS_DENIED', 'DEVICE_ACCESS_DENIED'],
+    ['NotAllowedError', 'DEVICE_ACCESS_DENIED', 'DEVICE_ACCESS_DENIED'],
+  ];
+  for (const [name, fallback, code] of screen) {
+    it(`DOMException ${name} with fallback ${fallback} → ${code}`, () => {
+      const e = toOvError(new DOMException('The object can not be found here.', name), fallback);
+      expect([e.code, e.message]).to.deep.equal([code, 'The object can not be found here.']);
+    });
+  }
   it('keeps an OvError as it is, and strings become messages', () => {
     const e = new OvError('CLIP_FAILED', 'x', { status: 409 });
     expect(toOvError(e)).to.equal(e);

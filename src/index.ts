@@ -8,6 +8,7 @@ export { endpointTokenProvider, functionTokenProvider, literalTokenProvider } fr
 export { ClipsClient, type ClipsClientEvents, type ClipsClientOptions } from './clips/clips-client.js';
 export { captureFrame, uploadSnapshot, type FrameOptions, type UploadOptions } from './snapshot/snapshot.js';
 export { canShareScreen, isMobileDevice, type NavigatorLike } from './capabilities.js';
+export { browserSupport, missingApi, type BrowserEnv, type BrowserSupport } from './browser-support.js';
 export {
   STRINGS,
   en,

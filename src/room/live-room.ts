@@ -1,5 +1,6 @@
 import { OpenVidu } from 'openvidu-browser';
 import { Emitter } from '../emitter.js';
+import { missingApi, type BrowserSupport } from '../browser-support.js';
 import { OvError, toOvError } from '../errors.js';
 import { captureFrame } from '../snapshot/snapshot.js';
 import { readAnswer } from '../token/token-provider.js';
@@ -46,6 +47,7 @@ interface OvInstance {
   initSession(): OvSession;
   initPublisherAsync(target: undefined, properties: Record<string, unknown>): Promise<OvPublisher>;
   enableProdMode?(): void;
+  checkSystemRequirements?(): boolean;
 }
 
 interface ScreenShare {
@@ -110,6 +112,7 @@ export class LiveRoom implements LiveRoomApi {
   #tokenProvider: TokenProvider;
   #OV: new () => OvInstance;
   #getDisplayMedia: () => Promise<MediaStream>;
+  #browserSupport?: () => BrowserSupport;
   #events = new Emitter<LiveRoomEvents>();
   #state: RoomState = 'idle';
   #session?: string;
@@ -132,12 +135,13 @@ export class LiveRoom implements LiveRoomApi {
   #localTracks = new Set<MediaStreamTrack>();
   #leaving = false;
 
-  constructor(options: LiveRoomOptions & { getDisplayMedia?: () => Promise<MediaStream> }) {
+  constructor(options: LiveRoomOptions & { getDisplayMedia?: () => Promise<MediaStream>; browserSupport?: () => BrowserSupport }) {
     this.#tokenProvider = options.tokenProvider;
     this.api = (options.api ?? '/api').replace(/\/$/, '');
     this.#OV = (options.OpenVidu ?? OpenVidu) as new () => OvInstance;
     this.#getDisplayMedia =
       options.getDisplayMedia ?? (() => navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 15 }, audio: false }));
+    this.#browserSupport = options.browserSupport;
   }
 
   // ---- read-only state -------------------------------------------------------------------------------------
@@ -209,11 +213,16 @@ export class LiveRoom implements LiveRoomApi {
     this.#resetModel();
     this.#setState('joining');
     try {
+      // Before any token: openvidu-browser checks the user agent only inside connect(), and WebRTC not at all.
+      const ov = new this.#OV();
+      ov.enableProdMode?.();
+      const missing = this.#browserSupport ? this.#browserSupport().reason : ov.checkSystemRequirements?.() === false ? 'browser' : missingApi();
+      if (missing && (missing !== 'getUserMedia' || this.#role === 'publisher')) {
+        throw new OvError('BROWSER_NOT_SUPPORTED', `This browser cannot join: ${missing === 'browser' ? 'openvidu-browser does not support it' : `no ${missing}`}`);
+      }
       const token = await this.#token('camera');
       if (cancelled()) throw cancel();
 
-      const ov = new this.#OV();
-      ov.enableProdMode?.();
       const session = ov.initSession();
       this.#ovSession = session;
       this.#wireSession(session);

@@ -375,6 +375,77 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     expect(room.state).to.equal('error');
   });
 
+  it('a browser without WebRTC: join() rejects BROWSER_NOT_SUPPORTED at once, before any token, with `error` state and event', async () => {
+    const ov = fakeOpenVidu();
+    const asked: unknown[] = [];
+    const room = new LiveRoom({
+      tokenProvider: async (req) => {
+        asked.push(req);
+        return 'tok_fixed';
+      },
+      OpenVidu: ov.OpenVidu,
+      api: '/fake-api',
+    });
+    const rec = record(room);
+    const w = window as { RTCPeerConnection?: unknown };
+    const original = w.RTCPeerConnection;
+    let err: OvError;
+    try {
+      w.RTCPeerConnection = undefined; // as with media.peerconnection.enabled=false in Firefox
+      err = await rejection(room.join({ session: 'ses_A', name: 'Ann' }));
+    } finally {
+      w.RTCPeerConnection = original;
+    }
+    expect(err).to.be.instanceOf(OvError);
+    expect(err.code).to.equal('BROWSER_NOT_SUPPORTED');
+    expect(err.message).to.contain('RTCPeerConnection');
+    expect(asked).to.deep.equal([], 'no token was asked for');
+    expect(ov.sessions).to.be.empty; // no connection was attempted
+    expect(room.state).to.equal('error');
+    expect(rec.states()).to.deep.equal(['idle→joining', 'joining→error']);
+    expect(rec.of('error').map((x) => x.error)).to.deep.equal([err]);
+    // Back in a WebRTC browser, the same room joins.
+    await room.join({ session: 'ses_A', name: 'Ann' });
+    expect(room.state).to.equal('live');
+    expect(asked).to.have.length(1);
+    await room.leave();
+  });
+
+  it('openvidu-browser refusing the user agent (checkSystemRequirements false): BROWSER_NOT_SUPPORTED before any token', async () => {
+    const ov = fakeOpenVidu();
+    let asked = 0;
+    const OV = class extends ov.OpenVidu {
+      checkSystemRequirements() {
+        return false;
+      }
+    };
+    const room = new LiveRoom({ tokenProvider: async () => (asked++, 'tok_fixed'), OpenVidu: OV, api: '/fake-api' });
+    const rec = record(room);
+    const err = await rejection(room.join({ session: 'ses_A', name: 'Ann' }));
+    expect([err.code, asked, room.state]).to.deep.equal(['BROWSER_NOT_SUPPORTED', 0, 'error']);
+    expect(err.message).to.contain('openvidu-browser');
+    expect(rec.of('error').map((x) => x.error)).to.deep.equal([err]);
+    expect(ov.sessions).to.be.empty;
+  });
+
+  it('the support check is injectable; no getUserMedia stops a publisher but not a watcher (role subscriber)', async () => {
+    const ov = fakeOpenVidu();
+    let asked = 0;
+    const noMedia = { supported: false, browser: 'Firefox', version: 153, engine: 'Gecko', reason: 'getUserMedia' as const };
+    const room = new LiveRoom({
+      tokenProvider: async () => (asked++, 'tok_fixed'),
+      OpenVidu: ov.OpenVidu,
+      api: '/fake-api',
+      browserSupport: () => noMedia,
+    } as ConstructorParameters<typeof LiveRoom>[0]);
+    const err = await rejection(room.join({ session: 'ses_A', name: 'Ann' }));
+    expect([err.code, asked]).to.deep.equal(['BROWSER_NOT_SUPPORTED', 0]);
+    expect(err.message).to.contain('getUserMedia');
+    await room.join({ session: 'ses_A', name: 'Ann', role: 'subscriber' });
+    expect([room.state, asked]).to.deep.equal(['live', 1]);
+    await room.leave();
+  });
+
   it('after a token failure the room can join again (error → joining → live)', async () => {
     const ov = fakeOpenVidu();
     let fail = true;

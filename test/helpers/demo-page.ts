@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -71,6 +71,14 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (v: 
   throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
 }
 
+/**
+ * What the probes below need from a page: a Playwright Page or Frame, or a puppeteer Page (Firefox over WebDriver
+ * BiDi). They only run a function in the page and read back what it returns.
+ */
+export interface Evaluates {
+  evaluate<R>(fn: () => R): Promise<Awaited<R>>;
+}
+
 export interface Tile {
   name: string;
   kind: string;
@@ -79,7 +87,7 @@ export interface Tile {
 }
 
 /** The tiles of the page's <ov-live-room>, and whether each one's video is really playing. */
-export const tiles = (where: Page | Frame) =>
+export const tiles = (where: Evaluates) =>
   where.evaluate(() => {
     const room = document.querySelector('ov-live-room');
     return [...(room?.shadowRoot?.querySelectorAll('ov-video-tile') ?? [])].map((t) => {
@@ -89,10 +97,10 @@ export const tiles = (where: Page | Frame) =>
     });
   }) as Promise<Tile[]>;
 
-export const roomState = (where: Page | Frame) => where.evaluate(() => (document.querySelector('ov-live-room') as (HTMLElement & { state: string }) | null)?.state ?? 'none');
+export const roomState = (where: Evaluates): Promise<string> => where.evaluate(() => (document.querySelector('ov-live-room') as (HTMLElement & { state: string }) | null)?.state ?? 'none');
 
 /** The items of the page's <ov-clip-list>: id and status. */
-export const clips = (page: Page) =>
+export const clips = (page: Evaluates) =>
   page.evaluate(() =>
     [...(document.querySelector('ov-clip-list')?.shadowRoot?.querySelectorAll('li[part="item"]') ?? [])].map((li) => ({
       id: (li as HTMLElement).dataset.id!,
@@ -101,7 +109,7 @@ export const clips = (page: Page) =>
   );
 
 /** The demo page's snapshot gallery: ids whose image has loaded. */
-export const gallery = (page: Page) =>
+export const gallery = (page: Evaluates) =>
   page.evaluate(() => [...document.querySelectorAll('#gallery li')].filter((li) => (li.querySelector('img') as HTMLImageElement)?.naturalWidth > 0).map((li) => (li as HTMLElement).dataset.id!));
 
 /** Fill the demo page's form and join. */

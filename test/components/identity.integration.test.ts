@@ -64,7 +64,7 @@ describe('<ov-live-room>: nobody watches unseen', function (this: { timeout(ms: 
     await waitUntil(() => !part(room, 'watching'), 'the count goes away', { timeout: 20_000 });
   });
 
-  it('a screen share through the element\'s default endpoint folds into its owner: camera and "Sam\'s screen" tiles, nothing else', async function (this: { skip(): never }) {
+  it('a screen share through the element\'s default endpoint folds into its owner: camera and "Sam\'s screen" tiles, nothing else', async function () {
     if (!canCaptureScreen) this.skip(); // headless Firefox (no Xvfb): nothing to capture
     const session = uniqueSession('screen');
     const wrap = await fixture(html`<div lang="en">

@@ -131,7 +131,7 @@ describe('LiveRoom (integration, real openvidu-browser + embedded OpenVidu)', fu
     expect(a.recording.active).to.equal(false);
   });
 
-  it('a screen share is a second connection, folded into its owner on every client', async function (this: { skip(): never }) {
+  it('a screen share is a second connection, folded into its owner on every client', async function () {
     const { a, b } = await pair();
     // The real getDisplayMedia: headless Chromium picks the screen itself with
     // --auto-select-desktop-capture-source=Entire screen; Firefox shares the virtual screen web-test-runner.config.mjs

@@ -16,6 +16,8 @@ export interface BrowserEnv {
   touch?: boolean;
   hasRTCPeerConnection: boolean;
   hasGetUserMedia: boolean;
+  /** `isSecureContext`: browsers hide getUserMedia on a page that is neither HTTPS nor localhost. */
+  secure?: boolean;
 }
 
 export interface BrowserSupport {
@@ -27,10 +29,10 @@ export interface BrowserSupport {
   /** `Blink`, `Gecko`, `WebKit` (every iOS browser), `EdgeHTML`, `Trident`, or empty. */
   engine: string;
   /**
-   * Why not: `browser` (openvidu-browser 2.32 refuses it) or the API that is missing (no `getUserMedia` also on a
-   * page that is neither HTTPS nor localhost; a watch-only participant needs none).
+   * Why not: `browser` (openvidu-browser 2.32 refuses it), the API that is missing, or `secureContext` (no
+   * getUserMedia because the page is neither HTTPS nor localhost). A watch-only participant needs no getUserMedia.
    */
-  reason?: 'browser' | 'RTCPeerConnection' | 'getUserMedia';
+  reason?: 'browser' | 'RTCPeerConnection' | 'getUserMedia' | 'secureContext';
 }
 
 // First match names the browser, in platform.js's order. The brands in the third row come before Chrome, Firefox
@@ -55,12 +57,13 @@ function here(): BrowserEnv {
     touch: 'ontouchend' in document,
     hasRTCPeerConnection: typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection === 'function',
     hasGetUserMedia: typeof navigator.mediaDevices?.getUserMedia === 'function',
+    secure: globalThis.isSecureContext,
   };
 }
 
 /** The API a room cannot do without that this browser lacks, if any (getUserMedia is needed to publish only). */
-export function missingApi(env: Pick<BrowserEnv, 'hasRTCPeerConnection' | 'hasGetUserMedia'> = here()): 'RTCPeerConnection' | 'getUserMedia' | undefined {
-  return !env.hasRTCPeerConnection ? 'RTCPeerConnection' : !env.hasGetUserMedia ? 'getUserMedia' : undefined;
+export function missingApi(env: Pick<BrowserEnv, 'hasRTCPeerConnection' | 'hasGetUserMedia' | 'secure'> = here()): BrowserSupport['reason'] {
+  return !env.hasRTCPeerConnection ? 'RTCPeerConnection' : env.hasGetUserMedia ? undefined : env.secure === false ? 'secureContext' : 'getUserMedia';
 }
 
 /** Can this browser (or the one `env` describes) join a room? */

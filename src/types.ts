@@ -34,6 +34,7 @@ export type OvErrorCode =
   | 'TOKEN_FAILED' // the token endpoint or provider failed (HTTP status in `status`)
   | 'CONNECT_FAILED' // openvidu-browser could not join with the token
   | 'BROWSER_NOT_SUPPORTED'
+  | 'INSECURE_CONTEXT' // a publisher on a page that is neither HTTPS nor localhost: no camera API
   | 'DEVICE_ACCESS_DENIED' // camera/microphone permission refused
   | 'DEVICE_NOT_FOUND'
   | 'SCREEN_SHARE_FAILED'

@@ -73,6 +73,7 @@ export interface OvStrings {
   errorTokenFailed: string;
   errorConnectFailed: string;
   errorBrowserNotSupported: string;
+  errorInsecureContext: string;
   errorDeviceAccessDenied: string;
   errorDeviceNotFound: string;
   errorScreenShareFailed: string;
@@ -151,6 +152,7 @@ export const en: OvStrings = {
   errorTokenFailed: 'Could not get access to the room. Please try again.',
   errorConnectFailed: 'Could not connect to the room.',
   errorBrowserNotSupported: 'This browser is not supported.',
+  errorInsecureContext: 'Camera and microphone need a secure (https://) page.',
   errorDeviceAccessDenied: 'Camera or microphone access was denied.',
   errorDeviceNotFound: 'No camera or microphone was found.',
   errorScreenShareFailed: 'Screen sharing failed.',
@@ -227,6 +229,7 @@ export const ko: OvStrings = {
   errorTokenFailed: '방에 접근할 수 없습니다. 다시 시도해 주세요.',
   errorConnectFailed: '방에 연결할 수 없습니다.',
   errorBrowserNotSupported: '지원하지 않는 브라우저입니다.',
+  errorInsecureContext: '카메라와 마이크는 보안(https://) 페이지에서만 사용할 수 있습니다.',
   errorDeviceAccessDenied: '카메라 또는 마이크 권한이 거부되었습니다.',
   errorDeviceNotFound: '카메라나 마이크를 찾을 수 없습니다.',
   errorScreenShareFailed: '화면 공유에 실패했습니다.',
@@ -271,6 +274,7 @@ const ERROR_KEYS: Record<OvErrorCode, keyof OvStrings> = {
   TOKEN_FAILED: 'errorTokenFailed',
   CONNECT_FAILED: 'errorConnectFailed',
   BROWSER_NOT_SUPPORTED: 'errorBrowserNotSupported',
+  INSECURE_CONTEXT: 'errorInsecureContext',
   DEVICE_ACCESS_DENIED: 'errorDeviceAccessDenied',
   DEVICE_NOT_FOUND: 'errorDeviceNotFound',
   SCREEN_SHARE_FAILED: 'errorScreenShareFailed',

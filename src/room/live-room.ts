@@ -217,9 +217,13 @@ export class LiveRoom implements LiveRoomApi {
       const ov = new this.#OV();
       ov.enableProdMode?.();
       const missing = this.#browserSupport ? this.#browserSupport().reason : ov.checkSystemRequirements?.() === false ? 'browser' : missingApi();
-      if (missing && (missing !== 'getUserMedia' || this.#role === 'publisher')) {
+      if (missing === 'secureContext' && this.#role === 'publisher') {
+        throw new OvError('INSECURE_CONTEXT', 'Camera and microphone need a page served over HTTPS (or localhost)');
+      }
+      if (missing && missing !== 'getUserMedia' && missing !== 'secureContext') {
         throw new OvError('BROWSER_NOT_SUPPORTED', `This browser cannot join: ${missing === 'browser' ? 'openvidu-browser does not support it' : `no ${missing}`}`);
       }
+      if (missing === 'getUserMedia' && this.#role === 'publisher') throw new OvError('BROWSER_NOT_SUPPORTED', 'This browser cannot join: no getUserMedia');
       const token = await this.#token('camera');
       if (cancelled()) throw cancel();
 

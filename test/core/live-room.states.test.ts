@@ -2,6 +2,7 @@
 import { expect } from '@open-wc/testing';
 import { OvError } from '../../src/errors.js';
 import { LiveRoom } from '../../src/room/live-room.js';
+import { missingApi } from '../../src/browser-support.js';
 import type { LiveRoomEvents } from '../../src/room/room-api.js';
 import type { RoomState } from '../../src/types.js';
 import { rejection } from '../helpers/rejection.js';
@@ -441,6 +442,23 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     const err = await rejection(room.join({ session: 'ses_A', name: 'Ann' }));
     expect([err.code, asked]).to.deep.equal(['BROWSER_NOT_SUPPORTED', 0]);
     expect(err.message).to.contain('getUserMedia');
+    await room.join({ session: 'ses_A', name: 'Ann', role: 'subscriber' });
+    expect([room.state, asked]).to.deep.equal(['live', 1]);
+    await room.leave();
+  });
+
+  it('a publisher on a plain-HTTP page (no secure context, so no getUserMedia) is told so, not "browser not supported"', async () => {
+    const ov = fakeOpenVidu();
+    let asked = 0;
+    const room = new LiveRoom({
+      tokenProvider: async () => (asked++, 'tok_fixed'),
+      OpenVidu: ov.OpenVidu,
+      api: '/fake-api',
+      browserSupport: () => ({ supported: false, browser: 'Chrome', engine: 'Blink', reason: missingApi({ hasRTCPeerConnection: true, hasGetUserMedia: false, secure: false }) }),
+    } as ConstructorParameters<typeof LiveRoom>[0]);
+    const err = await rejection(room.join({ session: 'ses_A', name: 'Ann' }));
+    expect([err.code, asked, room.state]).to.deep.equal(['INSECURE_CONTEXT', 0, 'error']);
+    expect(missingApi({ hasRTCPeerConnection: true, hasGetUserMedia: false, secure: true }), 'secure page without the API').to.equal('getUserMedia');
     await room.join({ session: 'ses_A', name: 'Ann', role: 'subscriber' });
     expect([room.state, asked]).to.deep.equal(['live', 1]);
     await room.leave();

@@ -1,0 +1,42 @@
+import type { ClipStatus } from '../types.js';
+
+/** A clip's status as a reducer sees it: the server's four, and `deleted`. */
+export type ClipState = ClipStatus | 'deleted';
+
+// recording → processing → ready | failed; deletion after anything. Equal ranks are alternatives, not steps.
+const RANK: Record<ClipState, number> = { recording: 0, processing: 1, ready: 2, failed: 2, deleted: 3 };
+
+/**
+ * The one rule for a clip's status, wherever news of it arrives (our own calls, signals, SSE, webhooks, lists):
+ * it only moves forward. `ready` and `failed` are final, and so is deletion; a late `processing` after `ready`, or a
+ * second `ready`, is no news. Returns the status to adopt, or undefined when `next` changes nothing.
+ */
+export function advanceClipStatus(prev: ClipState | undefined, next: ClipState): ClipState | undefined {
+  if (!(next in RANK)) return undefined;
+  return prev === undefined || RANK[next] > RANK[prev] ? next : undefined;
+}
+
+/** Last known status per clip id, moved only by `advanceClipStatus`; the oldest ids go beyond `max`. */
+export class ClipStatusBook {
+  readonly #seen = new Map<string, ClipState>();
+
+  constructor(private readonly max = 1000) {}
+
+  get(id: string): ClipState | undefined {
+    return this.#seen.get(id);
+  }
+
+  /** Adopts `status` for `id` if it is news; returns whether it was. */
+  advance(id: string, status: ClipState): boolean {
+    const next = advanceClipStatus(this.#seen.get(id), status);
+    if (!next) return false;
+    this.#seen.delete(id); // re-inserted last: the map's order is the eviction order
+    this.#seen.set(id, next);
+    if (this.#seen.size > this.max) this.#seen.delete(this.#seen.keys().next().value!);
+    return true;
+  }
+
+  clear() {
+    this.#seen.clear();
+  }
+}

@@ -169,7 +169,9 @@ export function startGallery(session, list, empty) {
 
   document.addEventListener('ov-snapshot', (e) => {
     const s = e.detail?.snapshot;
-    if (s?.sessionId === session) items.set(s.id, s), render();
+    if (s?.sessionId !== session) return;
+    items.set(s.id, s);
+    render();
   });
   document.addEventListener('demo-lang', render);
   const events = new EventSource(`/api/sessions/${encodeURIComponent(session)}/events`);

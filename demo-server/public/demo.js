@@ -1,6 +1,6 @@
 // The demo page: choose a room and a name, join, and use the room with its clip list, snapshot button and a
 // snapshot gallery. The address keeps the room and name, so a reload rejoins and a link invites.
-import { SESSION_PATTERN, el, mountElements, query, setLang, startGallery, t, wireLanguageButtons, currentLang } from './common.js';
+import { SESSION_PATTERN, mountElements, query, setLang, startGallery, t, wireLanguageButtons, currentLang } from './common.js';
 
 const form = document.getElementById('join-form');
 const error = document.getElementById('form-error');

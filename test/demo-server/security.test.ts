@@ -18,7 +18,7 @@ import { loadConfig } from '../../demo-server/src/config.js';
 import type { Action, Authorize, Resource } from '../../demo-server/src/plugins/authorize.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../../demo-server/embedded-openvidu/index.js';
 import { resolveFfmpegPath } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
-import { startTestServer, type TestServer } from '../helpers/app-server.js';
+import { startTestServer } from '../helpers/app-server.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { registeredRoutes } from '../helpers/routes.js';
 

@@ -18,7 +18,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { RTCPeerConnection } from 'werift';
-import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/openvidu-target.js';
+import { openviduTarget, isEmbedded } from '../helpers/openvidu-target.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import type { EmbeddedOpenViduOptions } from '../../demo-server/embedded-openvidu/index.js';
 import type { Connection } from '../../demo-server/embedded-openvidu/model.js';

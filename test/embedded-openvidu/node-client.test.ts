@@ -9,8 +9,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpenVidu, OpenViduRole, Recording, RecordingLayout, RecordingMode, MediaMode, VideoCodec, type Session } from 'openvidu-node-client';
 import { useStubRecorder } from '../helpers/stub-recorder.js';

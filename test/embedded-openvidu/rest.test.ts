@@ -14,7 +14,6 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { appendFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { useStubRecorder } from '../helpers/stub-recorder.js';
 import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/openvidu-target.js';
 import { RpcClient } from '../helpers/rpc-client.js';

@@ -1,3 +1,4 @@
+/* global OpenVidu */
 // In-page driver for openvidu-browser (loaded from the unmodified npm bundle as the global `OpenVidu`).
 // Tests call these functions through page.evaluate and read window.ovLog.
 (() => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every test suite of the project, one after the other (2 cores: one browser at a time).
+//   0. Type check (tsc) and lint (ESLint + Prettier)
 //   1. Node tests (node:test): embedded OpenVidu, reference server, bundles, end-to-end journeys (npm start + Chromium)
 //   2. Browser tests (web-test-runner): core and elements, against the reference server, in Chromium and Firefox
 import { spawnSync } from 'node:child_process';
@@ -34,6 +35,10 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process
 const only = process.argv.slice(2);
 if (only.length) process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...only]));
 
+// Static checks first (seconds, and their errors fail the run): types, then ESLint and Prettier.
+const typecheckStatus = run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
+const lintStatus = run(process.execPath, [path.join(root, 'scripts/lint.mjs')]);
+
 // Node suites: spec on the terminal, TAP in a file for the totals.
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ov-test-'));
 const tap = path.join(tmp, 'node.tap');
@@ -59,7 +64,8 @@ const passed = count('pass') + sum(0);
 const failed = count('fail') + sum(1) + (browserStatus !== 0 && !perBrowser.size ? 1 : 0);
 console.log(`\nNode: ${count('pass')} passed, ${count('fail')} failed; ${[...perBrowser].map(([b, [p, f]]) => `${b}: ${p} passed, ${f} failed`).join('; ')}`);
 console.log(`${passed} passed, ${failed} failed`);
-if (nodeStatus !== 0 || browserStatus !== 0) {
-  console.error(`npm test: ${nodeStatus !== 0 ? 'Node tests failed. ' : ''}${browserStatus !== 0 ? 'Browser tests failed.' : ''}`);
+if (typecheckStatus !== 0 || lintStatus !== 0 || nodeStatus !== 0 || browserStatus !== 0) {
+  const what = [typecheckStatus && 'Type errors.', lintStatus && 'Lint errors (npm run lint -- --fix fixes most).', nodeStatus && 'Node tests failed.', browserStatus && 'Browser tests failed.'];
+  console.error(`npm test: ${what.filter(Boolean).join(' ')}`);
   process.exit(1);
 }

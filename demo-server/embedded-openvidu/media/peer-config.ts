@@ -1,4 +1,4 @@
-import { type PeerConfig, useOPUS, useVP8 } from 'werift';
+import { type PeerConfig, type RTCPeerConnection, useOPUS, useVP8 } from 'werift';
 
 export interface MediaNetwork {
   /**
@@ -54,4 +54,14 @@ export function filterSdpCandidates(net: MediaNetwork, sdp: string): string {
     .split('\r\n')
     .filter((l) => !l.startsWith('a=candidate:') || keepCandidate(net, l))
     .join('\r\n');
+}
+
+/**
+ * Answer `a=setup:passive`, so the browser is the DTLS client. werift picks `active` for an `actpass` offer, and
+ * as a DTLS client it waits a fixed 100 ms after ICE connects before its ClientHello (RTCDtlsTransport.start in
+ * werift 0.25): every leg, publisher and subscriber, took ~110 ms from ICE to DTLS connected. As the server it
+ * answers the browser's ClientHello at once. Call after setRemoteDescription(offer), before createAnswer().
+ */
+export function answerAsDtlsServer(pc: RTCPeerConnection): void {
+  for (const t of pc.getTransceivers()) if (t.dtlsTransport && t.dtlsTransport.role === 'auto') t.dtlsTransport.role = 'server';
 }

@@ -1,8 +1,9 @@
 import { RTCPeerConnection, type RTCRtpReceiver, type RtpPacket, type MediaStreamTrack } from 'werift';
-import { filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
+import { answerAsDtlsServer, filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
 import type { CodecInfo, MediaKind, RtpSource } from './rtp-source.js';
 import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
 import { Negotiation } from './negotiation.js';
+import { isVp8KeyframeStart, Timeline, wallNow } from './timeline.js';
 
 export interface PublisherInit {
   streamId: string;
@@ -43,7 +44,9 @@ export class PublisherEndpoint implements RtpSource {
   private keyframeTimer?: NodeJS.Timeout;
   private closed = false;
   /** Counters for stats and benchmarks. */
-  readonly stats = { packets: { audio: 0, video: 0 }, keyframeRequests: 0, firstPacketAt: 0 };
+  readonly stats = { packets: { audio: 0, video: 0 }, keyframeRequests: 0, firstPacketAt: 0, keyframes: 0 };
+  /** When the last PeerConnection was offered, answered, connected, and its first RTP and keyframe arrived. */
+  timeline = new Timeline();
 
   constructor(private readonly init: PublisherInit) {
     this.ice = new IceCandidateQueue(init.maxRemoteCandidates);
@@ -62,6 +65,9 @@ export class PublisherEndpoint implements RtpSource {
 
   private async negotiate(offerSdp: string): Promise<string> {
     const old = this.pc;
+    this.timeline = new Timeline();
+    const timeline = this.timeline;
+    timeline.mark('offer');
     const pc = new RTCPeerConnection(peerConfig(this.init.net));
     this.pc = pc;
     this.ice.reset();
@@ -70,7 +76,11 @@ export class PublisherEndpoint implements RtpSource {
       if (!c || !keepCandidate(this.init.net, c.candidate)) return;
       this.init.onLocalCandidate?.(c.toJSON() as CandidateInit);
     });
-    pc.connectionStateChange.subscribe((s) => this.init.onConnectionState?.(s));
+    pc.iceConnectionStateChange.subscribe((s) => s === 'connected' && timeline.mark('iceConnected'));
+    pc.connectionStateChange.subscribe((s) => {
+      if (s === 'connected') timeline.mark('connected');
+      this.init.onConnectionState?.(s);
+    });
     pc.onTrack.subscribe((track) => {
       const kind = track.kind as MediaKind;
       const transceiver = pc.getTransceivers().find((t) => t.receiver.track === track || t.receiver.tracks.includes(track));
@@ -82,9 +92,11 @@ export class PublisherEndpoint implements RtpSource {
     });
     await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     for (const t of pc.getTransceivers()) t.setDirection('recvonly');
+    answerAsDtlsServer(pc);
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     await this.ice.flush((c) => pc.addIceCandidate(c));
+    timeline.mark('answered');
     return filterSdpCandidates(this.init.net, pc.localDescription!.sdp);
   }
 
@@ -97,6 +109,11 @@ export class PublisherEndpoint implements RtpSource {
     if (this.receivers[kind]?.track !== track) return; // a replaced PeerConnection still draining
     if (!this.stats.firstPacketAt) this.stats.firstPacketAt = Date.now();
     this.stats.packets[kind]++;
+    this.timeline.mark(`firstRtp.${kind}`);
+    if (kind === 'video' && isVp8KeyframeStart(rtp.payload)) {
+      this.stats.keyframes++;
+      this.timeline.mark('firstKeyframe');
+    }
     if (this.ssrc[kind] === undefined) {
       this.ssrc[kind] = rtp.header.ssrc;
       const c = track.codec;
@@ -155,6 +172,7 @@ export class PublisherEndpoint implements RtpSource {
     }
     this.lastKeyframeRequest = Date.now();
     this.stats.keyframeRequests++;
+    this.timeline.mark('firstPli', wallNow());
     void video.receiver.sendRtcpPLI(ssrc).catch(() => {});
   }
 

@@ -1,8 +1,9 @@
 import { RTCPeerConnection } from 'werift';
-import { filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
+import { answerAsDtlsServer, filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
 import type { MediaKind, RtpSource } from './rtp-source.js';
 import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
 import { Negotiation } from './negotiation.js';
+import { isVp8KeyframeStart, Timeline } from './timeline.js';
 
 export interface SubscriberInit {
   source: RtpSource;
@@ -26,6 +27,8 @@ export class SubscriberEndpoint {
   private detach: Array<() => void> = [];
   private closed = false;
   readonly stats = { forwarded: 0, plis: 0, connectedAt: 0 };
+  /** When the last PeerConnection was offered, answered, connected, and its first RTP and keyframe were forwarded. */
+  timeline = new Timeline();
 
   constructor(private readonly init: SubscriberInit) {
     this.ice = new IceCandidateQueue(init.maxRemoteCandidates);
@@ -41,14 +44,19 @@ export class SubscriberEndpoint {
     const old = this.pc;
     if (old) void old.close().catch(() => {});
     const { source, net } = this.init;
+    this.timeline = new Timeline();
+    const timeline = this.timeline;
+    timeline.mark('offer');
     const pc = new RTCPeerConnection(peerConfig(net));
     this.pc = pc;
     this.ice.reset();
     pc.onIceCandidate.subscribe((c) => {
       if (c && keepCandidate(net, c.candidate)) this.init.onLocalCandidate?.(c.toJSON() as CandidateInit);
     });
+    pc.iceConnectionStateChange.subscribe((s) => s === 'connected' && timeline.mark('iceConnected'));
     pc.connectionStateChange.subscribe((s) => {
       if (s === 'connected') {
+        timeline.mark('connected');
         this.stats.connectedAt = Date.now();
         source.requestKeyframe();
       }
@@ -65,20 +73,27 @@ export class SubscriberEndpoint {
         source.onRtp(kind, (rtp) => {
           if (pc !== this.pc) return;
           this.stats.forwarded++;
+          if (kind === 'video' && pc.connectionState === 'connected') {
+            timeline.mark('firstVideoForwarded');
+            if (isVp8KeyframeStart(rtp.payload)) timeline.mark('firstKeyframeForwarded');
+          }
           sender.sendRtp(rtp).catch(() => {});
         }),
       );
       if (kind === 'video') {
         const sub = sender.onPictureLossIndication.subscribe(() => {
           this.stats.plis++;
+          timeline.mark('firstPliReceived');
           source.requestKeyframe();
         });
         this.detach.push(() => sub.unSubscribe());
       }
     }
+    answerAsDtlsServer(pc);
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     await this.ice.flush((c) => pc.addIceCandidate(c));
+    timeline.mark('answered');
     return filterSdpCandidates(net, pc.localDescription!.sdp);
   }
 

@@ -10,7 +10,7 @@ import { launchChromium } from '../helpers/browser.js';
 import { startRawPublisher, type RawPublisher } from '../helpers/raw-publisher.js';
 import { bestFitLayout, ComposedRecorder, type RecorderResult } from '../../demo-server/embedded-openvidu/recording/composed-recorder.js';
 import { IndividualRecorder } from '../../demo-server/embedded-openvidu/recording/individual-recorder.js';
-import { probe, resolveFfmpegPath, runTool } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
+import { probe, resolveFfmpegPath, runTool, spawnTracked } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { listZip, writeZip } from '../../demo-server/embedded-openvidu/recording/zip.js';
 
 /*
@@ -266,23 +266,37 @@ test('INDIVIDUAL: one WebM per stream + JSON, zipped', { skip }, async () => {
   }
 });
 
+/** A recorder whose encoders the test can kill: its `spawn` option hands every ffmpeg it starts to the test. */
+function crashable(fileBase: string, over: Partial<ConstructorParameters<typeof ComposedRecorder>[0]> = {}) {
+  const encoders: ChildProcess[] = [];
+  const rec = composed(fileBase, {
+    ...over,
+    spawn: (bin, args, options) => {
+      const child = spawnTracked(bin, args, options);
+      encoders.push(child);
+      return child;
+    },
+  });
+  return { rec, encoders };
+}
+
 /** What a SIGKILL of the server does to a recorder: every ffmpeg killed at once, no stop(). */
-async function crash(rec: ComposedRecorder): Promise<number> {
-  const segs = (rec as unknown as { segments: Array<{ proc?: ChildProcess; exit?: Promise<void> }> }).segments;
+async function crash(encoders: ChildProcess[]): Promise<number> {
   const at = Date.now();
-  for (const s of segs) s.proc?.kill('SIGKILL');
-  await Promise.all(segs.map((s) => s.exit));
+  const closed = encoders.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('close', r))));
+  for (const c of encoders) c.kill('SIGKILL');
+  await Promise.all(closed);
   return at;
 }
 
 test('COMPOSED: killed mid-recording, recover() rebuilds the file from the crash-safe copies and the journal', { skip }, async () => {
-  const rec = composed('crashed');
+  const { rec, encoders } = crashable('crashed');
   const t0 = Date.now();
   await rec.start([pubB.endpoint]);
   await sleep(1500);
   rec.addSource(pubA.endpoint); // a second segment, started before the first one ends
   await sleep(2500);
-  const killedAt = await crash(rec);
+  const killedAt = await crash(encoders);
   const ran = (killedAt - t0) / 1000;
   await rec.stop().then(
     () => assert.fail('a recorder whose encoders died cannot finish normally'),
@@ -310,11 +324,11 @@ test('COMPOSED: killed mid-recording, recover() rebuilds the file from the crash
 });
 
 test('COMPOSED: audio-only recording recovered as WebM; nothing to recover → rejects', { skip }, async () => {
-  const rec = composed('crashed-audio', { hasVideo: false });
+  const { rec, encoders } = crashable('crashed-audio', { hasVideo: false });
   const t0 = Date.now();
   await rec.start([pubA.endpoint]);
   await sleep(2500);
-  const ran = ((await crash(rec)) - t0) / 1000;
+  const ran = ((await crash(encoders)) - t0) / 1000;
   await rec.stop().catch(() => {});
   const result = await ComposedRecorder.recover({ dir, fileBase: 'crashed-audio', ffmpegPath: FFMPEG, log });
   assert.equal(result.file, path.join(dir, 'crashed-audio.recovered.webm'));

@@ -6,7 +6,7 @@ import { MediaRecorder } from 'werift/nonstandard';
 import type { CodecInfo, MediaKind, RtpSource } from '../media/rtp-source.js';
 import { resolveFfmpegPath, runTool, stderrTail } from './ffmpeg.js';
 import { writeZip } from './zip.js';
-import type { RecorderResult } from './composed-recorder.js';
+import type { RecorderResult } from './composed-types.js';
 
 /*
  * OpenVidu's INDIVIDUAL recording: one WebM per published stream (`<streamId>.webm`, the publisher's VP8/Opus as

@@ -1,6 +1,9 @@
 // Two builds of the elements:
-// - dist/ov-live-elements.js: one self-contained ES module (Lit + openvidu-browser + ours, minified) for a
-//   <script type="module"> tag in any page or CMS;
+// - dist/ov-live-elements.js: the script-tag build, self-contained (Lit + openvidu-browser + ours, minified) for a
+//   <script type="module"> tag in any page or CMS. It is one URL, but loads in parts, from dist/ov-live-elements/
+//   (resolved against its own URL): the elements with Lit, then, only when an <ov-live-room> is in the page,
+//   LiveRoom with openvidu-browser. The entry file only re-exports, so a page that loads it twice under two URLs
+//   (`?v=2`) still runs each part once;
 // - the package entries for bundler users, with `lit`, `openvidu-browser` and React left as dependencies:
 //   dist/index.js (every element), dist/core.js (the framework-free core), dist/components/<name>.js (one element),
 //   dist/react.js (React components); the modules they share go to dist/chunks/.
@@ -31,16 +34,40 @@ function onwarn(warning, warn) {
   warn(warning);
 }
 
-/** Chunk names carry a hash: remove the ones an earlier build left in dist/chunks, so the package ships only live ones. */
-const pruneChunks = () => ({
+/** Chunk names carry a hash: remove the ones an earlier build left in `dir`, so the package ships only live ones. */
+const pruneChunks = (dir) => ({
   name: 'prune-chunks',
   writeBundle(options, bundle) {
-    const dir = path.join(options.dir, 'chunks');
+    const folder = path.join(options.dir, dir);
     const live = new Set(Object.keys(bundle).map((f) => path.join(options.dir, f)));
-    if (!existsSync(dir)) return;
-    for (const f of readdirSync(dir)) if (!live.has(path.join(dir, f))) rmSync(path.join(dir, f));
+    if (!existsSync(folder)) return;
+    for (const f of readdirSync(folder)) {
+      const file = path.join(folder, f);
+      if (!live.has(file) && !live.has(file.replace(/\.map$/, ''))) rmSync(file);
+    }
   },
 });
+
+/**
+ * The script-tag build's parts: every module the entry imports statically goes to `elements`, so the entry itself
+ * is only re-exports; what only a dynamic `import()` reaches (LiveRoom, openvidu-browser) gets a chunk of its own.
+ */
+function scriptParts(entry) {
+  let statics;
+  return (id, { getModuleInfo }) => {
+    if (!statics) {
+      statics = new Set();
+      const todo = [path.resolve(entry)];
+      while (todo.length) {
+        const next = todo.pop();
+        if (statics.has(next)) continue;
+        statics.add(next);
+        todo.push(...(getModuleInfo(next)?.importedIds ?? []));
+      }
+    }
+    if (id !== path.resolve(entry) && statics.has(id)) return 'elements';
+  };
+}
 
 const elements = ['live-room', 'clip-list', 'snapshot-button'];
 const external = (id) =>
@@ -48,9 +75,24 @@ const external = (id) =>
 
 export default [
   {
-    input: 'components/index.ts',
-    output: { file: 'dist/ov-live-elements.js', format: 'es', sourcemap: true },
-    plugins: [ts(), browserGlobals(), nodeResolve({ browser: true, preferBuiltins: false }), json(), commonjs(), terser({ format: { comments: false } })],
+    input: { 'ov-live-elements': 'components/index.ts' },
+    output: {
+      dir: 'dist',
+      format: 'es',
+      sourcemap: true,
+      entryFileNames: '[name].js',
+      chunkFileNames: 'ov-live-elements/[name]-[hash].js',
+      manualChunks: scriptParts('components/index.ts'),
+    },
+    plugins: [
+      ts(),
+      browserGlobals(),
+      nodeResolve({ browser: true, preferBuiltins: false }),
+      json(),
+      commonjs(),
+      terser({ format: { comments: false } }),
+      pruneChunks('ov-live-elements'),
+    ],
     onwarn,
   },
   {
@@ -62,7 +104,7 @@ export default [
     },
     output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     external,
-    plugins: [ts(), pruneChunks()],
+    plugins: [ts(), pruneChunks('chunks')],
     onwarn,
   },
 ];

@@ -5,11 +5,13 @@ import { clipStatusLabel, errorMessage, format, pickLang, resolveStrings, watchi
 import { ClipsClient } from '../../src/clips/clips-client.js';
 import { uploadSnapshot } from '../../src/snapshot/snapshot.js';
 import type { Clip, OvErrorCode, Snapshot } from '../../src/types.js';
+import type { LiveRoomApi, LiveRoomOptions } from '../../src/room/room-api.js';
+import type { LiveRoom } from '../../src/room/live-room.js';
+import { LazyRoom } from './lazy-room.js';
 
-export { LiveRoom } from '../../src/room/live-room.js';
 export { canShareScreen } from '../../src/capabilities.js';
 export { endpointTokenProvider, functionTokenProvider, literalTokenProvider } from '../../src/token/token-provider.js';
-export { toOvError, clipStatusLabel, errorMessage, format, pickLang, resolveStrings, watchingCount, type OvStrings };
+export { toOvError, clipStatusLabel, errorMessage, format, pickLang, resolveStrings, watchingCount, type OvStrings, type LiveRoom };
 
 /** A new OvError (codes beyond OvErrorCode, e.g. `INVALID_SESSION`, are the elements' own). */
 export function ovError(code: OvErrorCode | 'INVALID_SESSION', message: string): OvError {
@@ -20,6 +22,31 @@ export function ovError(code: OvErrorCode | 'INVALID_SESSION', message: string):
 export function errorDetail(err: unknown, fallback: OvErrorCode = 'UNKNOWN') {
   const e = toOvError(err, fallback);
   return { code: e.code, message: e.message, status: e.status };
+}
+
+// LiveRoom (with openvidu-browser) is loaded on first use, never statically: in the script-tag bundle it is a chunk
+// of its own, so that pages without a room do not load it and the room's pre-join screen does not wait for it.
+let liveRoomClass: Promise<typeof LiveRoom> | undefined;
+
+/** LiveRoom's class, loaded once (a failed load is tried again next time). */
+export function loadLiveRoom(): Promise<typeof LiveRoom> {
+  return (liveRoomClass ??= import('../../src/room/live-room.js').then(
+    (m) => m.LiveRoom,
+    (err) => {
+      liveRoomClass = undefined;
+      throw err;
+    },
+  ));
+}
+
+/** Starts loading LiveRoom ahead of `join()` (an `<ov-live-room>` is in the page); a failure shows at `join()`. */
+export function preloadLiveRoom(): void {
+  loadLiveRoom().catch(() => undefined);
+}
+
+/** A room controller at once: idle until `join()`, which waits for LiveRoom's code if it has not arrived yet. */
+export function createLiveRoom(options: LiveRoomOptions): LiveRoomApi {
+  return new LazyRoom(loadLiveRoom, options);
 }
 
 
@@ -58,3 +85,6 @@ export interface UploadRequest {
 export function upload(req: UploadRequest): Promise<Snapshot> {
   return uploadSnapshot(req.api, req.session, req.blob, { streamId: req.streamId, name: req.name });
 }
+
+// The clips client itself, for <ov-clip-list>'s feed (components/clip-list/clip-feed.ts).
+export { ClipsClient } from '../../src/clips/clips-client.js';

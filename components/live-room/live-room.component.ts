@@ -22,7 +22,8 @@ import {
   errorMessage,
   functionTokenProvider,
   literalTokenProvider,
-  LiveRoom,
+  createLiveRoom,
+  preloadLiveRoom,
   ovError,
   toOvError,
   watchingCount,
@@ -178,6 +179,8 @@ export class OvLiveRoom extends OvElement {
 
   override connectedCallback() {
     super.connectedCallback();
+    // LiveRoom and openvidu-browser start loading now, in the background: the pre-join screen does not wait for them.
+    preloadLiveRoom();
     if (this.autojoin && !this.isActive()) this.join().catch(() => undefined);
   }
 
@@ -189,7 +192,7 @@ export class OvLiveRoom extends OvElement {
 
   /** Creates the room controller; tests override it to inject a fake. */
   protected createRoom(options: LiveRoomOptions): LiveRoomApi {
-    return new LiveRoom(options);
+    return createLiveRoom(options);
   }
 
   private isActive() {

@@ -90,7 +90,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (request, reply) => {
       const clip = await gateway.getClip(request.params.clipId);
       await gateway.deleteClip(clip.id);
-      clips.deleted(clip.sessionId, clip.id);
+      clips.deleted(clip.sessionId, clip.id, clip.createdAt);
       return reply.code(204).send(null);
     },
   });

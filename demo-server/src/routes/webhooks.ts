@@ -3,8 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/common.js';
 import { NoQuery } from '../schemas/snapshots.js';
-import { decodeClipName } from '../services/openvidu-gateway.js';
-import type { Clip } from '../schemas/clips.js';
+import { clipStatusOf } from '../services/recording-to-clip.js';
 
 /** The fields we read; OpenVidu sends more, which are accepted and ignored. */
 const OpenViduEvent = Type.Object(
@@ -24,8 +23,6 @@ const OpenViduEvent = Type.Object(
   },
   { additionalProperties: true },
 );
-
-const STATUS: Record<string, Clip['status']> = { started: 'recording', stopped: 'processing', ready: 'ready', failed: 'failed' };
 
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, clips, gateway, bus } = app.services;
@@ -57,23 +54,22 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         gateway.sessionEnded(e.sessionId, e.startTime);
         bus.forget(e.sessionId);
       }
-      if (e.event === 'recordingStatusChanged' && e.id && e.status && STATUS[e.status]) {
-        const id = encodeURIComponent(e.id);
-        clips.publish({
-          id: e.id,
-          sessionId: e.sessionId,
-          name: decodeClipName(e.name, e.id),
-          status: STATUS[e.status],
-          createdAt: e.startTime ?? e.timestamp ?? Date.now(),
-          duration: e.duration ?? 0,
-          size: e.size ?? 0,
-          hasAudio: e.hasAudio ?? true,
-          hasVideo: e.hasVideo ?? true,
-          mediaUrl: `/api/clips/${id}/media`,
-          thumbnailUrl: `/api/clips/${id}/thumbnail`,
-          ...(e.status === 'failed' ? { error: 'The clip could not be processed' } : {}),
-          ...(e.status === 'ready' && e.recovered === true ? { recovered: true as const } : {}),
-        });
+      if (e.event === 'recordingStatusChanged' && e.id && e.status && clipStatusOf(e.status)) {
+        // The same clip as the REST API gives for this state: one mapping, under the gateway's API base.
+        clips.publish(
+          gateway.toClip({
+            id: e.id,
+            sessionId: e.sessionId,
+            name: e.name,
+            status: e.status,
+            createdAt: e.startTime ?? e.timestamp ?? Date.now(),
+            duration: e.duration,
+            size: e.size,
+            hasAudio: e.hasAudio,
+            hasVideo: e.hasVideo,
+            recovered: e.recovered,
+          }),
+        );
       }
       return { ok: true };
     },

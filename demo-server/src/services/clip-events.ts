@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { ClipStatusBook } from '../../../src/clips/clip-status.js';
 import type { Clip } from '../schemas/clips.js';
 import type { EventBus } from './event-bus.js';
 import type { OpenViduGateway } from './openvidu-gateway.js';
@@ -13,14 +14,20 @@ const FAST_POLL_FOR_MS = 10_000;
 const WATCH_LIMIT_MS = 10 * 60_000;
 const REMEMBERED = 2000;
 
+/** A clip's key in the status book: its id and start time (the embedded OpenVidu gives a deleted recording's id to the room's next one). */
+const clipKey = (id: string, createdAt: number) => `${id}\n${createdAt}`;
+
 /**
  * Tells everyone about clip status changes: SSE subscribers through the event bus, and the session's participants
- * through an OpenVidu signal, which reaches them whichever instance of the server they are connected to. A change
- * is published once per (clip, status) by this instance, whether it came from our own call, the webhook, or the
- * watcher that polls a stopped clip until it is ready (so live updates work without a webhook too).
+ * through an OpenVidu signal, which reaches them whichever instance of the server they are connected to. News of a
+ * clip comes from our own calls, the webhook, and the watcher that polls a stopped clip until it is ready (so live
+ * updates work without a webhook too), in any order: it is published only when the core's ordering rule
+ * (`advanceClipStatus`: recording → processing → ready | failed, never backwards, deletion final) says it is news.
  */
 export class ClipEvents {
-  private readonly lastStatus = new Map<string, string>();
+  private readonly statuses = new ClipStatusBook(REMEMBERED);
+  /** The start time of the newest clip seen per id, for a deletion that does not say it. */
+  private readonly startedAt = new Map<string, number>();
   private readonly watchers = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
@@ -30,20 +37,23 @@ export class ClipEvents {
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  /** Publish a clip's state if its status changed. Returns whether it was published. */
+  /** Publish a clip's state if it is news (a step forward for that clip). Returns whether it was published. */
   publish(clip: Clip): boolean {
-    if (this.lastStatus.get(clip.id) === clip.status) return false;
-    this.lastStatus.delete(clip.id);
-    this.lastStatus.set(clip.id, clip.status);
-    if (this.lastStatus.size > REMEMBERED) this.lastStatus.delete(this.lastStatus.keys().next().value!);
+    if (!this.statuses.advance(clipKey(clip.id, clip.createdAt), clip.status)) return false;
+    if (!(clip.createdAt < (this.startedAt.get(clip.id) ?? -Infinity))) {
+      this.startedAt.delete(clip.id);
+      this.startedAt.set(clip.id, clip.createdAt);
+      if (this.startedAt.size > REMEMBERED) this.startedAt.delete(this.startedAt.keys().next().value!);
+    }
     this.bus.publish(clip.sessionId, 'clip', clip);
     void this.gateway.signal(clip.sessionId, CLIP_SIGNAL, JSON.stringify(clip));
     if (clip.status === 'processing') this.watch(clip.id);
     return true;
   }
 
-  deleted(sessionId: string, clipId: string): void {
-    this.lastStatus.delete(clipId);
+  /** A clip was deleted (`createdAt`: its start time; default, the newest clip seen with that id): nothing later about it is news. */
+  deleted(sessionId: string, clipId: string, createdAt = this.startedAt.get(clipId)): void {
+    if (createdAt !== undefined) this.statuses.advance(clipKey(clipId, createdAt), 'deleted');
     this.stopWatching(clipId);
     this.bus.publish(sessionId, 'clip-deleted', { id: clipId, sessionId });
     void this.gateway.signal(sessionId, CLIP_DELETED_SIGNAL, JSON.stringify({ id: clipId, sessionId }));

@@ -1,15 +1,18 @@
 // The only importer of openvidu-node-client. Everything the reference server asks of OpenVidu goes through here,
 // so it works the same against the embedded server and a real deployment.
-import { OpenVidu, OpenViduRole, Recording, RecordingMode, type Session } from 'openvidu-node-client';
+import { OpenVidu, OpenViduRole, Recording, RecordingMode, Session } from 'openvidu-node-client';
 import { ApiError, errors } from '../errors.js';
 import type { Clip } from '../schemas/clips.js';
+import { encodeClipName, factsOfRecording, recordingToClip, type RecordingFacts } from './recording-to-clip.js';
+
+export { decodeClipName, encodeClipName } from './recording-to-clip.js';
 
 export interface GatewayOptions {
   url: string;
   secret: string;
   timeoutMs: number;
   clip: { resolution: string; frameRate: number; hasAudio: boolean; hasVideo: boolean };
-  /** Base path of the public API, for clip media URLs. */
+  /** Base path of the public API (where the clip routes live), for clip media URLs (default `/api`). */
   apiBase?: string;
   /** Rooms whose Session is cached, least recently used forgotten first (default 1000). */
   sessionCacheSize?: number;
@@ -34,24 +37,6 @@ const ROLE: Record<Role, OpenViduRole> = {
   moderator: OpenViduRole.MODERATOR,
 };
 
-/** Clip display names live in the OpenVidu recording name, which only allows [A-Za-z0-9_-~]. */
-const NAME_PREFIX = 'clip~';
-
-export function encodeClipName(display: string): string {
-  return NAME_PREFIX + Buffer.from(display, 'utf8').toString('base64url');
-}
-
-export function decodeClipName(recordingName: string | undefined, id: string): string {
-  if (recordingName?.startsWith(NAME_PREFIX)) {
-    try {
-      return Buffer.from(recordingName.slice(NAME_PREFIX.length), 'base64url').toString('utf8');
-    } catch {
-      /* fall through */
-    }
-  }
-  return recordingName && recordingName !== id ? recordingName : '';
-}
-
 /** The HTTP status the node client rejected with (`Error("404")`), or undefined for a network failure. */
 function statusOf(err: unknown): number | undefined {
   const n = Number((err as Error)?.message);
@@ -61,15 +46,15 @@ function statusOf(err: unknown): number | undefined {
 export class OpenViduGateway {
   private readonly ov: OpenVidu;
   /**
-   * Session objects are kept so a token costs one call to OpenVidu, not three. One creation at a time per room:
-   * on a 409 the node client downloads every connection of the room, which must not happen fifty times at once.
-   * In least-recently-used order; bounded by count and idle time, and a room is forgotten when it ends
-   * (`sessionEnded`), so the map does not grow with the number of rooms ever seen. Forgetting a live room only
-   * costs its next token a creation call (409 → the existing session).
+   * Session objects are kept so a token costs one call to OpenVidu (its connection), not two. One creation at a
+   * time per room. In least-recently-used order; bounded by count and idle time, and a room is forgotten when it
+   * ends (`sessionEnded`), so the map does not grow with the number of rooms ever seen. Forgetting a live room only
+   * costs its next token a creation call (409 → the session exists), never a download of its connections.
    */
   private readonly sessions = new Map<string, CachedSession>();
   private readonly basicAuth: string;
-  private readonly apiBase: string;
+  /** Where the clip routes live: the media and thumbnail URLs of every clip start with it. */
+  readonly apiBase: string;
   private readonly cacheSize: number;
   private readonly idleMs: number;
   private readonly now: () => number;
@@ -100,7 +85,7 @@ export class OpenViduGateway {
     }
   }
 
-  /** The room's Session, created in OpenVidu if needed (the node client resolves a 409 to the existing one). */
+  /** The room's Session, created in OpenVidu if needed, or the one that exists. */
   private session(sessionId: string): Promise<Session> {
     const now = this.now();
     this.prune(now);
@@ -111,27 +96,16 @@ export class OpenViduGateway {
       this.sessions.set(sessionId, cached);
       return cached.pending;
     }
-    const created = this.call(() =>
-      this.ov.createSession({
-        customSessionId: sessionId,
-        recordingMode: RecordingMode.MANUAL,
-        defaultRecordingProperties: {
-          outputMode: Recording.OutputMode.COMPOSED,
-          resolution: this.opts.clip.resolution,
-          frameRate: this.opts.clip.frameRate,
-          hasAudio: this.opts.clip.hasAudio,
-          hasVideo: this.opts.clip.hasVideo,
-        },
-      }),
-    ).then((session) => {
-      // The node client keeps every Session it was handed: keep only the newest per room (its recording calls
-      // look the room up there), and none of the connections. Forgotten while being created: keep none.
+    const created = this.call(() => this.openSession(sessionId)).then((session) => {
+      // The node client's recording calls look the room up in its list: keep the newest Session per room there,
+      // and none when the room was forgotten while being created.
       const entry = this.sessions.get(sessionId);
       const kept = entry?.pending === created;
-      this.ov.activeSessions = this.ov.activeSessions.filter((s) => (kept ? s === session || s.sessionId !== sessionId : s !== session));
-      if (kept) entry.session = session;
-      session.connections.length = 0;
-      session.activeConnections.length = 0;
+      this.ov.activeSessions = this.ov.activeSessions.filter((s) => s.sessionId !== sessionId);
+      if (kept) {
+        entry.session = session;
+        this.ov.activeSessions.push(session);
+      }
       return session;
     });
     this.sessions.set(sessionId, { pending: created, usedAt: now });
@@ -140,6 +114,39 @@ export class OpenViduGateway {
       if (this.sessions.get(sessionId)?.pending === created) this.sessions.delete(sessionId);
     });
     return created;
+  }
+
+  /**
+   * Create the room in OpenVidu, or learn that it exists. Plain REST: on a 409 the node client's `createSession`
+   * fetches the session with every pending connection (each unused token), megabytes and seconds in a busy room,
+   * while a token needs only the session id. The Session object is the node client's, for `createConnection`.
+   */
+  private async openSession(sessionId: string): Promise<Session> {
+    const properties = {
+      customSessionId: sessionId,
+      mediaMode: 'ROUTED',
+      recordingMode: RecordingMode.MANUAL,
+      defaultRecordingProperties: {
+        outputMode: Recording.OutputMode.COMPOSED,
+        resolution: this.opts.clip.resolution,
+        frameRate: this.opts.clip.frameRate,
+        hasAudio: this.opts.clip.hasAudio,
+        hasVideo: this.opts.clip.hasVideo,
+      },
+    };
+    const res = await fetch(new URL('/openvidu/api/sessions', this.opts.url), {
+      method: 'POST',
+      headers: { Authorization: this.basicAuth, 'Content-Type': 'application/json' },
+      body: JSON.stringify(properties),
+      signal: AbortSignal.timeout(this.opts.timeoutMs),
+    });
+    const body = (await res.json().catch(() => undefined)) as { createdAt?: unknown; defaultRecordingProperties?: unknown } | undefined;
+    // Rejected as the node client does (`Error("<status>")`), so `statusOf` and `mapError` read it the same way.
+    if (res.status !== 200 && res.status !== 409) throw new Error(String(res.status));
+    // After a 409 the creation time is unknown: any `sessionEnded` of the room then forgets it (one more creation call).
+    const createdAt = res.status === 200 && typeof body?.createdAt === 'number' ? body.createdAt : undefined;
+    // The node client builds a Session from OpenVidu's JSON this way itself (`OpenVidu.fetch`); no connections here.
+    return new Session(this.ov, { ...properties, sessionId, createdAt, connections: { numberOfElements: 0, content: [] } });
   }
 
   /** Forget a room's Session (it closed in OpenVidu), unless another request already replaced it. */
@@ -155,7 +162,7 @@ export class OpenViduGateway {
   sessionEnded(sessionId: string, startTime?: number): void {
     const entry = this.sessions.get(sessionId);
     if (!entry) return;
-    if (startTime !== undefined && entry.session && entry.session.createdAt > startTime) return;
+    if (startTime !== undefined && entry.session?.createdAt !== undefined && entry.session.createdAt > startTime) return;
     this.evict(sessionId, entry);
   }
 
@@ -346,26 +353,9 @@ export class OpenViduGateway {
     }
   }
 
-  toClip(r: Recording): Clip {
-    const status = r.status === Recording.Status.ready ? 'ready' : r.status === Recording.Status.failed ? 'failed' : r.status === Recording.Status.stopped ? 'processing' : 'recording';
-    const id = encodeURIComponent(r.id);
-    const clip: Clip = {
-      id: r.id,
-      sessionId: r.sessionId,
-      name: decodeClipName(r.properties?.name, r.id),
-      status,
-      createdAt: r.createdAt,
-      duration: r.duration ?? 0,
-      size: r.size ?? 0,
-      hasAudio: r.properties?.hasAudio ?? true,
-      hasVideo: r.properties?.hasVideo ?? true,
-      mediaUrl: `${this.apiBase}/clips/${id}/media`,
-      thumbnailUrl: `${this.apiBase}/clips/${id}/thumbnail`,
-    };
-    if (status === 'failed') clip.error = 'The clip could not be processed';
-    // The node client keeps no unknown field: the embedded server names a recovered file `<name>.recovered.<ext>`.
-    if (status === 'ready' && r.url && /\.recovered\.[a-z0-9]+$/i.test(r.url)) clip.recovered = true;
-    return clip;
+  /** A recording, from the REST API or a webhook, as the API's clip (`recordingToClip` under this gateway's `apiBase`). */
+  toClip(r: Recording | RecordingFacts): Clip {
+    return recordingToClip(r instanceof Recording ? factsOfRecording(r) : r, this.apiBase);
   }
 
   private mapError(err: unknown, what: 'session' | 'clip', id: string): Error {

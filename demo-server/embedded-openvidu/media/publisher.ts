@@ -1,4 +1,4 @@
-import { RTCPeerConnection, type RTCRtpReceiver, type RtpPacket, type MediaStreamTrack } from 'werift';
+import { GenericNack, RTCPeerConnection, RtcpTransportLayerFeedback, type RTCRtpReceiver, type RtpPacket, type MediaStreamTrack } from 'werift';
 import { answerAsDtlsServer, filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
 import type { CodecInfo, MediaKind, RtpSource } from './rtp-source.js';
 import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
@@ -44,7 +44,7 @@ export class PublisherEndpoint implements RtpSource {
   private keyframeTimer?: NodeJS.Timeout;
   private closed = false;
   /** Counters for stats and benchmarks. */
-  readonly stats = { packets: { audio: 0, video: 0 }, keyframeRequests: 0, firstPacketAt: 0, keyframes: 0 };
+  readonly stats = { packets: { audio: 0, video: 0 }, keyframeRequests: 0, firstPacketAt: 0, keyframes: 0, nacksRelayed: 0 };
   /** When the last PeerConnection was offered, answered, connected, and its first RTP and keyframe arrived. */
   timeline = new Timeline();
 
@@ -174,6 +174,17 @@ export class PublisherEndpoint implements RtpSource {
     this.stats.keyframeRequests++;
     this.timeline.mark('firstPli', wallNow());
     void video.receiver.sendRtcpPLI(ssrc).catch(() => {});
+  }
+
+  /** Relay a subscriber's NACK (already mapped to the publisher's sequence numbers) as one NACK for our SSRC. */
+  requestRetransmission(sequenceNumbers: number[]): void {
+    const video = this.receivers.video;
+    const ssrc = this.ssrc.video;
+    if (!video || ssrc === undefined || this.closed || !sequenceNumbers.length) return;
+    this.stats.nacksRelayed++;
+    const r = video.receiver;
+    const nack = new GenericNack({ senderSsrc: r.rtcpSsrc, mediaSourceSsrc: ssrc, lost: sequenceNumbers });
+    void r.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback: nack })]).catch(() => {});
   }
 
   get connectionState(): string {

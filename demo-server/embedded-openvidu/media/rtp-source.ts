@@ -26,6 +26,8 @@ export interface RtpSource {
   onRtp(kind: MediaKind, listener: (rtp: RtpPacket) => void): () => void;
   /** Ask the publisher for a keyframe (PLI). Throttled. */
   requestKeyframe(): void;
+  /** Ask the publisher to resend video packets (a NACK), by the sequence numbers it sent them with. */
+  requestRetransmission(sequenceNumbers: number[]): void;
   /** Called once when the stream ends (unpublish, leave, eviction). */
   onEnded(listener: () => void): () => void;
 }

@@ -1,4 +1,4 @@
-import { RTCPeerConnection } from 'werift';
+import { RTCPeerConnection, RtcpPayloadSpecificFeedback, type RtcpPacket, type RTCRtpSender, type RtpPacket } from 'werift';
 import { answerAsDtlsServer, filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
 import type { MediaKind, RtpSource } from './rtp-source.js';
 import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
@@ -14,11 +14,40 @@ export interface SubscriberInit {
   maxRemoteCandidates?: number;
 }
 
+/** Payload-specific feedback FMT of a Full Intra Request (RFC 5104 §4.3.1). */
+const FIR_FMT = 4;
+/** werift's per-sender RTP history (RTP_HISTORY_SIZE in rtpSender.js, 0.25): a ring indexed by sequence % size. */
+const WERIFT_RTP_HISTORY = 128;
+
+/**
+ * Whether werift's sender still holds (and so has just resent) the packet with this outgoing sequence number.
+ * Reads werift's private history; if a future werift renames it, every lost packet is asked of the publisher.
+ */
+function heldBy(sender: RTCRtpSender, seq: number): boolean {
+  const cache = (sender as unknown as { rtpCache?: Array<RtpPacket | undefined> }).rtpCache;
+  if (!Array.isArray(cache)) return false;
+  return cache[seq % WERIFT_RTP_HISTORY]?.header.sequenceNumber === seq;
+}
+
+function isFirFor(rtcp: RtcpPacket, ssrc: number): boolean {
+  if (rtcp.type !== RtcpPayloadSpecificFeedback.type || rtcp.feedback?.count !== FIR_FMT) return false;
+  const entries = (rtcp.feedback as { fir?: Array<{ ssrc: number }> }).fir ?? [];
+  return entries.some((e) => e.ssrc === ssrc);
+}
+
+/**
+ * A subscriber's sequence number in the publisher's numbering. `sender.sendRtp` keeps the incoming numbers and
+ * adds an offset that werift only changes on `replaceTrack`/`replaceRTP`, which the SFU never calls: the offset
+ * stays 0, so the numbers are the same (the SSRC is what differs, and is mapped by the publisher's side).
+ */
+const toPublisherSeq = (seq: number) => seq;
+
 /**
  * The server end of one subscription. The browser offers recvonly m-sections (audio, then video); we answer
  * sendonly and forward the publisher's RTP with `sender.sendRtp`, which rewrites SSRC, payload type and sequence
  * numbers for this leg. werift relays no PLI by itself: subscriber PLIs and the moment this leg connects both
  * turn into a keyframe request to the publisher, or a late joiner stays black until the next natural keyframe.
+ * A FIR is taken as a keyframe request too; NACKs werift cannot serve from its history are relayed to the publisher.
  */
 export class SubscriberEndpoint {
   private pc?: RTCPeerConnection;
@@ -26,7 +55,7 @@ export class SubscriberEndpoint {
   private readonly negotiation = new Negotiation();
   private detach: Array<() => void> = [];
   private closed = false;
-  readonly stats = { forwarded: 0, plis: 0, connectedAt: 0 };
+  readonly stats = { forwarded: 0, plis: 0, nacks: 0, firs: 0, connectedAt: 0 };
   /** When the last PeerConnection was offered, answered, connected, and its first RTP and keyframe were forwarded. */
   timeline = new Timeline();
 
@@ -81,12 +110,29 @@ export class SubscriberEndpoint {
         }),
       );
       if (kind === 'video') {
-        const sub = sender.onPictureLossIndication.subscribe(() => {
-          this.stats.plis++;
-          timeline.mark('firstPliReceived');
-          source.requestKeyframe();
-        });
-        this.detach.push(() => sub.unSubscribe());
+        const subs = [
+          sender.onPictureLossIndication.subscribe(() => {
+            this.stats.plis++;
+            timeline.mark('firstPliReceived');
+            source.requestKeyframe();
+          }),
+          // werift answers a NACK from its own history of this leg (resent before this runs); what it does not
+          // hold (older, or sent before this leg was up) only the publisher can resend.
+          sender.onGenericNack.subscribe((nack) => {
+            if (nack.mediaSourceSsrc !== sender.ssrc) return;
+            this.stats.nacks++;
+            const missing = nack.lost.filter((seq) => !heldBy(sender, seq));
+            if (missing.length) source.requestRetransmission(missing.map(toPublisherSeq));
+          }),
+          // werift ignores FIR (RFC 5104) and its router drops it before any sender sees it (a FIR's media SSRC
+          // is 0; the target is inside): read it off the transport. It asks for a keyframe, as a PLI does.
+          t.dtlsTransport.onRtcp.subscribe((rtcp) => {
+            if (pc !== this.pc || !isFirFor(rtcp, sender.ssrc)) return;
+            this.stats.firs++;
+            source.requestKeyframe();
+          }),
+        ];
+        this.detach.push(() => subs.forEach((s) => s.unSubscribe()));
       }
     }
     answerAsDtlsServer(pc);

@@ -57,6 +57,8 @@ if (env.OPENVIDU_WEBHOOK_ENDPOINT && boolEnv('OPENVIDU_WEBHOOK', true)) {
 const ov = await startEmbeddedOpenVidu({
   port: intEnv('HTTPS_PORT', intEnv('OPENVIDU_PORT', 4443, 0, 65535), 0, 65535),
   host: env.OPENVIDU_HOST || '127.0.0.1',
+  // Not CE settings: for a host server that runs this CLI as its child (`npm start`), see docs/embedded-openvidu.md.
+  rtcHost: env.OPENVIDU_RTC_HOST || undefined,
   secret: env.OPENVIDU_SECRET || 'MY_SECRET',
   publicUrl: env.OPENVIDU_PUBLICURL || undefined,
   recordingPath: env.OPENVIDU_RECORDING_PATH || undefined,
@@ -78,6 +80,7 @@ const ov = await startEmbeddedOpenVidu({
   },
   logger: consoleLogger(level),
 }).catch((err: Error) => fail(`could not start: ${err.message}`));
+if (env.OPENVIDU_TOKEN_URL) ov.setTokenUrl(env.OPENVIDU_TOKEN_URL);
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -89,5 +92,15 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       () => process.exit(0),
       () => process.exit(1),
     );
+  });
+}
+
+// Started by a host server with an IPC channel (`npm start`): tell it where we listen, and end with it. A host that
+// dies without stopping us (SIGKILL, a crash) leaves recordings in progress to the crash recovery at the next start,
+// as if both had been one process.
+if (process.send) {
+  process.send({ type: 'openvidu-ready', url: ov.url, port: ov.port });
+  process.once('disconnect', () => {
+    if (!stopping) process.exit(1);
   });
 }

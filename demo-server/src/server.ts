@@ -1,10 +1,14 @@
-// `npm start`: the reference server, with the embedded OpenVidu server in-process unless OPENVIDU_URL is set.
+// `npm start`: the reference server, with the embedded OpenVidu server in a child process unless OPENVIDU_URL is set.
 import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../embedded-openvidu/index.js';
+import { OpenViduStartError, startOpenViduProcess, type OpenViduLogLevel, type OpenViduProcess } from './openvidu-process.js';
 import { forwardOpenViduSocket, lanAddresses, loadOrCreateCertificate } from './tls.js';
 import { raiseDescriptorLimit, readDescriptorLimits } from './services/descriptor-limit.js';
 
@@ -13,82 +17,172 @@ export interface RunningServer {
   /** Over HTTPS on every interface: the address to open on another device of the network. */
   lanUrl?: string;
   app: FastifyInstance;
+  /** The embedded OpenVidu's process (the default when OPENVIDU_URL is unset). */
+  openvidu?: OpenViduProcess;
+  /** The embedded OpenVidu, when started with `{ openvidu: 'in-process' }`. */
   embedded?: EmbeddedOpenVidu;
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /**
+   * Where the embedded OpenVidu runs when OPENVIDU_URL is unset: a child process watched and restarted by this
+   * server (default), or this process (one event loop for both, for hosts that cannot start processes).
+   */
+  openvidu?: 'process' | 'in-process';
+}
+
+/** What clips need from OpenVidu's webhook: recording states, and rooms that end (their cached session goes). */
+const WEBHOOK_EVENTS = ['recordingStatusChanged', 'sessionDestroyed'];
+
 /** Start everything `npm start` starts; used by the CLI below and by end-to-end tests. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   // Every event stream, upload, WebSocket and recording holds descriptors: take all the OS lets us (before the
-  // app sizes its stream limit from it).
+  // app sizes its stream limit from it, and before the OpenVidu process inherits it).
   const descriptors = { before: readDescriptorLimits(), after: raiseDescriptorLimit() };
-  let embedded: EmbeddedOpenVidu | undefined;
-  let cfg = config;
   const anyInterface = config.host === '0.0.0.0' || config.host === '::';
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.host);
   const lan = anyInterface ? lanAddresses()[0] : undefined;
   const tls = config.https ? await loadOrCreateCertificate(config.dataDir, ['localhost', '127.0.0.1', ...(lan ? [lan] : []), ...(anyInterface ? [] : [config.host])]) : undefined;
-  if (!config.openviduUrl) {
-    embedded = await startEmbeddedOpenVidu({
-      port: config.embeddedOpenviduPort,
-      // Over HTTPS, browsers reach OpenVidu's WebSocket through this server (below); its REST API stays on loopback.
-      host: tls ? '127.0.0.1' : config.host,
-      rtcHost: config.host,
-      secret: randomBytes(18).toString('base64url'), // never leaves this process
-      recordingPath: path.join(config.dataDir, 'recordings'),
-      sessionsGarbageInterval: config.sessionsGarbageInterval,
-      sessionsGarbageThreshold: config.sessionsGarbageThreshold,
-      logger: embeddedLogger(config.logLevel),
+  const scheme = tls ? 'https' : 'http';
+  const embeddedWanted = !config.openviduUrl;
+
+  // The port is taken first (PORT=0: a free one), so the OpenVidu process can be told where its webhook and its
+  // browsers go before it starts; the app takes the port over once built.
+  const reservation = embeddedWanted ? await reserve(config.port, config.host) : undefined;
+  const port = reservation?.port ?? config.port;
+  const ownHost = anyInterface ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const own = `${scheme}://${ownHost}:${port}`;
+  // Over HTTPS, or beyond loopback, browsers reach OpenVidu's WebSocket through this server's port and origin;
+  // OpenVidu itself only listens on loopback.
+  const forwardSocket = !!tls || !loopback;
+  const tokenUrl = forwardSocket ? `${tls ? 'wss' : 'ws'}://${lan ?? (anyInterface ? '127.0.0.1' : ownHost)}:${port}` : undefined;
+  const webhookToken = config.webhookToken ?? randomBytes(18).toString('base64url');
+  const webhook = { endpoint: `${own}/api/webhooks/openvidu`, headers: [`Authorization: Bearer ${webhookToken}`], events: WEBHOOK_EVENTS };
+
+  /** Lines of the OpenVidu process, to the app's logger once it exists (kept until then). */
+  let app: FastifyInstance | undefined;
+  const early: Array<[OpenViduLogLevel, string, number | undefined]> = [];
+  const relay = (level: OpenViduLogLevel, msg: string, pid: number | undefined) => {
+    if (app) app.log[level]({ openviduPid: pid }, `[openvidu] ${msg}`);
+    else early.push([level, msg, pid]);
+  };
+
+  let openvidu: OpenViduProcess | undefined;
+  let embedded: EmbeddedOpenVidu | undefined;
+  let cfg = config;
+  try {
+    if (embeddedWanted && options.openvidu === 'in-process') {
+      embedded = await startEmbeddedOpenVidu({
+        port: config.embeddedOpenviduPort,
+        host: '127.0.0.1',
+        rtcHost: config.host,
+        secret: randomBytes(18).toString('base64url'), // never leaves this process
+        recordingPath: path.join(config.dataDir, 'recordings'),
+        sessionsGarbageInterval: config.sessionsGarbageInterval,
+        sessionsGarbageThreshold: config.sessionsGarbageThreshold,
+        webhook,
+        logger: { debug: (m) => relay('debug', m, process.pid), info: (m) => relay('info', m, process.pid), warn: (m) => relay('warn', m, process.pid), error: (m) => relay('error', m, process.pid) },
+      });
+      if (tokenUrl) embedded.setTokenUrl(tokenUrl);
+      cfg = { ...config, openviduUrl: embedded.url, openviduSecret: embedded.secret, webhookToken };
+    } else if (embeddedWanted) {
+      openvidu = await startOpenViduProcess({
+        port: config.embeddedOpenviduPort,
+        rtcHost: config.host,
+        secret: randomBytes(18).toString('base64url'), // known to this server and its child only
+        recordingPath: path.join(config.dataDir, 'recordings'),
+        sessionsGarbageInterval: config.sessionsGarbageInterval,
+        sessionsGarbageThreshold: config.sessionsGarbageThreshold,
+        webhook,
+        tokenUrl,
+        logLevel: openviduLevel(config.logLevel),
+        log: relay,
+        // The webhook goes to this server's HTTPS port: the OpenVidu process trusts its self-signed certificate.
+        env: tls ? { NODE_EXTRA_CA_CERTS: path.join(config.dataDir, 'tls', 'cert.pem') } : {},
+      }).catch((err: Error) => {
+        const why = err instanceof OpenViduStartError && err.output ? `${err.message}\n${err.output}` : err.message;
+        const busy = /EADDRINUSE/.test(why) && config.embeddedOpenviduPort ? ` (EMBEDDED_OPENVIDU_PORT ${config.embeddedOpenviduPort} is in use: set another one, or 0)` : '';
+        throw Object.assign(new Error(`the embedded OpenVidu did not start${busy}: ${why}`), { code: 'OPENVIDU_START' });
+      });
+      cfg = { ...config, openviduUrl: openvidu.url, openviduSecret: openvidu.secret, webhookToken };
+    }
+    app = await buildApp({
+      config: cfg,
+      openviduKind: embeddedWanted ? 'embedded' : 'remote',
+      logger: { level: cfg.logLevel, ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}) },
+      // HTTP/2 over TLS: every tab keeps two event streams open, more than HTTP/1.1's six connections allow for long.
+      ...(tls ? { fastify: { http2: true, https: { key: tls.key, cert: tls.cert, allowHTTP1: true } } } : {}),
     });
-    cfg = { ...config, openviduUrl: embedded.url, openviduSecret: embedded.secret, webhookToken: config.webhookToken ?? randomBytes(18).toString('base64url') };
+  } catch (err) {
+    await reservation?.release();
+    await openvidu?.close();
+    await embedded?.close();
+    throw err;
   }
-  const app = await buildApp({
-    config: cfg,
-    openviduKind: embedded ? 'embedded' : 'remote',
-    logger: { level: cfg.logLevel, ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}) },
-    // HTTP/2 over TLS: every tab keeps two event streams open, more than HTTP/1.1's six connections allow for long.
-    ...(tls ? { fastify: { http2: true, https: { key: tls.key, cert: tls.cert, allowHTTP1: true } } } : {}),
-  });
-  if (tls && embedded) forwardOpenViduSocket(app.server, embedded.port);
+  for (const [level, msg, pid] of early.splice(0)) relay(level, msg, pid);
+  const openviduPort = openvidu?.port ?? embedded?.port;
+  if (forwardSocket && openviduPort) forwardOpenViduSocket(app.server, openviduPort);
   const { before, after } = descriptors;
   if (before && after && after.soft > before.soft) app.log.info({ from: before.soft, to: after.soft }, `descriptor limit raised from ${before.soft} to ${after.soft}`);
   else if (after && after.soft < after.hard) app.log.warn({ soft: after.soft, hard: after.hard }, `descriptor limit ${after.soft} could not be raised to ${after.hard} (is prlimit installed?)`);
   let address: string;
   try {
-    address = await app.listen({ port: cfg.port, host: cfg.host });
+    await app.ready();
+    await reservation?.release();
+    address = await app.listen({ port, host: cfg.host });
   } catch (err) {
     await app.close();
+    await openvidu?.close();
     await embedded?.close();
     throw err;
   }
   const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
-  const port = new URL(url).port;
-  const lanUrl = lan ? `${tls ? 'https' : 'http'}://${lan}:${port}` : undefined;
-  // Tokens then point browsers at this origin (the LAN address when listening on every interface).
-  if (tls) embedded?.setTokenUrl(`wss://${lan ?? new URL(url).hostname}:${port}`);
-  // The embedded OpenVidu tells us about recordings through the webhook, like a real deployment would.
-  // sessionDestroyed: the server forgets a room's cached session and event history when it ends.
-  embedded?.setWebhook({ endpoint: `${url}/api/webhooks/openvidu`, headers: [`Authorization: Bearer ${cfg.webhookToken}`], events: ['recordingStatusChanged', 'sessionDestroyed'] });
+  const lanUrl = lan ? `${scheme}://${lan}:${new URL(url).port}` : undefined;
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await app.close(); // ends SSE streams, refuses new requests
-      await embedded?.close(); // finishes recordings in progress, so no clip is lost
+      // Finishes recordings in progress, so no clip is lost.
+      await openvidu?.close();
+      await embedded?.close();
     })());
-  return { url, lanUrl, app, embedded, close };
+  return { url, lanUrl, app, openvidu, embedded, close };
 }
 
-function embeddedLogger(level: Config['logLevel']) {
-  const order = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-  const min = order.indexOf(level);
-  const at = (l: string) => (msg: string, extra?: object) => {
-    if (order.indexOf(l) < min) return;
-    (l === 'error' || l === 'warn' ? console.error : console.log)(`[openvidu] ${msg}${extra ? ' ' + JSON.stringify(extra) : ''}`);
+/** Hold `port` on `host` (0: a free one) until `release()`; fails as listening would (EADDRINUSE…). */
+async function reserve(port: number, host: string): Promise<{ port: number; release(): Promise<void> }> {
+  const holder = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    holder.once('error', reject);
+    holder.listen({ port, host, exclusive: true }, () => resolve());
+  });
+  let released: Promise<void> | undefined;
+  return {
+    port: (holder.address() as net.AddressInfo).port,
+    release: () => (released ??= new Promise<void>((r) => holder.close(() => r()))),
   };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** The reference server's log level (pino's) as the OpenVidu CLI's LOG_LEVEL. */
+function openviduLevel(level: Config['logLevel']): OpenViduLogLevel | 'silent' {
+  if (level === 'trace') return 'debug';
+  if (level === 'fatal') return 'error';
+  return level;
+}
+
+/** Whether this module is the program Node was asked to run (through any symlink, and whatever its path holds). */
+function isMain(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -104,7 +198,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1);
   });
   if (server.lanUrl) console.log(`\n  On this network:      ${server.lanUrl}/ ${config.https ? '(self-signed certificate: accept the warning once)' : ''}`);
-  console.log(`\n  ov-live-elements demo: ${server.url}/\n  API docs:             ${server.url}/api/docs\n  OpenVidu:             ${server.embedded ? 'embedded (in this process)' : config.openviduUrl}\n`);
+  const ov = server.openvidu ? `embedded, process ${server.openvidu.pid} (${server.openvidu.url})` : server.embedded ? 'embedded (in this process)' : config.openviduUrl;
+  console.log(`\n  ov-live-elements demo: ${server.url}/\n  API docs:             ${server.url}/api/docs\n  OpenVidu:             ${ov}\n`);
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {

@@ -437,7 +437,7 @@ describe('security', () => {
   it('the OpenVidu secret appears in no response body or header of any route, nor in any served file (full server)', async () => {
     const srv = await startTestServer({ LOG_LEVEL: 'silent' });
     try {
-      const secret = srv.embedded!.secret;
+      const secret = srv.openvidu!.secret;
       assert.ok(secret.length >= 16);
       const responses = await exerciseEverything(srv.url, srv.app.services.config.webhookToken, srv.app);
       const leaks = findSecret(responses, secret);

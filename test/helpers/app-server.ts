@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../demo-server/src/config.js';
-import { startServer, type RunningServer } from '../../demo-server/src/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../demo-server/src/server.js';
 
 export interface TestServer extends RunningServer {
   dataDir: string;
@@ -12,10 +12,10 @@ export interface TestServer extends RunningServer {
 }
 
 /**
- * The reference server as `npm start` runs it (embedded OpenVidu in-process, or OPENVIDU_URL when set), on a free
- * loopback port with its own data folder.
+ * The reference server as `npm start` runs it (the embedded OpenVidu in a child process, or OPENVIDU_URL when set), on
+ * a free loopback port with its own data folder. `{ openvidu: 'in-process' }` for a test that looks inside OpenVidu.
  */
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: StartOptions = {}): Promise<TestServer> {
   const dir = dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ov-app-')));
   const config = loadConfig({
     PORT: '0',
@@ -26,7 +26,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
     OPENVIDU_SECRET: process.env.OPENVIDU_SECRET,
     ...env,
   });
-  const server = await startServer(config);
+  const server = await startServer(config, options);
   return {
     ...server,
     dataDir: dir,

@@ -1,0 +1,230 @@
+// The embedded OpenVidu as a process of its own: `npm run openvidu`'s CLI, configured through its environment like
+// OpenVidu itself, started, watched and restarted by the reference server. The reference server talks to it over
+// REST and WebSocket exactly as to a real deployment; neither shares the other's event loop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export type OpenViduLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface OpenViduProcessOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one at the first start, which every restart then reuses. */
+  port: number;
+  /** Address ICE uses (e.g. `0.0.0.0` for devices of the network); the REST API stays on loopback. */
+  rtcHost?: string;
+  secret: string;
+  recordingPath: string;
+  sessionsGarbageInterval: number;
+  sessionsGarbageThreshold: number;
+  webhook?: { endpoint: string; headers: string[]; events: string[] };
+  /** Where tokens send browsers (`wss://host:port`) when OpenVidu's WebSocket is reached through a proxy. */
+  tokenUrl?: string;
+  logLevel: OpenViduLogLevel | 'silent';
+  /** Every line the process prints, with its level. */
+  log: (level: OpenViduLogLevel, msg: string, pid: number | undefined) => void;
+  /** More environment for the process (e.g. NODE_EXTRA_CA_CERTS). */
+  env?: Record<string, string>;
+  /** Time allowed for a start (default 60 s) and for a stop that finishes recordings (default 20 s). */
+  startTimeoutMs?: number;
+  stopTimeoutMs?: number;
+  /** Restart delays: the first, doubled on each quick death up to the last (default 500 ms … 30 s). */
+  restartDelayMs?: [first: number, max: number];
+}
+
+export interface OpenViduProcess {
+  /** `OPENVIDU_URL` of the process (the same across restarts). */
+  readonly url: string;
+  readonly secret: string;
+  readonly port: number;
+  /** The running process, or undefined between a death and its restart. */
+  readonly pid: number | undefined;
+  /** Restarts after a death so far. */
+  readonly restarts: number;
+  /** SIGTERM (recordings in progress are finished), then SIGKILL if it takes longer than `stopTimeoutMs`. */
+  close(): Promise<void>;
+}
+
+/** What the CLI sends on its IPC channel once it listens. */
+interface ReadyMessage {
+  type: 'openvidu-ready';
+  url: string;
+  port: number;
+}
+
+export class OpenViduStartError extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message);
+  }
+}
+
+const here = import.meta.url;
+
+/** `npm run openvidu`'s entry next to this module: TypeScript run through tsx, or the compiled JavaScript. */
+function cliCommand(): string[] {
+  const ts = here.endsWith('.ts');
+  const entry = fileURLToPath(new URL(`../embedded-openvidu/cli.${ts ? 'ts' : 'js'}`, here));
+  if (!existsSync(entry)) throw new OpenViduStartError(`the embedded OpenVidu's entry is missing: ${entry}`, '');
+  return ts ? ['--import', import.meta.resolve('tsx'), entry] : [entry];
+}
+
+/**
+ * Named here so the package build (tsc follows imports) compiles the CLI next to this module; never called.
+ * @internal
+ */
+export const loadCliForBuild = () => import('../embedded-openvidu/cli.js');
+
+const LINE = /^\[openvidu\] (DEBUG|INFO|WARN|ERROR) (.*)$/s;
+
+/** Start the embedded OpenVidu in a child process; resolves once it listens, rejects (with its output) if it cannot. */
+export async function startOpenViduProcess(opts: OpenViduProcessOptions): Promise<OpenViduProcess> {
+  const command = cliCommand();
+  const [firstDelay, maxDelay] = opts.restartDelayMs ?? [500, 30_000];
+  let port = opts.port;
+  let child: ChildProcess | undefined;
+  let restarts = 0;
+  let closing: Promise<void> | undefined;
+  let delay = firstDelay;
+  let restartTimer: NodeJS.Timeout | undefined;
+  /** A restart under way. */
+  let relaunching: Promise<unknown> | undefined;
+
+  const env = (): NodeJS.ProcessEnv => {
+    // Settings of the reference server's own environment meant for another OpenVidu are not this one's.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OPENVIDU_') && k !== 'HTTPS_PORT' && k !== 'LOG_LEVEL'));
+    return {
+      ...inherited,
+      OPENVIDU_PORT: String(port),
+      OPENVIDU_HOST: '127.0.0.1',
+      ...(opts.rtcHost && opts.rtcHost !== '127.0.0.1' ? { OPENVIDU_RTC_HOST: opts.rtcHost } : {}),
+      OPENVIDU_SECRET: opts.secret,
+      OPENVIDU_RECORDING_PATH: opts.recordingPath,
+      OPENVIDU_SESSIONS_GARBAGE_INTERVAL: String(opts.sessionsGarbageInterval),
+      OPENVIDU_SESSIONS_GARBAGE_THRESHOLD: String(opts.sessionsGarbageThreshold),
+      ...(opts.webhook
+        ? {
+            OPENVIDU_WEBHOOK: 'true',
+            OPENVIDU_WEBHOOK_ENDPOINT: opts.webhook.endpoint,
+            OPENVIDU_WEBHOOK_HEADERS: JSON.stringify(opts.webhook.headers),
+            OPENVIDU_WEBHOOK_EVENTS: JSON.stringify(opts.webhook.events),
+          }
+        : {}),
+      ...(opts.tokenUrl ? { OPENVIDU_TOKEN_URL: opts.tokenUrl } : {}),
+      LOG_LEVEL: opts.logLevel,
+      ...opts.env,
+    };
+  };
+
+  /** One process, resolved once it listens; its output goes to `opts.log` line by line. */
+  const launch = () =>
+    new Promise<{ proc: ChildProcess; ready: ReadyMessage }>((resolve, reject) => {
+      const proc = spawn(process.execPath, command, {
+        env: env(),
+        // Its own process group: a Ctrl-C in the terminal reaches the reference server only, which stops it in turn
+        // (a second SIGINT would make the CLI give up on the recordings it is finishing).
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+      const tail: string[] = [];
+      const relay = (stream: NodeJS.ReadableStream, dflt: OpenViduLogLevel) =>
+        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+          tail.push(line);
+          if (tail.length > 20) tail.shift();
+          const m = LINE.exec(line);
+          opts.log(m ? (m[1].toLowerCase() as OpenViduLogLevel) : dflt, m ? m[2] : line, proc.pid);
+        });
+      relay(proc.stdout!, 'info');
+      relay(proc.stderr!, 'warn');
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        fail(`no answer within ${(opts.startTimeoutMs ?? 60_000) / 1000} s`);
+      }, opts.startTimeoutMs ?? 60_000);
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        proc.off('message', onMessage);
+        reject(new OpenViduStartError(why, tail.join('\n')));
+      };
+      const onMessage = (msg: unknown) => {
+        if ((msg as ReadyMessage)?.type !== 'openvidu-ready') return;
+        clearTimeout(timer);
+        proc.off('close', onEarlyExit);
+        resolve({ proc, ready: msg as ReadyMessage });
+      };
+      // `close` comes after the output was read to its end, so the reason printed last is in `tail`.
+      const onEarlyExit = (code: number | null, signal: NodeJS.Signals | null) => fail(signal ? `killed by ${signal}` : `exit code ${code}`);
+      proc.on('message', onMessage);
+      proc.once('close', onEarlyExit);
+      proc.once('error', (err) => fail(err.message));
+    });
+
+  const watch = (proc: ChildProcess) => {
+    child = proc;
+    const startedAt = Date.now();
+    proc.once('exit', (code, signal) => {
+      if (child === proc) child = undefined;
+      if (closing) return;
+      // A process that ran for a while starts again quickly; one that keeps dying waits longer each time.
+      if (Date.now() - startedAt > 60_000) delay = firstDelay;
+      opts.log('error', `the OpenVidu process ${proc.pid} ended (${signal ?? `exit code ${code}`}); starting it again in ${delay} ms`, proc.pid);
+      schedule();
+    });
+  };
+
+  const schedule = () => {
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (closing) return;
+      relaunching = launch().then(
+        async ({ proc }) => {
+          restarts++;
+          if (closing) return stop(proc);
+          watch(proc);
+          opts.log('warn', `the OpenVidu process started again (pid ${proc.pid}); recordings it was making are recovered`, proc.pid);
+        },
+        (err: OpenViduStartError) => {
+          if (closing) return;
+          opts.log('error', `the OpenVidu process could not start again (${err.message}); next try in ${delay} ms`, undefined);
+          schedule();
+        },
+      );
+      delay = Math.min(delay * 2, maxDelay);
+    }, delay);
+  };
+
+  const stop = async (proc: ChildProcess) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      opts.log('warn', `the OpenVidu process ${proc.pid} did not stop within ${(opts.stopTimeoutMs ?? 20_000) / 1000} s: killed`, proc.pid);
+      proc.kill('SIGKILL');
+    }, opts.stopTimeoutMs ?? 20_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const first = await launch();
+  port = first.ready.port;
+  watch(first.proc);
+  const url = first.ready.url;
+  return {
+    url,
+    secret: opts.secret,
+    port,
+    get pid() {
+      return child?.pid;
+    },
+    get restarts() {
+      return restarts;
+    },
+    close: () =>
+      (closing ??= (async () => {
+        clearTimeout(restartTimer);
+        await relaunching;
+        if (child) await stop(child);
+      })()),
+  };
+}

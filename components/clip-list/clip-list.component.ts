@@ -5,11 +5,12 @@ import type { Clip } from '../../src/types.js';
 import { OvClipDeletedEvent } from '../events/ov-clip-deleted.js';
 import { OvClipSelectEvent } from '../events/ov-clip-select.js';
 import { OvErrorEvent } from '../events/ov-error.js';
-import { clipStatusLabel, createClipFeed, errorDetail, type ClipFeed } from '../internal/core.js';
+import { clipStatusLabel, errorDetail } from '../internal/core.js';
 import { playIcon } from '../internal/icons.js';
 import { OvMediaPlayer } from '../internal/media-player.js';
 import { defineTag, OvElement } from '../internal/ov-element.js';
 import { componentStyles } from '../styles/component.styles.js';
+import { createClipFeed, type ClipFeed } from './clip-feed.js';
 import { styles } from './clip-list.styles.js';
 
 const ROOM_EVENTS = ['ov-clip-started', 'ov-clip-stopped', 'ov-clip-ready', 'ov-clip-failed'] as const;
@@ -98,7 +99,7 @@ export class OvClipList extends OvElement {
   }
 
   private get linkedRoom(): (HTMLElement & { session?: string; api?: string }) | null {
-    return this.for ? document.getElementById(this.for) : null;
+    return this.byId(this.for);
   }
 
   private get sessionId() {
@@ -127,9 +128,8 @@ export class OvClipList extends OvElement {
   }
 
   private readonly handleRoomEvent = (e: Event) => {
-    const target = e.composedPath()[0] as Element | undefined;
     const clip = (e as Event & { detail?: { clip?: Clip } }).detail?.clip;
-    if (this.for && target?.id === this.for && clip) this.upsert(clip, true);
+    if (clip && e.composedPath()[0] === this.linkedRoom) this.upsert(clip, true);
   };
 
   private mediaUrl(clip: Clip) {
@@ -187,7 +187,6 @@ export class OvClipList extends OvElement {
       if (id !== this.loadId) return;
       this.clips = [...clips].sort((a, b) => b.createdAt - a.createdAt);
       this.status = 'ready';
-      feed.start();
     } catch (err) {
       if (id !== this.loadId) return;
       const d = errorDetail(err, 'NETWORK');

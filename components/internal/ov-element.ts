@@ -44,6 +44,11 @@ export class OvElement extends LitElement {
     return vars ? format(s, vars) : s;
   }
 
+  /** The element with this id in this element's own root (the document or a shadow root), else in the document. */
+  protected byId(id: string): HTMLElement | null {
+    return id ? ((this.getRootNode() as Document).getElementById?.(id) ?? document.getElementById(id)) : null;
+  }
+
   /** Dispatches an `ov-*` event (they bubble and are composed). */
   protected emit(event: Event): boolean {
     return this.dispatchEvent(event);

@@ -3,17 +3,7 @@ import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { LiveRoomApi, LiveRoomOptions } from '../../src/room/room-api.js';
 import type { CaptureOptions, Clip, OvErrorCode, ParticipantInfo, Role, RoomState, StreamInfo, TokenProvider } from '../../src/types.js';
-import { OvClipFailedEvent } from '../events/ov-clip-failed.js';
-import { OvClipReadyEvent } from '../events/ov-clip-ready.js';
-import { OvClipStartedEvent } from '../events/ov-clip-started.js';
-import { OvClipStoppedEvent } from '../events/ov-clip-stopped.js';
 import { OvErrorEvent, type OvErrorDetail } from '../events/ov-error.js';
-import { OvJoinedEvent } from '../events/ov-joined.js';
-import { OvLeftEvent } from '../events/ov-left.js';
-import { OvParticipantJoinedEvent } from '../events/ov-participant-joined.js';
-import { OvParticipantLeftEvent } from '../events/ov-participant-left.js';
-import { OvScreenShareStartedEvent } from '../events/ov-screen-share-started.js';
-import { OvScreenShareStoppedEvent } from '../events/ov-screen-share-stopped.js';
 import { OvStateChangeEvent } from '../events/ov-state-change.js';
 import {
   canShareScreen,
@@ -33,6 +23,7 @@ import { defineTag, formatClock, OvElement } from '../internal/ov-element.js';
 import { OvVideoTile } from '../internal/video-tile.js';
 import { componentStyles } from '../styles/component.styles.js';
 import { styles } from './live-room.styles.js';
+import { RoomController, type RoomEvent } from './room-controller.js';
 
 const SESSION_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const watches = (p: ParticipantInfo) => p.role === 'subscriber' && !p.streams.length;
@@ -103,18 +94,15 @@ export class OvLiveRoom extends OvElement {
     super.define(tag);
   }
 
-  private room?: LiveRoomApi;
-  private offs: (() => void)[] = [];
+  /** The LiveRoom, the one source of truth for state, participants, recording and screen share. */
+  private readonly rc = new RoomController(this, (e, room) => this.handleRoomEvent(e, room));
   private joinInFlight?: LiveRoomApi;
-  private timer?: ReturnType<typeof setInterval>;
+  /** The state last announced with `ov-state-change`. */
+  private announced: RoomState = 'idle';
   private tokenUsed = false;
 
-  @state() private roomState: RoomState = 'idle';
-  @state() private participants: readonly ParticipantInfo[] = [];
-  @state() private recording: { active: boolean; startedAt?: number; clip?: Clip } = { active: false };
-  @state() private screenSharing = false;
+  /** Why the element is in its error state: a failed join, a lost connection, or input refused before any room. */
   @state() private error?: OvErrorDetail;
-  @state() private now = Date.now();
   @state() private busy = false;
 
   /** Session id (`[A-Za-z0-9_-]{1,64}`); required unless `token` is given. */
@@ -160,12 +148,12 @@ export class OvLiveRoom extends OvElement {
 
   /** `idle`, `joining`, `live`, `reconnecting`, `left` or `error`. */
   get state(): RoomState {
-    return this.roomState;
+    return this.error ? 'error' : this.rc.state;
   }
 
   /** How many participants watch only (role `subscriber`, no stream; this one included): the `watching` part. */
   get watching(): number {
-    return this.participants.filter(watches).length;
+    return this.rc.watching;
   }
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>) {
@@ -174,20 +162,15 @@ export class OvLiveRoom extends OvElement {
 
   protected override updated(changed: Map<PropertyKey, unknown>) {
     // `autojoin` set as a property after the element is in the page (frameworks such as React do this).
-    if (changed.has('autojoin') && this.autojoin && this.roomState === 'idle' && !this.isActive()) this.join().catch(() => undefined);
+    if (changed.has('autojoin') && this.autojoin && this.state === 'idle') this.join().catch(() => undefined);
   }
 
   override connectedCallback() {
     super.connectedCallback();
     // LiveRoom and openvidu-browser start loading now, in the background: the pre-join screen does not wait for them.
     preloadLiveRoom();
+    // A move keeps the call (see RoomController): only a room out of one joins.
     if (this.autojoin && !this.isActive()) this.join().catch(() => undefined);
-  }
-
-  override disconnectedCallback() {
-    super.disconnectedCallback();
-    this.stopTimer();
-    if (this.room && this.isActive()) this.room.leave().catch(() => undefined);
   }
 
   /** Creates the room controller; tests override it to inject a fake. */
@@ -196,21 +179,20 @@ export class OvLiveRoom extends OvElement {
   }
 
   private isActive() {
-    return this.roomState === 'joining' || this.roomState === 'live' || this.roomState === 'reconnecting';
+    return !this.error && this.rc.active;
   }
 
-  private setRoomState(next: RoomState) {
-    const previous = this.roomState;
-    if (next === previous) return;
-    this.roomState = next;
-    if (next === 'joining' || next === 'live') this.error = undefined;
-    this.emit(new OvStateChangeEvent({ state: next, previous }));
+  /** Fires `ov-state-change` when `state` differs from the last one announced. */
+  private announce() {
+    const previous = this.announced;
+    const state = (this.announced = this.state);
+    if (state !== previous) this.emit(new OvStateChangeEvent({ state, previous }));
   }
 
   private fail(detail: OvErrorDetail, enterErrorState: boolean) {
     if (enterErrorState) {
       this.error = detail;
-      this.setRoomState('error');
+      this.announce();
     }
     this.emit(new OvErrorEvent(detail));
   }
@@ -222,57 +204,16 @@ export class OvLiveRoom extends OvElement {
     return endpointTokenProvider(url);
   }
 
-  private wire(room: LiveRoomApi) {
-    this.offs.forEach((off) => off());
-    this.offs = [
-      room.on('stateChange', ({ state }) => {
-        this.setRoomState(state);
-        if (state === 'left' || state === 'error') this.stopTimer();
-      }),
-      room.on('joined', (d) => this.emit(new OvJoinedEvent(d))),
-      room.on('left', (d) => this.emit(new OvLeftEvent(d))),
-      room.on('participantJoined', (d) => this.emit(new OvParticipantJoinedEvent(d))),
-      room.on('participantLeft', (d) => this.emit(new OvParticipantLeftEvent(d))),
-      room.on('participantsChanged', ({ participants }) => (this.participants = [...participants])),
-      room.on('recordingChange', (r) => {
-        this.recording = { active: r.recording, startedAt: r.startedAt, clip: r.clip };
-        if (r.recording) this.startTimer();
-        else this.stopTimer();
-      }),
-      room.on('clipStarted', (d) => this.emit(new OvClipStartedEvent(d))),
-      room.on('clipStopped', (d) => this.emit(new OvClipStoppedEvent(d))),
-      room.on('clipReady', (d) => this.emit(new OvClipReadyEvent(d))),
-      room.on('clipFailed', (d) => this.emit(new OvClipFailedEvent(d))),
-      room.on('screenShareStarted', (d) => {
-        this.screenSharing = true;
-        this.emit(new OvScreenShareStartedEvent(d));
-      }),
-      room.on('screenShareStopped', () => {
-        this.screenSharing = false;
-        this.emit(new OvScreenShareStoppedEvent({}));
-      }),
-      room.on('error', ({ error }) => {
-        // A failing join() rejects with the same error: join() reports it, once.
-        if (this.joinInFlight === room) return;
-        const d = errorDetail(error);
-        this.fail(d, room.state === 'error');
-      }),
-    ];
+  private handleRoomEvent(e: RoomEvent, room: LiveRoomApi) {
+    if (e.name === 'stateChange') this.announce();
+    // A failing join() rejects with the same error: join() reports it, once.
+    else if (e.name === 'error' && this.joinInFlight !== room) this.fail(errorDetail(e.detail.error), room.state === 'error');
   }
 
-  private startTimer() {
-    this.now = Date.now();
-    this.timer ??= setInterval(() => (this.now = Date.now()), 1000);
-  }
-
-  private stopTimer() {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
+  /** The room for a verb; whether the verb is allowed now is the room's to say. */
   private need(): LiveRoomApi {
-    if (!this.room || this.roomState !== 'live') throw ovError('NOT_CONNECTED', 'Join the room first.');
-    return this.room;
+    if (!this.rc.room) throw ovError('NOT_CONNECTED', 'Join the room first.');
+    return this.rc.room;
   }
 
   /** Runs a verb: failures fire `ov-error` and reject. */
@@ -293,7 +234,7 @@ export class OvLiveRoom extends OvElement {
   private readonly handleScreen = async () => {
     this.busy = true;
     try {
-      await (this.screenSharing ? this.stopScreenShare() : this.startScreenShare());
+      await (this.rc.screenSharing ? this.stopScreenShare() : this.startScreenShare());
     } catch {
       // reported through ov-error
     } finally {
@@ -304,7 +245,7 @@ export class OvLiveRoom extends OvElement {
     this.busy = true;
     try {
       // A clip from the toolbar is named after who recorded it (the list shows when).
-      await (this.recording.active ? this.stopClip() : this.startClip(this.name ? this.t('clipBy', { name: this.name }) : undefined));
+      await (this.rc.recording.active ? this.stopClip() : this.startClip(this.name ? this.t('clipBy', { name: this.name }) : undefined));
     } catch {
       // reported through ov-error
     } finally {
@@ -329,65 +270,52 @@ export class OvLiveRoom extends OvElement {
       throw invalid;
     }
     const room = this.createRoom({ tokenProvider: this.tokenSource(), api: this.api });
-    const old = this.room;
-    this.offs.forEach((off) => off());
+    const old = this.rc.room;
+    this.rc.attach(room);
     old?.leave().catch(() => undefined);
-    this.room = room;
-    this.wire(room);
-    this.participants = [];
-    this.recording = { active: false };
-    this.screenSharing = false;
-    this.setRoomState('joining');
+    this.error = undefined;
     if (this.token && !this.tokenProvider) this.tokenUsed = true;
     this.joinInFlight = room;
     try {
-      await room.join({
+      const joined = room.join({
         session: this.session,
         name: this.name,
         role: this.joinRole,
         audio: !this.noAudio,
         video: !this.noVideo,
       });
-      if (this.room !== room) return;
-      this.participants = [...room.participants];
-      this.recording = { ...room.recording };
-      if (this.recording.active) this.startTimer();
-      this.setRoomState(room.state === 'joining' ? 'live' : room.state);
+      this.announce();
+      await joined;
     } catch (err) {
       const e = toOvError(err, 'CONNECT_FAILED');
       // Left or removed while joining: the caller learns it from the rejection; it is no error to show.
       if (e.code === 'JOIN_CANCELLED') throw e;
-      if (this.room !== room) return;
+      if (this.rc.room !== room) return;
       this.fail({ code: e.code, message: e.message, status: e.status }, true);
       throw e;
     } finally {
       if (this.joinInFlight === room) this.joinInFlight = undefined;
+      this.announce();
     }
   }
 
   /** Leaves the session and stops every track. Safe to call twice. */
   async leave(): Promise<void> {
-    const room = this.room;
-    this.stopTimer();
+    const room = this.rc.room;
     if (!room) return;
+    this.error = undefined;
     await room.leave();
-    this.setRoomState('left');
+    this.announce();
   }
 
   /** Turns the microphone on or off. */
   async setAudio(on: boolean): Promise<void> {
-    return this.run(() => {
-      this.need().setAudio(on);
-      this.participants = [...this.room!.participants];
-    }, 'UNKNOWN');
+    return this.run(() => this.need().setAudio(on), 'UNKNOWN');
   }
 
   /** Turns the camera on or off. */
   async setVideo(on: boolean): Promise<void> {
-    return this.run(() => {
-      this.need().setVideo(on);
-      this.participants = [...this.room!.participants];
-    }, 'UNKNOWN');
+    return this.run(() => this.need().setVideo(on), 'UNKNOWN');
   }
 
   /** Shares the screen as a second stream (others see camera and screen). */
@@ -416,7 +344,7 @@ export class OvLiveRoom extends OvElement {
   }
 
   private localCamera() {
-    return this.participants.find((p) => p.isLocal)?.streams.find((s) => s.kind === 'camera');
+    return this.rc.participants.find((p) => p.isLocal)?.streams.find((s) => s.kind === 'camera');
   }
 
   private canScreen() {
@@ -425,7 +353,7 @@ export class OvLiveRoom extends OvElement {
 
   private renderTiles() {
     // A tile per stream; a publisher without one still gets its tile, watchers are counted.
-    const tiles = this.participants.flatMap((p): { p: ParticipantInfo; s?: StreamInfo; key: string }[] =>
+    const tiles = this.rc.participants.flatMap((p): { p: ParticipantInfo; s?: StreamInfo; key: string }[] =>
       p.streams.length ? p.streams.map((s) => ({ p, s, key: s.streamId })) : watches(p) ? [] : [{ p, key: p.id }],
     );
     const watching = this.watching;
@@ -455,9 +383,8 @@ export class OvLiveRoom extends OvElement {
   private renderToolbar() {
     const cam = this.localCamera();
     const publisher = this.joinRole !== 'subscriber';
-    const live = this.roomState === 'live';
-    const rec = this.recording.active;
-    const elapsed = formatClock(this.now - (this.recording.startedAt ?? this.now));
+    const { active: rec, startedAt } = this.rc.recording;
+    const elapsed = formatClock(Date.now() - (startedAt ?? Date.now()));
     return html`<div part="toolbar" class="toolbar" role="toolbar">
       ${publisher
         ? html`<button
@@ -465,7 +392,6 @@ export class OvLiveRoom extends OvElement {
               aria-label=${this.t('microphone')}
               title=${this.t(cam?.audioActive ? 'muteMic' : 'unmuteMic')}
               aria-pressed=${cam?.audioActive ? 'true' : 'false'}
-              ?disabled=${!live}
               @click=${this.handleMic}
             >
               ${cam?.audioActive ? micIcon : micOffIcon}
@@ -475,7 +401,6 @@ export class OvLiveRoom extends OvElement {
               aria-label=${this.t('camera')}
               title=${this.t(cam?.videoActive ? 'muteCamera' : 'unmuteCamera')}
               aria-pressed=${cam?.videoActive ? 'true' : 'false'}
-              ?disabled=${!live}
               @click=${this.handleCamera}
             >
               ${cam?.videoActive ? camIcon : camOffIcon}
@@ -484,9 +409,9 @@ export class OvLiveRoom extends OvElement {
               ? html`<button
                   part="control screen-button"
                   aria-label=${this.t('shareScreen')}
-                  title=${this.t(this.screenSharing ? 'stopSharing' : 'shareScreen')}
-                  aria-pressed=${this.screenSharing ? 'true' : 'false'}
-                  ?disabled=${!live || this.busy}
+                  title=${this.t(this.rc.screenSharing ? 'stopSharing' : 'shareScreen')}
+                  aria-pressed=${this.rc.screenSharing ? 'true' : 'false'}
+                  ?disabled=${this.busy}
                   @click=${this.handleScreen}
                 >
                   ${screenIcon}
@@ -500,7 +425,7 @@ export class OvLiveRoom extends OvElement {
             aria-label=${this.t('recordClip')}
             title=${rec ? `${this.t('stopClip')} ${elapsed}` : this.t('startClip')}
             aria-pressed=${rec ? 'true' : 'false'}
-            ?disabled=${!live || this.busy}
+            ?disabled=${this.busy}
             @click=${this.handleClip}
           >
             ${recIcon}
@@ -513,7 +438,7 @@ export class OvLiveRoom extends OvElement {
   }
 
   private renderBody() {
-    const s = this.roomState;
+    const s = this.state;
     if (s === 'error') {
       const code = String(this.error?.code ?? 'UNKNOWN');
       return html`<div part="error" class="panel" role="alert">
@@ -536,9 +461,10 @@ export class OvLiveRoom extends OvElement {
         <p>${this.t('joining')}</p>
       </div>`;
     }
-    return html`${this.recording.active
+    const { active: rec, startedAt } = this.rc.recording;
+    return html`${rec
         ? html`<div part="recording-indicator" class="rec" role="status">
-            ${recIcon}<span>${this.t('recordingElapsed', { elapsed: formatClock(this.now - (this.recording.startedAt ?? this.now)) })}</span>
+            ${recIcon}<span>${this.t('recordingElapsed', { elapsed: formatClock(Date.now() - (startedAt ?? Date.now())) })}</span>
           </div>`
         : nothing}
       ${this.renderTiles()}
@@ -552,11 +478,12 @@ export class OvLiveRoom extends OvElement {
   }
 
   protected override render() {
+    const s = this.state;
     return html`<div
       part="base"
       class="room"
-      data-state=${this.roomState}
-      aria-busy=${this.roomState === 'joining' || this.roomState === 'reconnecting' ? 'true' : 'false'}
+      data-state=${s}
+      aria-busy=${s === 'joining' || s === 'reconnecting' ? 'true' : 'false'}
     >
       ${this.renderBody()}
     </div>`;

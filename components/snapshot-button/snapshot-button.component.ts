@@ -78,8 +78,7 @@ export class OvSnapshotButton extends OvElement {
 
   private findRoom(): SnapshotSource | undefined {
     if (this.room) return this.room;
-    const byId = this.for ? (this.getRootNode() as Document | ShadowRoot).getElementById?.(this.for) ?? document.getElementById(this.for) : null;
-    return (byId ?? this.closest('ov-live-room') ?? undefined) as SnapshotSource | undefined;
+    return (this.byId(this.for) ?? this.closest('ov-live-room') ?? undefined) as SnapshotSource | undefined;
   }
 
   private async handleClick() {

@@ -1,6 +1,7 @@
 import { OvError } from '../../src/errors.js';
 // Fakes for the element unit tests: a LiveRoomApi controller, a clip feed, and elements wired to them.
-import type { ClipFeed, UploadRequest } from '../../components/internal/core.js';
+import type { UploadRequest } from '../../components/internal/core.js';
+import type { ClipFeed } from '../../components/clip-list/clip-feed.js';
 import { OvClipList } from '../../components/clip-list/clip-list.js';
 import { OvLiveRoom } from '../../components/live-room/live-room.js';
 import { OvSnapshotButton } from '../../components/snapshot-button/snapshot-button.js';
@@ -46,6 +47,17 @@ export class FakeRoom implements LiveRoomApi {
     this.fire('stateChange', { state, previous });
   }
 
+  /** Like the core: the recording state changes, then `recordingChange` tells. */
+  setRecording(recording: FakeRoom['recording']) {
+    this.recording = recording;
+    this.fire('recordingChange', { recording: recording.active, startedAt: recording.startedAt, clip: recording.clip });
+  }
+
+  /** Like LiveRoom: the verbs work while `live` or `reconnecting`, else NOT_CONNECTED. */
+  private requireLive() {
+    if (this.state !== 'live' && this.state !== 'reconnecting') throw new OvError('NOT_CONNECTED', 'Join the room first');
+  }
+
   setParticipants(ps: ParticipantInfo[]) {
     this.participants = ps;
     this.local = ps.find((p) => p.isLocal);
@@ -78,18 +90,21 @@ export class FakeRoom implements LiveRoomApi {
     this.fire('left', { reason: 'disconnect' });
   }
   setAudio(on: boolean) {
+    this.requireLive();
     this.calls.push(`audio:${on}`);
     const me = this.participants.find((p) => p.isLocal)!;
     me.streams[0].audioActive = on;
     this.setParticipants([...this.participants]);
   }
   setVideo(on: boolean) {
+    this.requireLive();
     this.calls.push(`video:${on}`);
     const me = this.participants.find((p) => p.isLocal)!;
     me.streams[0].videoActive = on;
     this.setParticipants([...this.participants]);
   }
   async startScreenShare() {
+    this.requireLive();
     this.calls.push('screen:on');
     this.screenSharing = true;
     this.fire('screenShareStarted', { stream: stream('screen1', 'screen', true) });
@@ -100,22 +115,23 @@ export class FakeRoom implements LiveRoomApi {
     this.fire('screenShareStopped', {});
   }
   async startClip(name?: string) {
+    this.requireLive();
     this.calls.push(`clip:start:${name ?? ''}`);
     const c = clip('c1', 'recording');
-    this.recording = { active: true, startedAt: Date.now() - 65_000, clip: c };
-    this.fire('recordingChange', { recording: true, startedAt: this.recording.startedAt, clip: c });
+    this.setRecording({ active: true, startedAt: Date.now() - 65_000, clip: c });
     this.fire('clipStarted', { clip: c });
     return c;
   }
   async stopClip() {
+    this.requireLive();
     this.calls.push('clip:stop');
     const c = clip('c1', 'processing');
-    this.recording = { active: false };
-    this.fire('recordingChange', { recording: false, clip: c });
+    this.setRecording({ active: false, clip: c });
     this.fire('clipStopped', { clip: c });
     return c;
   }
   async captureSnapshot(o?: CaptureOptions) {
+    this.requireLive();
     this.calls.push(`snapshot:${o?.source ?? ''}:${o?.format ?? ''}`);
     return this.snapshotBlob;
   }

@@ -276,7 +276,7 @@ describe('<ov-live-room>', () => {
 
   it('shows the recording indicator when someone else records', async () => {
     const { el, fake } = await liveRoom();
-    fake.fire('recordingChange', { recording: true, startedAt: Date.now() - 3000 });
+    fake.setRecording({ active: true, startedAt: Date.now() - 3000 });
     await elementUpdated(el);
     expect(part(el, 'recording-indicator')!.textContent).to.match(/00:0[3-4]/);
   });
@@ -371,7 +371,8 @@ describe('<ov-live-room>', () => {
     const { el, fake } = await liveRoom();
     const parent = el.parentNode!;
     el.remove();
-    expect(fake.calls).to.include('leave');
+    // A removal leaves once the element was not put back by the next frame (a move keeps the call).
+    await waitUntil(() => fake.calls.includes('leave'), 'a removed room leaves');
     parent.appendChild(el);
     await elementUpdated(el);
     expect(fake.calls.filter((c) => c === 'join').length).to.equal(1);
@@ -379,7 +380,7 @@ describe('<ov-live-room>', () => {
     await waitUntil(() => auto.state === 'live', 'autojoin did not join');
     const first = FakeLiveRoom.last!;
     auto.remove();
-    expect(first.calls).to.include('leave');
+    await waitUntil(() => first.calls.includes('leave'), 'a removed room leaves');
     document.body.appendChild(auto);
     await waitUntil(() => FakeLiveRoom.last !== first && auto.state === 'live', 'autojoin did not rejoin');
     auto.remove();

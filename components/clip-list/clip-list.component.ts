@@ -69,7 +69,10 @@ export class OvClipList extends OvElement {
   @property() session = '';
   /** Base URL of the host backend; defaults to the linked room's, else `/api`. */
   @property() api = '';
-  /** Id of an `<ov-live-room>` in the same document whose clip events also update the list. */
+  /**
+   * Id of an `<ov-live-room>` whose clip events also update the list: looked up in the list's own root (the document,
+   * or the shadow root it is in), then in the document.
+   */
   @property() for = '';
   /** Hides the delete buttons. */
   @property({ type: Boolean, attribute: 'no-delete' }) noDelete = false;

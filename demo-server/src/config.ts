@@ -4,10 +4,10 @@ import path from 'node:path';
 export interface Config {
   port: number;
   host: string;
-  /** Unset → the embedded OpenVidu server runs in-process. */
+  /** Unset → the embedded OpenVidu server runs as a child process (server.ts). */
   openviduUrl?: string;
   openviduSecret?: string;
-  /** Port of the embedded OpenVidu server (0 = any free port). */
+  /** Loopback port of the embedded OpenVidu server (0 = any free port, kept across its restarts). */
   embeddedOpenviduPort: number;
   /**
    * The embedded OpenVidu's garbage collector, in seconds (OpenVidu CE's variables and defaults): how often it runs

@@ -1,8 +1,9 @@
 // Publish-to-view: participant B is in the room; participant A calls session.connect(), then publishes its camera.
-// Measured from the start of A's connect() to B's first decoded frame of A's camera (getStats framesDecoded > 0,
-// polled every 5 ms in B's page), with real openvidu-browser in headless Chromium and the embedded server in this
+// Measured from the start of A's connect() to B's first decoded frame of A's camera (requestVideoFrameCallback's
+// receiveTime + processingDuration in B's page; getStats, polled too, is cached ~50 ms by Chromium), with real openvidu-browser in headless Chromium and the embedded server in this
 // process, so the server's own moments (endpoint timelines) share the clock with the pages'. Prints the figure and
 // where the time goes (medians of each milestone). `npm run bench -- publish-to-view`; BENCH_PTV_ROUNDS=N.
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { OpenVidu } from 'openvidu-node-client';
@@ -50,6 +51,19 @@ const PAGE_PROBE = `(() => {
         return send(d);
       };
     }
+  };
+  // The first frame B presents: when its last packet arrived, when it was decoded, when it was presented.
+  const rvfc = HTMLVideoElement.prototype.requestVideoFrameCallback;
+  HTMLVideoElement.prototype.requestVideoFrameCallback = function (cb) {
+    return rvfc.call(this, (t, meta) => {
+      if (!marks.frame && this.dataset.connectionId) {
+        const o = performance.timeOrigin;
+        marks.frame = { callback: now(), presented: o + meta.presentationTime };
+        if (meta.receiveTime) marks.frame.received = o + meta.receiveTime;
+        if (meta.receiveTime && meta.processingDuration !== undefined) marks.frame.decoded = o + meta.receiveTime + meta.processingDuration * 1000;
+      }
+      cb(t, meta);
+    });
   };
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (c) => {
@@ -104,9 +118,9 @@ const PAGE_PROBE = `(() => {
             m.pliCount = r.pliCount;
           }
         });
-        if (!(m.firstFrameDecoded || (m.keyFrames > 1 && now() - m.created > 3000)) || now() - m.created < 3000) setTimeout(poll, 5);
+        if (!(m.firstFrameDecoded || (m.keyFrames > 1 && now() - m.created > 3000)) || now() - m.created < 3000) setTimeout(poll, 20);
       };
-      setTimeout(poll, 5);
+      setTimeout(poll, 20);
     }
   };
 })();`;
@@ -123,6 +137,7 @@ interface PageMarks {
   pcs: PcMarks[];
   gumStart?: number;
   gumEnd?: number;
+  frame?: { callback: number; presented: number; received?: number; decoded?: number };
 }
 
 export async function run(): Promise<BenchRow[]> {
@@ -145,6 +160,7 @@ export async function run(): Promise<BenchRow[]> {
     await pages.close();
     await server.close();
   }
+  if (process.env.BENCH_PTV_DUMP) await writeFile(process.env.BENCH_PTV_DUMP, JSON.stringify(rounds, null, 1));
   const rows = summarise(rounds, loadBefore, load());
   printTable({ 'publish-to-view': rows });
   return rows;
@@ -172,7 +188,7 @@ async function oneRound(server: EmbeddedOpenVidu, ov: OpenVidu, browser: Browser
       },
       [tokenA, PUBLISH] as const,
     );
-    await b.page.waitForFunction(() => (window as any).__ptv.pcs.some((p: PcMarks) => p.role === 'subscriber' && p.firstFrameDecoded), undefined, {
+    await b.page.waitForFunction(() => (window as any).__ptv.frame, undefined, {
       timeout: 15_000,
       polling: 20,
     });
@@ -202,8 +218,12 @@ async function oneRound(server: EmbeddedOpenVidu, ov: OpenVidu, browser: Browser
     at('B receiveVideoFrom sent', rpc(pb, 'out', 'receiveVideoFrom'));
     at('B receiveVideoFrom answered', rpc(pb, 'reply', 'receiveVideoFrom'));
     const bpc = pb.pcs.find((p) => p.role === 'subscriber');
-    for (const k of ['created', 'setLocalDone', 'setRemoteDone', 'iceConnected', 'connected', 'firstVideoPacket', 'firstPliSent', 'firstFrameDecoded']) at(`B pc ${k}`, bpc?.[k] as number);
+    for (const k of ['created', 'setLocalDone', 'setRemoteDone', 'iceConnected', 'connected', 'firstVideoPacket', 'firstPliSent', 'firstFrameDecoded']) at(`B pc ${k}${k.startsWith('first') ? ' (getStats)' : ''}`, bpc?.[k] as number);
     out['B PLIs sent'] = bpc?.pliCount ?? NaN;
+    at('B first frame: last packet received (rVFC)', pb.frame?.received);
+    at('B first frame: decoded (rVFC receiveTime + processingDuration)', pb.frame?.decoded);
+    at('B first frame: presented (rVFC)', pb.frame?.presented);
+    at('B first frame: callback ran', pb.frame?.callback);
     // The server's side of both legs.
     const sess = server.core.sessions.get(sessionId);
     const conns = sess ? [...sess.connections.values()] : [];
@@ -211,7 +231,8 @@ async function oneRound(server: EmbeddedOpenVidu, ov: OpenVidu, browser: Browser
     const sub = conns.map((c) => (pubConn ? c.subscriptions.get(pubConn.id) : undefined)).find(Boolean);
     for (const [k, t] of Object.entries(pubConn?.publisher?.endpoint.timeline.marks ?? {})) at(`server pub ${k}`, t);
     for (const [k, t] of Object.entries(sub?.endpoint.timeline.marks ?? {})) at(`server sub ${k}`, t);
-    out['firstFrameDecoded'] = out['B pc firstFrameDecoded'];
+    // rVFC's decode time is exact; getStats is cached by Chromium for ~50 ms, so its framesDecoded > 0 is late.
+    out['firstFrameDecoded'] = out['B first frame: decoded (rVFC receiveTime + processingDuration)'] ?? out['B first frame: presented (rVFC)'];
     await ctx.close();
     return out;
   } catch (err) {

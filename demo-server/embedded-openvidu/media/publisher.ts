@@ -20,6 +20,13 @@ export interface PublisherInit {
 }
 
 const KEYFRAME_MIN_INTERVAL_MS = 250;
+/**
+ * Video packets kept from the latest keyframe on, for `keyframeBurst`. A VP8 keyframe at 640x480 is 5-15 packets
+ * and libwebrtc makes no periodic keyframes: past this many the group is dropped until the next keyframe.
+ */
+const BURST_MAX_PACKETS = 120;
+/** A burst older than this is not sent: a fresh keyframe (PLI) is as quick and does not replay stale frames. */
+const BURST_MAX_AGE_MS = 1000;
 
 /**
  * The server end of a publisher's PeerConnection. The browser offers; we answer recvonly. Incoming RTP fans out to
@@ -40,6 +47,8 @@ export class PublisherEndpoint implements RtpSource {
   private readonly ice: IceCandidateQueue;
   private readonly negotiation = new Negotiation();
   private lastKeyframeRequest = 0;
+  private burst: RtpPacket[] = [];
+  private burstAt = 0;
   private keyframeWanted = false;
   private keyframeTimer?: NodeJS.Timeout;
   private closed = false;
@@ -68,6 +77,7 @@ export class PublisherEndpoint implements RtpSource {
     this.timeline = new Timeline();
     const timeline = this.timeline;
     timeline.mark('offer');
+    this.burst = [];
     const pc = new RTCPeerConnection(peerConfig(this.init.net));
     this.pc = pc;
     this.ice.reset();
@@ -110,10 +120,7 @@ export class PublisherEndpoint implements RtpSource {
     if (!this.stats.firstPacketAt) this.stats.firstPacketAt = Date.now();
     this.stats.packets[kind]++;
     this.timeline.mark(`firstRtp.${kind}`);
-    if (kind === 'video' && isVp8KeyframeStart(rtp.payload)) {
-      this.stats.keyframes++;
-      this.timeline.mark('firstKeyframe');
-    }
+    if (kind === 'video') this.keepForBurst(rtp);
     if (this.ssrc[kind] === undefined) {
       this.ssrc[kind] = rtp.header.ssrc;
       const c = track.codec;
@@ -121,6 +128,23 @@ export class PublisherEndpoint implements RtpSource {
       if (kind === 'video' && this.keyframeWanted) this.requestKeyframe();
     }
     for (const l of this.listeners[kind]) l(rtp);
+  }
+
+  private keepForBurst(rtp: RtpPacket): void {
+    if (isVp8KeyframeStart(rtp.payload)) {
+      this.stats.keyframes++;
+      this.timeline.mark('firstKeyframe');
+      this.burst = [rtp];
+      this.burstAt = Date.now();
+    } else if (this.burst.length >= BURST_MAX_PACKETS) {
+      this.burst = [];
+    } else if (this.burst.length) {
+      this.burst.push(rtp);
+    }
+  }
+
+  keyframeBurst(): readonly RtpPacket[] {
+    return Date.now() - this.burstAt <= BURST_MAX_AGE_MS ? this.burst : [];
   }
 
   codec(kind: MediaKind): CodecInfo | undefined {
@@ -204,6 +228,7 @@ export class PublisherEndpoint implements RtpSource {
       }
     }
     this.endedListeners.clear();
+    this.burst = [];
     this.listeners.audio.clear();
     this.listeners.video.clear();
     await this.pc?.close().catch(() => {});

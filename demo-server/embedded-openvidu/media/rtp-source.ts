@@ -26,6 +26,11 @@ export interface RtpSource {
   onRtp(kind: MediaKind, listener: (rtp: RtpPacket) => void): () => void;
   /** Ask the publisher for a keyframe (PLI). Throttled. */
   requestKeyframe(): void;
+  /**
+   * The video packets from the latest keyframe on, when they are few (a keyframe a moment ago): a subscriber whose
+   * leg just connected gets them at once instead of waiting for the keyframe its PLI asks for. Empty otherwise.
+   */
+  keyframeBurst(): readonly RtpPacket[];
   /** Ask the publisher to resend video packets (a NACK), by the sequence numbers it sent them with. */
   requestRetransmission(sequenceNumbers: number[]): void;
   /** Called once when the stream ends (unpublish, leave, eviction). */

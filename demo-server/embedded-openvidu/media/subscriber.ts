@@ -14,6 +14,12 @@ export interface SubscriberInit {
   maxRemoteCandidates?: number;
 }
 
+/**
+ * Chromium ignores a PLI that comes within ~300 ms of its previous keyframe (e.g. the first one of a stream that
+ * has just started): if no keyframe has reached this subscriber by then, ask again.
+ */
+const KEYFRAME_RETRY_MS = 350;
+
 /** Payload-specific feedback FMT of a Full Intra Request (RFC 5104 §4.3.1). */
 const FIR_FMT = 4;
 /** werift's per-sender RTP history (RTP_HISTORY_SIZE in rtpSender.js, 0.25): a ring indexed by sequence % size. */
@@ -55,7 +61,9 @@ export class SubscriberEndpoint {
   private readonly negotiation = new Negotiation();
   private detach: Array<() => void> = [];
   private closed = false;
-  readonly stats = { forwarded: 0, plis: 0, nacks: 0, firs: 0, connectedAt: 0 };
+  private keyframeRetry?: NodeJS.Timeout;
+  private videoSender?: RTCRtpSender;
+  readonly stats = { forwarded: 0, plis: 0, nacks: 0, firs: 0, connectedAt: 0, burstPackets: 0 };
   /** When the last PeerConnection was offered, answered, connected, and its first RTP and keyframe were forwarded. */
   timeline = new Timeline();
 
@@ -87,7 +95,7 @@ export class SubscriberEndpoint {
       if (s === 'connected') {
         timeline.mark('connected');
         this.stats.connectedAt = Date.now();
-        source.requestKeyframe();
+        if (source.hasVideo) this.startVideo(pc);
       }
       this.init.onConnectionState?.(s);
     });
@@ -110,6 +118,7 @@ export class SubscriberEndpoint {
         }),
       );
       if (kind === 'video') {
+        this.videoSender = sender;
         const subs = [
           sender.onPictureLossIndication.subscribe(() => {
             this.stats.plis++;
@@ -143,6 +152,30 @@ export class SubscriberEndpoint {
     return filterSdpCandidates(net, pc.localDescription!.sdp);
   }
 
+  /**
+   * The video leg is up: send the latest keyframe and what followed it if the publisher made one a moment ago
+   * (a stream that just started: its first keyframe went out while this leg was still in DTLS), else ask the
+   * publisher for one. Ask again after KEYFRAME_RETRY_MS if none has come through.
+   */
+  private startVideo(pc: RTCPeerConnection): void {
+    const { source } = this.init;
+    const sender = this.videoSender;
+    if (!sender) return;
+    const burst = source.keyframeBurst();
+    if (burst.length) {
+      this.timeline.mark('keyframeBurst');
+      this.timeline.mark('firstKeyframeForwarded');
+      this.stats.burstPackets += burst.length;
+      for (const rtp of burst) sender.sendRtp(rtp).catch(() => {});
+      return;
+    }
+    source.requestKeyframe();
+    clearTimeout(this.keyframeRetry);
+    this.keyframeRetry = setTimeout(() => {
+      if (pc === this.pc && !this.closed && this.timeline.marks.firstKeyframeForwarded === undefined) source.requestKeyframe();
+    }, KEYFRAME_RETRY_MS);
+  }
+
   /** False when this PeerConnection has taken its share of candidates (the candidate is dropped). */
   async addRemoteCandidate(c: CandidateInit): Promise<boolean> {
     return this.ice.add(c, this.pc?.remoteDescription ? (x) => this.pc!.addIceCandidate(x) : undefined);
@@ -153,6 +186,8 @@ export class SubscriberEndpoint {
   }
 
   private teardownForwarding() {
+    clearTimeout(this.keyframeRetry);
+    this.videoSender = undefined;
     for (const d of this.detach) d();
     this.detach = [];
   }

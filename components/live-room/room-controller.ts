@@ -38,6 +38,7 @@ const EVENTS = [...Object.keys(DOM_EVENTS), 'stateChange', 'participantsChanged'
  * put back by the next animation frame, as a move does), an active room leaves.
  */
 export class RoomController implements ReactiveController {
+  /** The room followed (set by `attach()`). */
   room?: LiveRoomApi;
   #offs: (() => void)[] = [];
   #participants?: readonly ParticipantInfo[];

@@ -39,7 +39,8 @@ function boolEnv(name: string, dflt: boolean): boolean {
 
 const env = process.env;
 const notification = env.OPENVIDU_RECORDING_NOTIFICATION || 'publisher_moderator';
-if (!['all', 'publisher_moderator', 'moderator', 'none'].includes(notification)) fail(`OPENVIDU_RECORDING_NOTIFICATION must be all, publisher_moderator, moderator or none`);
+if (!['all', 'publisher_moderator', 'moderator', 'none'].includes(notification))
+  fail(`OPENVIDU_RECORDING_NOTIFICATION must be all, publisher_moderator, moderator or none`);
 const level = (env.LOG_LEVEL || 'info') as LogLevel;
 if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) fail('LOG_LEVEL must be debug, info, warn, error or silent');
 

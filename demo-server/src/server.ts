@@ -43,7 +43,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const anyInterface = config.host === '0.0.0.0' || config.host === '::';
   const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.host);
   const lan = anyInterface ? lanAddresses()[0] : undefined;
-  const tls = config.https ? await loadOrCreateCertificate(config.dataDir, ['localhost', '127.0.0.1', ...(lan ? [lan] : []), ...(anyInterface ? [] : [config.host])]) : undefined;
+  const tls = config.https
+    ? await loadOrCreateCertificate(config.dataDir, ['localhost', '127.0.0.1', ...(lan ? [lan] : []), ...(anyInterface ? [] : [config.host])])
+    : undefined;
   const scheme = tls ? 'https' : 'http';
   const embeddedWanted = !config.openviduUrl;
 
@@ -82,7 +84,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         sessionsGarbageInterval: config.sessionsGarbageInterval,
         sessionsGarbageThreshold: config.sessionsGarbageThreshold,
         webhook,
-        logger: { debug: (m) => relay('debug', m, process.pid), info: (m) => relay('info', m, process.pid), warn: (m) => relay('warn', m, process.pid), error: (m) => relay('error', m, process.pid) },
+        logger: {
+          debug: (m) => relay('debug', m, process.pid),
+          info: (m) => relay('info', m, process.pid),
+          warn: (m) => relay('warn', m, process.pid),
+          error: (m) => relay('error', m, process.pid),
+        },
       });
       if (tokenUrl) embedded.setTokenUrl(tokenUrl);
       cfg = { ...config, openviduUrl: embedded.url, openviduSecret: embedded.secret, webhookToken };
@@ -102,7 +109,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         env: tls ? { NODE_EXTRA_CA_CERTS: path.join(config.dataDir, 'tls', 'cert.pem') } : {},
       }).catch((err: Error) => {
         const why = err instanceof OpenViduStartError && err.output ? `${err.message}\n${err.output}` : err.message;
-        const busy = /EADDRINUSE/.test(why) && config.embeddedOpenviduPort ? ` (EMBEDDED_OPENVIDU_PORT ${config.embeddedOpenviduPort} is in use: set another one, or 0)` : '';
+        const busy =
+          /EADDRINUSE/.test(why) && config.embeddedOpenviduPort
+            ? ` (EMBEDDED_OPENVIDU_PORT ${config.embeddedOpenviduPort} is in use: set another one, or 0)`
+            : '';
         throw Object.assign(new Error(`the embedded OpenVidu did not start${busy}: ${why}`), { code: 'OPENVIDU_START' });
       });
       cfg = { ...config, openviduUrl: openvidu.url, openviduSecret: openvidu.secret, webhookToken };
@@ -110,7 +120,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     app = await buildApp({
       config: cfg,
       openviduKind: embeddedWanted ? 'embedded' : 'remote',
-      logger: { level: cfg.logLevel, ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}) },
+      logger: {
+        level: cfg.logLevel,
+        ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+      },
       // HTTP/2 over TLS: every tab keeps two event streams open, more than HTTP/1.1's six connections allow for long.
       ...(tls ? { fastify: { http2: true, https: { key: tls.key, cert: tls.cert, allowHTTP1: true } } } : {}),
     });
@@ -124,8 +137,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const openviduPort = openvidu?.port ?? embedded?.port;
   if (forwardSocket && openviduPort) forwardOpenViduSocket(app.server, openviduPort);
   const { before, after } = descriptors;
-  if (before && after && after.soft > before.soft) app.log.info({ from: before.soft, to: after.soft }, `descriptor limit raised from ${before.soft} to ${after.soft}`);
-  else if (after && after.soft < after.hard) app.log.warn({ soft: after.soft, hard: after.hard }, `descriptor limit ${after.soft} could not be raised to ${after.hard} (is prlimit installed?)`);
+  if (before && after && after.soft > before.soft)
+    app.log.info({ from: before.soft, to: after.soft }, `descriptor limit raised from ${before.soft} to ${after.soft}`);
+  else if (after && after.soft < after.hard)
+    app.log.warn({ soft: after.soft, hard: after.hard }, `descriptor limit ${after.soft} could not be raised to ${after.hard} (is prlimit installed?)`);
   let address: string;
   try {
     await app.ready();
@@ -198,7 +213,11 @@ if (isMain()) {
     process.exit(1);
   });
   if (server.lanUrl) console.log(`\n  On this network:      ${server.lanUrl}/ ${config.https ? '(self-signed certificate: accept the warning once)' : ''}`);
-  const ov = server.openvidu ? `embedded, process ${server.openvidu.pid} (${server.openvidu.url})` : server.embedded ? 'embedded (in this process)' : config.openviduUrl;
+  const ov = server.openvidu
+    ? `embedded, process ${server.openvidu.pid} (${server.openvidu.url})`
+    : server.embedded
+      ? 'embedded (in this process)'
+      : config.openviduUrl;
   console.log(`\n  ov-live-elements demo: ${server.url}/\n  API docs:             ${server.url}/api/docs\n  OpenVidu:             ${ov}\n`);
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {

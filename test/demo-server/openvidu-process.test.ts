@@ -156,7 +156,10 @@ describe('the embedded OpenVidu in its own process', { skip: process.platform ==
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
     const busy = (holder.address() as net.AddressInfo).port;
     try {
-      const server = run(process.execPath, ['--import', 'tsx', path.join(root, 'demo-server/src/server.ts')], { DATA_DIR: tmp('ov-process-'), EMBEDDED_OPENVIDU_PORT: String(busy) });
+      const server = run(process.execPath, ['--import', 'tsx', path.join(root, 'demo-server/src/server.ts')], {
+        DATA_DIR: tmp('ov-process-'),
+        EMBEDDED_OPENVIDU_PORT: String(busy),
+      });
       started.push(server);
       const code = await server.exited;
       assert.notEqual(code, 0);

@@ -169,11 +169,11 @@ export class OvLiveRoom extends OvElement {
     super.connectedCallback();
     // LiveRoom and openvidu-browser start loading now, in the background: the pre-join screen does not wait for them.
     preloadLiveRoom();
-    // A move keeps the call (see RoomController): only a room out of one joins.
+    // A moved room is still in its call (see RoomController): autojoin joins only a room that is not.
     if (this.autojoin && !this.isActive()) this.join().catch(() => undefined);
   }
 
-  /** Creates the room controller; tests override it to inject a fake. */
+  /** Creates the LiveRoom (the core's room controller); tests override it to inject a fake. */
   protected createRoom(options: LiveRoomOptions): LiveRoomApi {
     return createLiveRoom(options);
   }

@@ -7,6 +7,7 @@ import { launchChromium } from '../helpers/browser.js';
 import { startRawPublisher, type RawPublisher } from '../helpers/raw-publisher.js';
 import { SubscriberEndpoint } from '../../demo-server/embedded-openvidu/media/subscriber.js';
 import { peerConfig } from '../../demo-server/embedded-openvidu/media/peer-config.js';
+import { isVp8KeyframeStart } from '../../demo-server/embedded-openvidu/media/timeline.js';
 
 /*
  * Subscriber feedback reaches the publisher: a raw subscriber (werift in Node, as a browser would be) sends
@@ -19,6 +20,8 @@ const skip = existsSync(CHROME) ? false : `no Chromium at ${CHROME}`;
 const NET = { host: '127.0.0.1' };
 /** The FMT of a Full Intra Request (RFC 5104 §4.3.1), not exported by werift. */
 const FIR_FMT = 4;
+/** Past this, a new subscriber is no longer started with the publisher's latest keyframe (BURST_MAX_AGE_MS). */
+const BURST_STALE_MS = 1100;
 
 /** Polls an async condition every 25 ms; fails after `ms` with `what` (a message, or a function giving one). */
 async function until(fn: () => unknown, ms: number, what: string | (() => string)): Promise<void> {
@@ -62,6 +65,8 @@ interface RawSubscriber {
   transceiver: RTCRtpTransceiver;
   /** Sequence numbers of the video packets received, in arrival order. */
   seqs: number[];
+  /** The payload of the first video packet received. */
+  firstPayload: () => Buffer | undefined;
   /** The SSRC the SFU sends this subscriber's video with. */
   remoteSsrc: () => number;
   close(): Promise<void>;
@@ -74,8 +79,10 @@ async function rawSubscriber(): Promise<RawSubscriber> {
   const transceiver = pc.addTransceiver('video', { direction: 'recvonly' });
   const seqs: number[] = [];
   let ssrc = 0;
+  let firstPayload: Buffer | undefined;
   pc.onTrack.subscribe((track) =>
     track.onReceiveRtp.subscribe((rtp) => {
+      firstPayload ??= rtp.payload;
       ssrc = rtp.header.ssrc;
       seqs.push(rtp.header.sequenceNumber);
     }),
@@ -88,6 +95,7 @@ async function rawSubscriber(): Promise<RawSubscriber> {
     transceiver,
     seqs,
     remoteSsrc: () => ssrc,
+    firstPayload: () => firstPayload,
     close: async () => {
       await pc.close();
       await endpoint.close();
@@ -96,6 +104,9 @@ async function rawSubscriber(): Promise<RawSubscriber> {
 }
 
 test('a NACK for packets the SFU does not hold goes to the publisher, in its sequence numbers, and is answered', { skip }, async () => {
+  // No keyframe for a second: the new leg is not started with the latest one (a burst of older packets) but
+  // with what the publisher sends now, so the packets just before it are recent enough for Chromium to resend.
+  await until(() => Date.now() - pub.endpoint.stats.lastKeyframeAt > BURST_STALE_MS, 10_000, 'a keyframe every second');
   const sub = await rawSubscriber();
   try {
     // Packets sent before this subscriber's leg was up never passed through its sender: only the publisher has them.
@@ -135,6 +146,25 @@ test('a NACK the SFU can answer from its own history is not passed on', { skip }
     await nack([(sub.seqs[0] - 5) & 0xffff]);
     await until(() => pub.endpoint.stats.nacksRelayed > relayed, 5_000, 'nothing relayed');
     assert.equal(pub.endpoint.stats.nacksRelayed, relayed + 1);
+  } finally {
+    await sub.close();
+  }
+});
+
+test('a subscriber whose leg connects just after a keyframe starts with it, without a new keyframe request', { skip }, async () => {
+  // Make a keyframe now, then connect a subscriber within the second after it.
+  const pli = (await publisherCounters()).pliCount;
+  pub.endpoint.requestKeyframe();
+  const keyframes = pub.endpoint.stats.keyframes;
+  await until(() => pub.endpoint.stats.keyframes > keyframes, 5_000, 'no keyframe');
+  const requests = pub.endpoint.stats.keyframeRequests;
+  await until(async () => (await publisherCounters()).pliCount > pli, 5_000, 'the publisher did not count the PLI');
+  const sub = await rawSubscriber();
+  try {
+    assert.ok(Date.now() - pub.endpoint.stats.lastKeyframeAt < BURST_STALE_MS, 'set-up too slow: the keyframe is already stale');
+    const first = sub.firstPayload();
+    assert.ok(first && isVp8KeyframeStart(first), 'the first video packet the subscriber got is not the start of a keyframe');
+    assert.equal(pub.endpoint.stats.keyframeRequests, requests, 'a keyframe was asked for although one had just been sent');
   } finally {
     await sub.close();
   }

@@ -53,7 +53,7 @@ export class PublisherEndpoint implements RtpSource {
   private keyframeTimer?: NodeJS.Timeout;
   private closed = false;
   /** Counters for stats and benchmarks. */
-  readonly stats = { packets: { audio: 0, video: 0 }, keyframeRequests: 0, firstPacketAt: 0, keyframes: 0, nacksRelayed: 0 };
+  readonly stats = { packets: { audio: 0, video: 0 }, keyframeRequests: 0, firstPacketAt: 0, keyframes: 0, lastKeyframeAt: 0, nacksRelayed: 0 };
   /** When the last PeerConnection was offered, answered, connected, and its first RTP and keyframe arrived. */
   timeline = new Timeline();
 
@@ -135,7 +135,7 @@ export class PublisherEndpoint implements RtpSource {
       this.stats.keyframes++;
       this.timeline.mark('firstKeyframe');
       this.burst = [rtp];
-      this.burstAt = Date.now();
+      this.burstAt = this.stats.lastKeyframeAt = Date.now();
     } else if (this.burst.length >= BURST_MAX_PACKETS) {
       this.burst = [];
     } else if (this.burst.length) {

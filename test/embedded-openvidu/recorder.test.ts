@@ -268,12 +268,12 @@ test('INDIVIDUAL: one WebM per stream + JSON, zipped', { skip }, async () => {
 
 /** A recorder whose encoders the test can kill: its `spawn` option hands every ffmpeg it starts to the test. */
 function crashable(fileBase: string, over: Partial<ConstructorParameters<typeof ComposedRecorder>[0]> = {}) {
-  const encoders: ChildProcess[] = [];
+  const encoders: Array<{ child: ChildProcess; closed: Promise<unknown> }> = [];
   const rec = composed(fileBase, {
     ...over,
     spawn: (bin, args, options) => {
       const child = spawnTracked(bin, args, options);
-      encoders.push(child);
+      encoders.push({ child, closed: new Promise((r) => child.once('close', r)) });
       return child;
     },
   });
@@ -281,11 +281,10 @@ function crashable(fileBase: string, over: Partial<ConstructorParameters<typeof 
 }
 
 /** What a SIGKILL of the server does to a recorder: every ffmpeg killed at once, no stop(). */
-async function crash(encoders: ChildProcess[]): Promise<number> {
+async function crash(encoders: Array<{ child: ChildProcess; closed: Promise<unknown> }>): Promise<number> {
   const at = Date.now();
-  const closed = encoders.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('close', r))));
-  for (const c of encoders) c.kill('SIGKILL');
-  await Promise.all(closed);
+  for (const e of encoders) e.child.kill('SIGKILL');
+  await Promise.all(encoders.map((e) => e.closed));
   return at;
 }
 

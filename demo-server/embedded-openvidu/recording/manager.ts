@@ -1,40 +1,16 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { OpenViduCore } from '../core.js';
 import type { Connection, PublishedStream, RecordingProperties, Role, Session } from '../model.js';
 import { HttpError } from '../errors.js';
 import { RECORDING_ID_RE } from '../ids.js';
 import type { RtpSource } from '../media/rtp-source.js';
 import { sweepStrays, trackFolder, untrackFolder } from './processes.js';
 import { probe } from './ffmpeg.js';
+import { defaultRecorderFactory } from './recorders.js';
+import type { Recorder, RecorderFactory, RecordingHost, RecordingRecord } from './types.js';
 
-export type RecordingStatus = 'starting' | 'started' | 'stopped' | 'ready' | 'failed';
-
-export interface RecordingRecord {
-  id: string;
-  name: string;
-  sessionId: string;
-  uniqueSessionId: string;
-  createdAt: number;
-  status: RecordingStatus;
-  properties: RecordingProperties;
-  size: number;
-  duration: number;
-  /** File name inside the recording's folder once ready (`name.mp4`, `name.webm`, `name.zip`). */
-  file?: string;
-  reason?: string;
-  error?: string;
-  /** Rebuilt at a start after the server died while it recorded (file `<name>.recovered.<ext>`). */
-  recovered?: boolean;
-}
-
-interface Recorder {
-  start(sources: RtpSource[]): Promise<void>;
-  addSource(src: RtpSource): void;
-  removeSource(streamId: string): void;
-  stop(): Promise<{ file: string; size: number; duration: number; hasAudio: boolean; hasVideo: boolean; thumbnail?: string }>;
-}
+export type { Recorder, RecorderFactory, RecorderRequest, RecordingHost, RecordingRecord, RecordingStatus } from './types.js';
 
 export interface RecordingManagerOptions {
   /** Folder holding one sub-folder per recording. */
@@ -46,6 +22,8 @@ export interface RecordingManagerOptions {
   notification: 'all' | 'publisher_moderator' | 'moderator' | 'none';
   autostopTimeoutSec: number;
   host: string;
+  /** Makes each recording's recorder (default: INDIVIDUAL or COMPOSED with ffmpeg, see recorders.ts). */
+  recorderFactory?: RecorderFactory;
 }
 
 const META_PREFIX = '.recording.';
@@ -63,11 +41,15 @@ export class RecordingManager {
   /** Recoveries of recordings interrupted by a crash run one after the other, in the background. */
   private recoveryQueue: Promise<void> = Promise.resolve();
   private closing = false;
+  /** Makes the recorder of each recording that starts from now on (tests give a server a stub recorder here). */
+  recorderFactory: RecorderFactory;
 
   constructor(
-    private readonly core: OpenViduCore,
+    private readonly core: RecordingHost,
     private readonly opts: RecordingManagerOptions,
-  ) {}
+  ) {
+    this.recorderFactory = opts.recorderFactory ?? defaultRecorderFactory;
+  }
 
   /**
    * Read the metadata of recordings made before a restart. First kill any encoder a previous server left running
@@ -262,42 +244,9 @@ export class RecordingManager {
     return rec;
   }
 
-  /** Recorders load on first use: a server that never records never touches ffmpeg. */
-  private async createRecorder(rec: RecordingRecord, dir: string, session: Session): Promise<Recorder> {
-    const p = rec.properties;
+  private createRecorder(rec: RecordingRecord, dir: string, session: Session): Promise<Recorder> {
     const log = (msg: string, extra?: object) => this.core.log.debug(`recorder ${rec.id}: ${msg}`, extra);
-    if (p.outputMode === 'INDIVIDUAL') {
-      const { IndividualRecorder } = await import('./individual-recorder.js');
-      return new IndividualRecorder({
-        dir,
-        fileBase: rec.name,
-        ffmpegPath: this.opts.ffmpegPath,
-        hasAudio: p.hasAudio,
-        hasVideo: p.hasVideo,
-        recordingId: rec.id,
-        sessionId: rec.sessionId,
-        createdAt: rec.createdAt,
-        log,
-        describe: (streamId: string) => {
-          const c = session.connections.get(streamId.slice(streamId.lastIndexOf('con_')));
-          return { clientData: c?.clientData ?? '', serverData: c?.serverData ?? '', typeOfVideo: c?.publisher?.media.typeOfVideo ?? 'CAMERA' };
-        },
-      });
-    }
-    const [width, height] = p.resolution.split('x').map(Number);
-    const { ComposedRecorder } = await import('./composed-recorder.js');
-    return new ComposedRecorder({
-      dir,
-      fileBase: rec.name,
-      width,
-      height,
-      frameRate: p.frameRate,
-      hasAudio: p.hasAudio,
-      hasVideo: p.hasVideo,
-      ffmpegPath: this.opts.ffmpegPath,
-      host: this.opts.host,
-      log,
-    });
+    return this.recorderFactory({ record: rec, dir, session, ffmpegPath: this.opts.ffmpegPath, host: this.opts.host, log });
   }
 
   async stop(id: string, reason = 'recordingStoppedByServer'): Promise<RecordingRecord> {

@@ -12,6 +12,19 @@ export const CRASH_CLUSTER_MS = 250;
 /** The crash-safe Matroska copy written beside a segment file. */
 export const crashCopyOf = (file: string): string => file.replace(/\.\w+$/, '.mkv');
 
+/**
+ * The MP4 video timescale of every piece of a recording. ffmpeg's MP4 muxer takes the encoder's time base
+ * (1/frameRate with `-r`) and doubles it up to ≥ 10000: 12800 at 25 fps, for segments and fillers alike. A file
+ * remuxed from Matroska (1/1000) would get 16000, and the concat demuxer copies each file's timestamps in the
+ * first file's time base: a piece of another timescale is stretched or squeezed (frames 32 ms apart at 25 fps,
+ * duplicate timestamps once decoded). Remuxes ask for this one.
+ */
+export function mp4VideoTimescale(frameRate: number): number {
+  let scale = Math.max(1, Math.round(frameRate));
+  while (scale < 10000) scale *= 2;
+  return scale;
+}
+
 /** The SDP ffmpeg reads its RTP input from: one m-line per stream, on `ports[i]` (RTCP on the next port). */
 export function sdpFor(host: string, streams: StreamSpec[], ports: number[]): string {
   const lines = ['v=0', `o=- 0 0 IN IP4 ${host}`, 's=openvidu-recording', `c=IN IP4 ${host}`, 't=0 0'];

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ComposedRecorderOptions, EncodeSettings, Journal, RecorderResult, Segment } from './composed-types.js';
-import { crashCopyOf } from './ffmpeg-args.js';
+import { crashCopyOf, mp4VideoTimescale } from './ffmpeg-args.js';
 import { resolveFfmpegPath, runTool, stderrTail } from './ffmpeg.js';
 import { Timeline } from './timeline.js';
 
@@ -118,7 +118,9 @@ export async function recoverComposed(opts: RecoverOptions): Promise<RecorderRes
     // The copy ends at its last complete cluster; a finished segment's own file is as good, and read as well.
     for (const src of [inParts(s.copy), inParts(s.file)]) {
       if (!src || !existsSync(src) || (await stat(src)).size === 0) continue;
-      const res = await runTool(ffmpegPath, ['-hide_banner', '-v', 'error', '-y', '-i', src, '-map', '0', '-c', 'copy', '-f', settings.ext, out], 5 * 60_000);
+      // The same video timescale as the fillers it is joined with (see mp4VideoTimescale).
+      const timescale = hasVideo ? ['-video_track_timescale', String(mp4VideoTimescale(settings.frameRate))] : [];
+      const res = await runTool(ffmpegPath, ['-hide_banner', '-v', 'error', '-y', '-i', src, '-map', '0', '-c', 'copy', ...timescale, '-f', settings.ext, out], 5 * 60_000);
       if (res.code === 0 && (duration = await timeline.fileDuration(out)) > 0) break;
       log('segment piece unusable', { index: s.index, file: path.basename(src), error: stderrTail(res.stderr) });
     }

@@ -229,8 +229,8 @@ async function oneRound(server: EmbeddedOpenVidu, ov: OpenVidu, browser: Browser
     const conns = sess ? [...sess.connections.values()] : [];
     const pubConn = conns.find((c) => c.publisher);
     const sub = conns.map((c) => (pubConn ? c.subscriptions.get(pubConn.id) : undefined)).find(Boolean);
-    for (const [k, t] of Object.entries(pubConn?.publisher?.endpoint.timeline.marks ?? {})) at(`server pub ${k}`, t);
-    for (const [k, t] of Object.entries(sub?.endpoint.timeline.marks ?? {})) at(`server sub ${k}`, t);
+    for (const [k, t] of Object.entries(pubConn?.publisher?.endpoint.timeline?.marks ?? {})) at(`server pub ${k}`, t);
+    for (const [k, t] of Object.entries(sub?.endpoint.timeline?.marks ?? {})) at(`server sub ${k}`, t);
     // rVFC's decode time is exact; getStats is cached by Chromium for ~50 ms, so its framesDecoded > 0 is late.
     out['firstFrameDecoded'] = out['B first frame: decoded (rVFC receiveTime + processingDuration)'] ?? out['B first frame: presented (rVFC)'];
     await ctx.close();

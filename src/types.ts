@@ -12,6 +12,11 @@ export interface TokenRequest {
   kind?: 'camera' | 'screen';
   /** For `screen`: the `screenGrant` the camera token came with, if any. */
   screenGrant?: string;
+  /**
+   * Aborted when the token is no longer wanted (`leave()` during the join or the screen share's start): pass it to
+   * `fetch`. LiveRoom always sets it; `endpointTokenProvider` uses it.
+   */
+  signal?: AbortSignal;
 }
 
 /**

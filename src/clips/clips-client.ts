@@ -1,6 +1,9 @@
 import { Emitter } from '../emitter.js';
-import { OvError, toOvError } from '../errors.js';
+import type { OvError } from '../errors.js';
+import { toOvError } from '../errors.js';
+import { fetchJson, type ReadJson } from '../http.js';
 import type { Clip } from '../types.js';
+import { ClipStatusBook } from './clip-status.js';
 
 export interface ClipsClientEvents {
   /** A clip was created or changed status. */
@@ -42,8 +45,12 @@ export class ClipsClient {
   #sseErrors = 0;
   #closed = false;
   #started = false;
-  /** Last seen status per id, to report each change once. */
-  #known = new Map<string, string>();
+  /** Aborted by close(): the lists it fetches on its own. */
+  #abort = new AbortController();
+  /** Every clip's last status: each change is reported once, and never backwards. */
+  #book = new ClipStatusBook();
+  /** The clips listed or announced, and not deleted since. */
+  #present = new Set<string>();
 
   constructor(session: string, options: ClipsClientOptions = {}) {
     this.session = session;
@@ -65,43 +72,30 @@ export class ClipsClient {
     return 'idle';
   }
 
-  async #request<T>(path: string, init: RequestInit = {}, code: 'CLIP_FAILED' | 'NETWORK' = 'CLIP_FAILED'): Promise<T> {
-    let res: Response;
-    try {
-      res = await this.#fetch(`${this.api}${path}`, init);
-    } catch (err) {
-      throw new OvError('NETWORK', `Could not reach ${this.api}${path}: ${(err as Error)?.message ?? err}`, { cause: err });
-    }
-    if (res.status === 204) return undefined as T;
-    const body = (await res.json().catch(() => undefined)) as (T & { message?: string; code?: string }) | undefined;
-    if (!res.ok) {
-      const reason = body?.message ? `: ${body.message}` : '';
-      throw new OvError(res.status === 403 ? 'PERMISSION_DENIED' : code, `${init.method ?? 'GET'} ${this.api}${path} answered ${res.status}${reason}`, { status: res.status });
-    }
-    if (body === undefined) throw new OvError(code, `${init.method ?? 'GET'} ${this.api}${path} answered malformed JSON`, { status: res.status });
-    return body;
+  #request<T>(path: string, init: RequestInit = {}, read?: ReadJson<T>): Promise<T> {
+    return fetchJson(`${this.api}${path}`, init, { code: 'CLIP_FAILED', fetch: this.#fetch }, read);
   }
 
   #sessionPath(suffix: string) {
     return `/sessions/${encodeURIComponent(this.session)}${suffix}`;
   }
 
-  /** The session's clips, newest first. */
-  async list(): Promise<Clip[]> {
-    const { clips } = await this.#request<{ clips: Clip[] }>(this.#sessionPath('/clips'));
-    return clips;
+  /** The session's clips, newest first. `signal` aborts the request (NETWORK), as for start() and stop(). */
+  async list(signal?: AbortSignal): Promise<Clip[]> {
+    return (await this.#request<{ clips: Clip[] }>(this.#sessionPath('/clips'), { signal })).clips;
   }
 
-  start(name?: string): Promise<Clip> {
+  start(name?: string, signal?: AbortSignal): Promise<Clip> {
     return this.#request<Clip>(this.#sessionPath('/clips'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(name ? { name } : {}),
+      signal,
     });
   }
 
-  stop(id: string): Promise<Clip> {
-    return this.#request<Clip>(`/clips/${encodeURIComponent(id)}/stop`, { method: 'POST' });
+  stop(id: string, signal?: AbortSignal): Promise<Clip> {
+    return this.#request<Clip>(`/clips/${encodeURIComponent(id)}/stop`, { method: 'POST', signal });
   }
 
   get(id: string): Promise<Clip> {
@@ -109,7 +103,7 @@ export class ClipsClient {
   }
 
   async delete(id: string): Promise<void> {
-    await this.#request<void>(`/clips/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    await this.#request(`/clips/${encodeURIComponent(id)}`, { method: 'DELETE' }, () => true);
   }
 
   mediaUrl(id: string): string {
@@ -120,7 +114,8 @@ export class ClipsClient {
   subscribe(): void {
     if (this.#started || this.#closed) return;
     this.#started = true;
-    void this.refresh();
+    // A failure is reported as an `error` event (and retried by polling or a resync).
+    this.refresh().catch(() => undefined);
     if (this.#ES) this.#openSse();
     else this.#startPolling();
   }
@@ -128,15 +123,12 @@ export class ClipsClient {
   /** Fetches the list, emits `clips`, and `clip` for every change since the last look. */
   async refresh(): Promise<Clip[]> {
     try {
-      const clips = await this.list();
+      // Only a clip known before the list was asked for can be missing from it: one announced meanwhile is not.
+      const known = [...this.#present];
+      const clips = await this.list(this.#abort.signal);
       if (this.#closed) return clips;
       const ids = new Set(clips.map((c) => c.id));
-      for (const id of [...this.#known.keys()]) {
-        if (!ids.has(id)) {
-          this.#known.delete(id);
-          this.#events.emit('clipDeleted', { id, sessionId: this.session });
-        }
-      }
+      for (const id of known) if (!ids.has(id) && this.#present.has(id)) this.#deleted(id, this.session);
       for (const clip of clips) this.#noteClip(clip);
       this.#events.emit('clips', { clips });
       return clips;
@@ -148,9 +140,14 @@ export class ClipsClient {
   }
 
   #noteClip(clip: Clip) {
-    if (this.#known.get(clip.id) === clip.status) return;
-    this.#known.set(clip.id, clip.status);
+    if (!this.#book.advance(clip.id, clip.status)) return;
+    this.#present.add(clip.id);
     this.#events.emit('clip', { clip });
+  }
+
+  #deleted(id: string, sessionId: string) {
+    this.#present.delete(id);
+    if (this.#book.advance(id, 'deleted')) this.#events.emit('clipDeleted', { id, sessionId });
   }
 
   #openSse() {
@@ -174,9 +171,7 @@ export class ClipsClient {
     });
     es.addEventListener('clip-deleted', (e) => {
       const d = parse(e) as { id?: string; sessionId?: string } | undefined;
-      if (!d?.id) return;
-      this.#known.delete(d.id);
-      this.#events.emit('clipDeleted', { id: d.id, sessionId: d.sessionId ?? this.session });
+      if (d?.id) this.#deleted(d.id, d.sessionId ?? this.session);
     });
     es.addEventListener('resync', () => void this.refresh().catch(() => undefined));
     es.addEventListener('error', () => {
@@ -209,6 +204,7 @@ export class ClipsClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#abort.abort();
     this.#es?.close();
     this.#es = undefined;
     if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);

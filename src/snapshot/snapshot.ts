@@ -1,4 +1,5 @@
 import { OvError, toOvError } from '../errors.js';
+import { fetchJson } from '../http.js';
 import type { Snapshot, SnapshotFormat } from '../types.js';
 
 export interface FrameOptions {
@@ -106,14 +107,10 @@ export async function uploadSnapshot(api: string, session: string, blob: Blob, o
   if (options.streamId) query.set('streamId', options.streamId);
   const qs = query.toString();
   const url = `${api.replace(/\/$/, '')}/sessions/${encodeURIComponent(session)}/snapshots${qs ? `?${qs}` : ''}`;
-  let res: Response;
-  try {
-    res = await fetch(url, { method: 'POST', body: blob, headers: { 'content-type': blob.type || 'application/octet-stream' }, signal: options.signal });
-  } catch (err) {
-    throw new OvError('SNAPSHOT_FAILED', `Could not upload the snapshot: ${(err as Error)?.message ?? err}`, { cause: err });
-  }
-  const body = (await res.json().catch(() => undefined)) as (Snapshot & { message?: string }) | undefined;
-  if (!res.ok) throw new OvError('SNAPSHOT_FAILED', `Snapshot upload answered ${res.status}${body?.message ? `: ${body.message}` : ''}`, { status: res.status });
-  if (!body?.id) throw new OvError('SNAPSHOT_FAILED', 'Snapshot upload answered without a snapshot', { status: res.status });
-  return body;
+  return fetchJson(
+    url,
+    { method: 'POST', body: blob, headers: { 'content-type': blob.type || 'application/octet-stream' }, signal: options.signal },
+    { code: 'SNAPSHOT_FAILED', network: 'SNAPSHOT_FAILED', forbidden: 'SNAPSHOT_FAILED', what: `the snapshots endpoint ${url}` },
+    (b) => ((b as Snapshot | undefined)?.id ? (b as Snapshot) : undefined),
+  );
 }

@@ -1,4 +1,5 @@
 import { OvError, toOvError } from '../errors.js';
+import { fetchJson } from '../http.js';
 import type { TokenAnswer, TokenProvider, TokenRequest } from '../types.js';
 
 export type { TokenAnswer, TokenProvider, TokenRequest };
@@ -12,32 +13,18 @@ export type { TokenAnswer, TokenProvider, TokenRequest };
 export function endpointTokenProvider(url: string | ((request: TokenRequest) => string), init: RequestInit = {}): TokenProvider {
   return async (request) => {
     const target = typeof url === 'function' ? url(request) : url;
-    let res: Response;
-    try {
-      res = await fetch(target, {
+    const answer = await fetchJson(
+      target,
+      {
         ...init,
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
         body: JSON.stringify(request.screenGrant ? { screenGrant: request.screenGrant } : { name: request.name, role: request.role }),
-      });
-    } catch (err) {
-      throw new OvError('TOKEN_FAILED', `Could not reach the token endpoint ${target}: ${(err as Error)?.message ?? err}`, { cause: err });
-    }
-    const text = await res.text().catch(() => '');
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    if (!res.ok) {
-      const serverMessage = typeof (body as { message?: unknown })?.message === 'string' ? `: ${(body as { message: string }).message}` : '';
-      throw new OvError('TOKEN_FAILED', `The token endpoint ${target} answered ${res.status}${serverMessage}`, { status: res.status });
-    }
-    const answer = readAnswer(body);
-    if (!answer) {
-      throw new OvError('TOKEN_FAILED', `The token endpoint ${target} answered ${res.status} without a {"token": "…"} JSON body`, { status: res.status });
-    }
+        signal: request.signal ?? init.signal,
+      },
+      { code: 'TOKEN_FAILED', network: 'TOKEN_FAILED', forbidden: 'TOKEN_FAILED', what: `the token endpoint ${target}` },
+      readAnswer,
+    );
     return answer.screenGrant ? answer : answer.token;
   };
 }
@@ -65,6 +52,11 @@ export function functionTokenProvider(fn: (request: TokenRequest) => string | To
     if (!readAnswer(value)) throw new OvError('TOKEN_FAILED', 'The token provider returned no token');
     return value as string | TokenAnswer;
   };
+}
+
+/** Asks `provider` for a token: `{token, screenGrant?}`, or a rejection with TOKEN_FAILED (as functionTokenProvider's). */
+export async function requestToken(provider: TokenProvider, request: TokenRequest): Promise<TokenAnswer> {
+  return readAnswer(await functionTokenProvider(provider)(request))!;
 }
 
 /** A token given as is. OpenVidu tokens are single use, so a second call (a re-join) rejects. */

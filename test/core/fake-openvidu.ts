@@ -1,5 +1,5 @@
 // A fake openvidu-browser for LiveRoom's unit tests: the slice of Session, Publisher and OpenVidu it uses.
-type Handler = (event: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Handler = (event: any) => void;
 
 /** The slice of openvidu-browser's Session LiveRoom uses; events go out through the stored handler map. */
 export class FakeSession {

@@ -4,13 +4,13 @@ import { OvError } from '../../src/errors.js';
 import { LiveRoom } from '../../src/room/live-room.js';
 import { missingApi } from '../../src/browser-support.js';
 import type { LiveRoomEvents } from '../../src/room/room-api.js';
-import type { RoomState } from '../../src/types.js';
+import type { RoomState, TokenRequest } from '../../src/types.js';
 import { rejection } from '../helpers/rejection.js';
 import { fakeOpenVidu } from './fake-openvidu.js';
 
 /** Records every LiveRoom event in order. */
 function record(room: LiveRoom) {
-  const log: { event: keyof LiveRoomEvents; e: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const log: { event: keyof LiveRoomEvents; e: any }[] = [];
   const names: (keyof LiveRoomEvents)[] = ['stateChange', 'joined', 'left', 'error', 'clipReady', 'clipDeleted'];
   for (const name of names) room.on(name, (e) => log.push({ event: name, e }));
   return {
@@ -36,7 +36,8 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
   });
 
   const tokens: { session: string; name: string; role: string }[] = [];
-  const tokenProvider = async (req: { session: string; name: string; role: string }) => {
+  const tokenProvider = async ({ signal, ...req }: TokenRequest) => {
+    expect(signal).to.be.instanceOf(AbortSignal); // checked in live-room.cancel.test.ts
     tokens.push(req);
     return 'tok_fixed';
   };
@@ -550,7 +551,8 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
         OpenVidu: ov.OpenVidu,
         api: '/fake-api',
         getDisplayMedia: async () => media,
-        tokenProvider: async (req) => {
+        tokenProvider: async ({ signal, ...req }) => {
+          expect(signal).to.be.instanceOf(AbortSignal);
           requests.push(req);
           return { token: `tok_${requests.length}`, screenGrant: grant };
         },

@@ -74,6 +74,7 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', url: '/demo/:file', body: 'none', example: '/demo/demo.js' },
   { method: 'GET', url: '/ov-live-elements.js', body: 'none' },
   { method: 'GET', url: '/ov-live-elements.js.map', body: 'none' },
+  { method: 'GET', url: '/ov-live-elements/:file', body: 'none', example: '/ov-live-elements/elements-AAAAAAAA.js' },
 ];
 
 

@@ -72,7 +72,19 @@ describe('pages', () => {
     assert.match(res.headers.get('content-type')!, /^text\/javascript/);
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
     assert.equal(res.headers.get('cross-origin-resource-policy'), 'cross-origin');
-    assert.ok((await res.arrayBuffer()).byteLength > 50_000);
+    // Its parts, imported from beside it, the same way; their names carry a hash, so they are cached for good.
+    const parts = [...(await res.text()).matchAll(/from"\.\/(ov-live-elements\/[\w-]+\.js)"/g)].map((m) => m[1]);
+    assert.ok(parts.length > 0, 'the entry imports its parts');
+    for (const part of parts) {
+      const r = await get(`/${part}`, { headers: { origin: 'https://cms.example' } });
+      assert.equal(r.status, 200, part);
+      assert.match(r.headers.get('content-type')!, /^text\/javascript/);
+      assert.equal(r.headers.get('access-control-allow-origin'), '*');
+      assert.match(r.headers.get('cache-control')!, /immutable/);
+      assert.ok((await r.arrayBuffer()).byteLength > 50_000, part);
+    }
+    assert.equal((await get('/ov-live-elements/..%2Fov-live-elements.js')).status, 400);
+    assert.equal((await get('/ov-live-elements/nothing-AAAAAAAA.js')).status, 404);
   });
 
   it('API responses stay same-origin resources unless CORS_ORIGINS lets other sites in', async () => {

@@ -131,6 +131,7 @@ const PROBES: Probe[] = [
   { route: 'GET /demo/:file', url: () => '/demo/demo.js', expect: { action: 'page:read', resource: server } },
   { route: 'GET /ov-live-elements.js', url: () => '/ov-live-elements.js', expect: { action: 'page:read', resource: server } },
   { route: 'GET /ov-live-elements.js.map', url: () => '/ov-live-elements.js.map', expect: { action: 'page:read', resource: server } },
+  { route: 'GET /ov-live-elements/:file', url: () => '/ov-live-elements/elements-AAAAAAAA.js', expect: { action: 'page:read', resource: server } },
 ];
 
 /** Every registered route as a concrete request (HEAD for GET routes too); fails on a route without a probe. */

@@ -41,6 +41,8 @@ const PageQuery = Type.Object(
   { additionalProperties: true },
 );
 const AssetParams = Type.Object({ file: Type.String({ pattern: '^[a-z][a-z0-9-]{0,40}\\.(css|js|svg)$' }) }, { additionalProperties: false });
+/** A part of the element bundle: `<name>-<hash>.js` (or its map), as rollup names them. */
+const PartParams = Type.Object({ file: Type.String({ pattern: '^[a-z][a-z0-9-]{0,40}-[A-Za-z0-9_-]{8}\\.js(\\.map)?$' }) }, { additionalProperties: false });
 const NoQuery = Type.Object({}, { additionalProperties: false });
 const page = { 200: Type.String({ description: 'HTML' }), ...errorResponses(400, 403) };
 
@@ -59,7 +61,8 @@ async function sendFile(reply: FastifyReply, dir: string, name: string, cache: s
 
 /**
  * The demo page (`/`), the iframe page for CMSs that block scripts (`/embed`), their assets (`/demo/*`) and the
- * self-contained element bundle (`/ov-live-elements.js`), which host pages on other origins load as a module.
+ * self-contained element bundle (`/ov-live-elements.js`), which host pages on other origins load as a module, with
+ * the parts it imports from beside itself (`/ov-live-elements/*.js`: the elements; the room with openvidu-browser).
  */
 export const pageRoutes: FastifyPluginAsyncTypebox<{ embedOrigins: string[] }> = async (app, opts) => {
   const assets = new Set((await readdir(PUBLIC_DIR).catch(() => [] as string[])).filter((f) => /\.(css|js|svg)$/.test(f)));
@@ -102,4 +105,14 @@ export const pageRoutes: FastifyPluginAsyncTypebox<{ embedOrigins: string[] }> =
       },
     });
   }
+
+  app.get('/ov-live-elements/:file', {
+    schema: { hide: true, params: PartParams, querystring: NoQuery, response: { 200: Type.Any(), ...errorResponses(400, 403, 404) } },
+    config: { action: 'page:read' },
+    handler: (request, reply) => {
+      // Imported by the bundle from pages on any origin (CORS); its name carries a hash of its content: cached for good.
+      reply.header('Access-Control-Allow-Origin', '*').header('Cross-Origin-Resource-Policy', 'cross-origin');
+      return sendFile(reply, path.join(DIST_DIR, 'ov-live-elements'), request.params.file, 'public, max-age=31536000, immutable');
+    },
+  });
 };

@@ -89,7 +89,7 @@ describe('npm package', () => {
       import http from 'node:http';
       import os from 'node:os';
       import path from 'node:path';
-      import { mkdtempSync, rmSync } from 'node:fs';
+      import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
       const server = await import('ov-live-elements/server');
       const dir = mkdtempSync(path.join(os.tmpdir(), 'ov-pack-'));
       const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -105,13 +105,16 @@ describe('npm package', () => {
         const health = await status(running.url + '/api/health');
         const page = await status(running.url + '/');
         const bundle = await status(running.url + '/ov-live-elements.js'); // found from dist/server/ too
+        // and the parts it imports from beside itself
+        const part = readFileSync('dist/ov-live-elements.js', 'utf8').match(/from"\\.\\/(ov-live-elements\\/[\\w-]+\\.js)"/)?.[1];
+        const parts = part ? await status(running.url + '/' + part) : 'no part imported';
         await running.close();
-        console.log(JSON.stringify({ exports: Object.keys(server).sort(), openvidu, health, page, bundle }));
+        console.log(JSON.stringify({ exports: Object.keys(server).sort(), openvidu, health, page, bundle, parts }));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     `);
-    assert.deepEqual(result, { exports: ['ConfigError', 'buildApp', 'loadConfig', 'startEmbeddedOpenVidu', 'startServer'], openvidu: 200, health: 200, page: 200, bundle: 200 });
+    assert.deepEqual(result, { exports: ['ConfigError', 'buildApp', 'loadConfig', 'startEmbeddedOpenVidu', 'startServer'], openvidu: 200, health: 200, page: 200, bundle: 200, parts: 200 });
   });
 
   it('ov-live-elements/react exports the three components; ov-live-elements/components/<name> defines that tag alone', () => {

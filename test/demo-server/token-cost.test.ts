@@ -126,4 +126,38 @@ describe('token cost: no download of the room per token', () => {
     assert.equal(state.sessions.has('closing-room'), false);
     assert.equal(state.ov.activeSessions.some((s) => s.sessionId === 'closing-room'), false);
   });
+
+  it('a kept-alive socket that OpenVidu closes as it is reused does not fail the token (asked again on a new socket)', async () => {
+    // A stand-in for OpenVidu that answers one request per connection, then closes the connection when the next
+    // request arrives on it: what a server's idle timeout racing a reused socket looks like to the client.
+    const served = new WeakMap<object, number>();
+    let connections = 0;
+    const fake = http.createServer((req, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      if (n > 1) return req.socket.destroy();
+      req.resume();
+      req.on('end', () => {
+        const url = req.url ?? '';
+        const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive' }).end(JSON.stringify(body));
+        if (req.method === 'POST' && url === '/openvidu/api/sessions') return reply(409, {});
+        if (req.method === 'POST' && url.endsWith('/connection')) return reply(200, { id: `con_${connections}`, token: `wss://x?token=tok_${connections}` });
+        if (req.method === 'GET') return reply(200, { id: 'stale-room', sessionId: 'stale-room', createdAt: 1, connections: { numberOfElements: 0, content: [] } });
+        reply(404, {});
+      });
+    });
+    fake.on('connection', () => connections++);
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    try {
+      const gateway = new OpenViduGateway({ url: `http://127.0.0.1:${(fake.address() as AddressInfo).port}`, secret: 'S', timeoutMs: 2000, clip });
+      for (let i = 0; i < 3; i++) {
+        const t = await gateway.createToken('stale-room', { role: 'subscriber', data: '{}' });
+        assert.match(t.token, /^wss:\/\/x\?token=tok_\d+$/);
+      }
+      assert.ok(connections >= 4, `${connections} connections: each reused socket was closed and replaced`);
+    } finally {
+      fake.closeAllConnections();
+      await new Promise<void>((r) => fake.close(() => r()));
+    }
+  });
 });

@@ -155,7 +155,7 @@ export class OpenViduGateway {
    * `fetch`'s (a token is one call). Any status outside `ok` rejects as the node client does (`Error("<status>")`), so `statusOf` and
    * `mapError` read it the same way; a network failure rejects with another message (→ 503).
    */
-  private post(path: string, payload: unknown, ok: number[]): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
+  private post(path: string, payload: unknown, ok: number[], retried = false): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
     const data = JSON.stringify(payload);
     const client = this.agent instanceof https.Agent ? https : http;
     return new Promise((resolve, reject) => {
@@ -189,7 +189,11 @@ export class OpenViduGateway {
           });
         },
       );
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket OpenVidu closed as we reused it: once more on a new one (at worst an unused token).
+        if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(this.post(path, payload, ok, true));
+        else reject(err);
+      });
       req.end(data);
     });
   }

@@ -1,8 +1,9 @@
 // Publish-to-view: participant B is in the room; participant A calls session.connect(), then publishes its camera.
 // Measured from the start of A's connect() to B's first decoded frame of A's camera (requestVideoFrameCallback's
-// receiveTime + processingDuration in B's page; getStats, polled too, is cached ~50 ms by Chromium), with real openvidu-browser in headless Chromium and the embedded server in this
-// process, so the server's own moments (endpoint timelines) share the clock with the pages'. Prints the figure and
-// where the time goes (medians of each milestone). `npm run bench -- publish-to-view`; BENCH_PTV_ROUNDS=N.
+// receiveTime + processingDuration in B's page; getStats, polled too, is cached ~50 ms by Chromium), with real
+// openvidu-browser in headless Chromium and the embedded server in this process, so the server's own moments
+// (endpoint timelines) share the clock with the pages'. Prints the figure and where the time goes (medians of each
+// milestone). `npm run bench -- publish-to-view`; BENCH_PTV_ROUNDS=N (default 20).
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -194,10 +195,10 @@ async function oneRound(server: EmbeddedOpenVidu, ov: OpenVidu, browser: Browser
     });
     // Let the publisher's keyframe poll see the keyframe B's PLI produced.
     await new Promise((r) => setTimeout(r, 400));
-    const pa = (await a.page.evaluate(() => ({ ...(window as any).__ptv, connected: (window as any).__ptvConnected, published: (window as any).__ptvPublished }))) as PageMarks & {
-      connected: number;
-      published: number;
-    };
+    const pa = (await a.page.evaluate(() => {
+      const w = window as any;
+      return { ...w.__ptv, connected: w.__ptvConnected, published: w.__ptvPublished };
+    })) as PageMarks & { connected: number; published: number };
     const pb = (await b.page.evaluate(() => (window as any).__ptv)) as PageMarks;
     const out: Record<string, number> = {};
     const at = (k: string, t: number | undefined) => {
@@ -211,14 +212,16 @@ async function oneRound(server: EmbeddedOpenVidu, ov: OpenVidu, browser: Browser
     at('A publishVideo answered', rpc(pa, 'reply', 'publishVideo'));
     at('A publish() resolved', pa.published);
     const apc = pa.pcs.find((p) => p.role === 'publisher') ?? pa.pcs[0];
-    for (const k of ['created', 'setLocalDone', 'setRemoteDone', 'iceConnected', 'connected', 'firstFrameEncoded', 'firstPliReceived']) at(`A pc ${k}`, apc?.[k] as number);
+    const aSteps = ['created', 'setLocalDone', 'setRemoteDone', 'iceConnected', 'connected', 'firstFrameEncoded', 'firstPliReceived'];
+    for (const k of aSteps) at(`A pc ${k}`, apc?.[k] as number);
     (apc?.keyframeTimes ?? []).slice(0, 3).forEach((t, i) => at(`A keyframe #${i + 1} encoded (seen)`, t));
     out['A PLIs received'] = apc?.pliCount ?? NaN;
     at('B participantPublished', rpc(pb, 'in', 'participantPublished'));
     at('B receiveVideoFrom sent', rpc(pb, 'out', 'receiveVideoFrom'));
     at('B receiveVideoFrom answered', rpc(pb, 'reply', 'receiveVideoFrom'));
     const bpc = pb.pcs.find((p) => p.role === 'subscriber');
-    for (const k of ['created', 'setLocalDone', 'setRemoteDone', 'iceConnected', 'connected', 'firstVideoPacket', 'firstPliSent', 'firstFrameDecoded']) at(`B pc ${k}${k.startsWith('first') ? ' (getStats)' : ''}`, bpc?.[k] as number);
+    const bSteps = ['created', 'setLocalDone', 'setRemoteDone', 'iceConnected', 'connected', 'firstVideoPacket', 'firstPliSent', 'firstFrameDecoded'];
+    for (const k of bSteps) at(`B pc ${k}${k.startsWith('first') ? ' (getStats)' : ''}`, bpc?.[k] as number);
     out['B PLIs sent'] = bpc?.pliCount ?? NaN;
     at('B first frame: last packet received (rVFC)', pb.frame?.received);
     at('B first frame: decoded (rVFC receiveTime + processingDuration)', pb.frame?.decoded);

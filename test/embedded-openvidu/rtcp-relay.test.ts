@@ -54,7 +54,8 @@ async function publisherCounters(): Promise<{ nackCount: number; pliCount: numbe
     let out = { nackCount: 0, pliCount: 0, firCount: 0 };
     stats.forEach((s) => {
       const r = s as RTCStats & Record<string, number | string | undefined>;
-      if (r.type === 'outbound-rtp' && r.kind === 'video') out = { nackCount: Number(r.nackCount ?? 0), pliCount: Number(r.pliCount ?? 0), firCount: Number(r.firCount ?? 0) };
+      if (r.type !== 'outbound-rtp' || r.kind !== 'video') return;
+      out = { nackCount: Number(r.nackCount ?? 0), pliCount: Number(r.pliCount ?? 0), firCount: Number(r.firCount ?? 0) };
     });
     return out;
   });
@@ -135,8 +136,10 @@ test('a NACK the SFU can answer from its own history is not passed on', { skip }
     await until(() => sub.seqs.length >= 3, 5_000, 'too little video');
     const relayed = pub.endpoint.stats.nacksRelayed;
     const r = sub.transceiver.receiver;
-    const nack = (lost: number[]) =>
-      r.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: r.rtcpSsrc, mediaSourceSsrc: sub.remoteSsrc(), lost }) })]);
+    const nack = (lost: number[]) => {
+      const feedback = new GenericNack({ senderSsrc: r.rtcpSsrc, mediaSourceSsrc: sub.remoteSsrc(), lost });
+      return r.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback })]);
+    };
     const received = sub.seqs.length;
     // Served from the SFU's history: the packet arrives again at the subscriber.
     const held = sub.seqs[sub.seqs.length - 1];

@@ -95,7 +95,7 @@ export class SubscriberEndpoint {
       if (s === 'connected') {
         timeline.mark('connected');
         this.stats.connectedAt = Date.now();
-        if (source.hasVideo) this.startVideo(pc);
+        if (source.hasVideo && pc === this.pc) this.startVideo(pc);
       }
       this.init.onConnectionState?.(s);
     });

@@ -10,6 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { root } from '../helpers/demo-page.js';
 import { RpcClient } from '../helpers/rpc-client.js';
+import { launchChromium, newContext } from '../helpers/browser.js';
+import { startPageServer } from '../helpers/static-server.js';
+import { Participant } from '../helpers/participant.js';
 
 const alive = (pid: number) => {
   try {
@@ -137,6 +140,52 @@ describe('the embedded OpenVidu in its own process', { skip: process.platform ==
     assert.equal(alive(serverPid), false, 'the reference server ended');
     assert.equal(alive(newPid), false, 'the OpenVidu process ended with it');
   });
+
+  it(
+    'Ctrl-C while a clip records: the OpenVidu process finishes it before both exit; at the next start it is ready, not recovered',
+    { timeout: 180_000 },
+    async () => {
+      const dataDir = tmp('ov-process-');
+      const serverCmd = [process.execPath, ['--import', 'tsx', path.join(root, 'demo-server/src/server.ts')]] as const;
+      const server = run(serverCmd[0], [...serverCmd[1]], { DATA_DIR: dataDir });
+      started.push(server);
+      const [, base, pidText] = await server.waitFor(BANNER);
+      const pages = await startPageServer();
+      const browser = await launchChromium();
+      let clipId = '';
+      try {
+        const res = await fetch(`${base}/api/sessions/stop-room/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'Ana' }),
+        });
+        const { token } = (await res.json()) as { token: string };
+        const p = await Participant.open(await newContext(browser), pages.url);
+        await p.join(token);
+        await p.publish();
+        const clip = await fetch(`${base}/api/sessions/stop-room/clips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        const begun = (await clip.json()) as { id: string; status: string };
+        assert.equal(clip.status, 201, JSON.stringify(started));
+        clipId = started.id;
+        await new Promise((r) => setTimeout(r, 2500));
+        server.child.kill('SIGINT');
+        assert.equal(await server.exited, 0, server.output());
+        assert.equal(alive(Number(pidText)), false, 'the OpenVidu process ended too');
+      } finally {
+        await browser.close();
+        await pages.close();
+      }
+      const again = run(serverCmd[0], [...serverCmd[1]], { DATA_DIR: dataDir });
+      started.push(again);
+      const [, base2] = await again.waitFor(BANNER);
+      const got = (await (await fetch(`${base2}/api/clips/${encodeURIComponent(clipId)}`)).json()) as { status: string; recovered?: boolean; duration: number };
+      assert.equal(got.status, 'ready', JSON.stringify(got));
+      assert.equal(got.recovered, undefined, 'finished at the stop, not rebuilt by the crash recovery');
+      assert.ok(got.duration > 1, `duration ${got.duration}`);
+      again.child.kill('SIGINT');
+      await again.exited;
+    },
+  );
 
   it('SIGKILL of the reference server: its OpenVidu process does not outlive it', { timeout: 120_000 }, async () => {
     const server = run(process.execPath, ['--import', 'tsx', path.join(root, 'demo-server/src/server.ts')], { DATA_DIR: tmp('ov-process-') });

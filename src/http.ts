@@ -47,6 +47,6 @@ export async function fetchJson<T>(url: string, init: RequestInit, errors: Fetch
     throw fail(res.status === 403 ? (errors.forbidden ?? 'PERMISSION_DENIED') : errors.code, ` answered ${res.status}${message}`, res.status);
   }
   const value = json ? read(body) : undefined;
-  if (value === undefined) throw fail(errors.code, ` answered ${json ? `${res.status} without the expected JSON` : 'malformed JSON'}`, res.status);
+  if (value === undefined) throw fail(errors.code, ` answered ${res.status} without the expected JSON`, res.status);
   return value;
 }

@@ -3,23 +3,8 @@
 import { expect } from '@open-wc/testing';
 import { ClipsClient } from '../../src/clips/clips-client.js';
 import type { Clip } from '../../src/types.js';
+import { clip, FakeEventSource } from './fake-clips.js';
 
-const clip = (id: string, status: Clip['status']): Clip => ({ id, sessionId: 's', name: id, status, createdAt: 1, duration: 0, size: 0, hasAudio: true, hasVideo: true, mediaUrl: '', thumbnailUrl: '' });
-
-class FakeEventSource extends EventTarget {
-  static last?: FakeEventSource;
-  readyState = 0;
-  constructor(readonly url: string) {
-    super();
-    FakeEventSource.last = this;
-  }
-  close() {
-    this.readyState = 2;
-  }
-  send(type: string, data: unknown) {
-    this.dispatchEvent(new MessageEvent(type, { data: JSON.stringify(data) }));
-  }
-}
 const ES = FakeEventSource as unknown as typeof EventSource;
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
 

@@ -2,24 +2,7 @@ import { expect } from '@open-wc/testing';
 import { ClipsClient } from '../../src/clips/clips-client.js';
 import { captureFrame } from '../../src/snapshot/snapshot.js';
 import type { Clip } from '../../src/types.js';
-
-const clip = (id: string, status: Clip['status']): Clip => ({ id, sessionId: 's', name: id, status, createdAt: 1, duration: 0, size: 0, hasAudio: true, hasVideo: true, mediaUrl: '', thumbnailUrl: '' });
-
-/** A controllable EventSource. */
-class FakeEventSource extends EventTarget {
-  static last?: FakeEventSource;
-  readyState = 0;
-  constructor(readonly url: string) {
-    super();
-    FakeEventSource.last = this;
-  }
-  close() {
-    this.readyState = 2;
-  }
-  send(type: string, data: unknown) {
-    this.dispatchEvent(new MessageEvent(type, { data: JSON.stringify(data) }));
-  }
-}
+import { clip, FakeEventSource } from './fake-clips.js';
 
 function fakeFetch(lists: Clip[][]) {
   const urls: string[] = [];

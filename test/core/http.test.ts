@@ -42,8 +42,8 @@ describe('fetchJson', () => {
     ['an error status with a server message', () => json({ message: 'Clip is recording' }, 409), 'CLIP_FAILED', 409, 'GET /x answered 409: Clip is recording'],
     ['an error status without a body', () => new Response('', { status: 502 }), 'CLIP_FAILED', 502, 'GET /x answered 502'],
     ['403', () => json({ message: 'no' }, 403), 'PERMISSION_DENIED', 403, 'GET /x answered 403: no'],
-    ['malformed JSON', () => new Response('<html>oops', { status: 200 }), 'CLIP_FAILED', 200, 'GET /x answered malformed JSON'],
-    ['an empty 200', () => new Response('', { status: 200 }), 'CLIP_FAILED', 200, 'GET /x answered malformed JSON'],
+    ['malformed JSON', () => new Response('<html>oops', { status: 200 }), 'CLIP_FAILED', 200, 'GET /x answered 200 without the expected JSON'],
+    ['an empty 200', () => new Response('', { status: 200 }), 'CLIP_FAILED', 200, 'GET /x answered 200 without the expected JSON'],
     ['JSON null', () => new Response('null', { status: 200 }), 'CLIP_FAILED', 200, 'GET /x answered 200 without the expected JSON'],
   ];
   for (const [what, answer, code, status, message] of cases) {

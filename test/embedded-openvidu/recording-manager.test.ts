@@ -13,7 +13,7 @@ import type { RtpSource } from '../../demo-server/embedded-openvidu/media/rtp-so
 
 const RECORDING_DIR = fileURLToPath(new URL('../../demo-server/embedded-openvidu/recording/', import.meta.url));
 
-function fakeHost(): RecordingHost & { hooks: Array<Record<string, unknown>> } {
+function fakeHost(): RecordingHost & { hooks: Array<Record<string, unknown>>; sessions: Map<string, Session> } {
   const noop = () => {};
   const hooks: Array<Record<string, unknown>> = [];
   return {

@@ -165,8 +165,8 @@ describe('the embedded OpenVidu in its own process', { skip: process.platform ==
         await p.publish();
         const clip = await fetch(`${base}/api/sessions/stop-room/clips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
         const begun = (await clip.json()) as { id: string; status: string };
-        assert.equal(clip.status, 201, JSON.stringify(started));
-        clipId = started.id;
+        assert.equal(clip.status, 201, JSON.stringify(begun));
+        clipId = begun.id;
         await new Promise((r) => setTimeout(r, 2500));
         server.child.kill('SIGINT');
         assert.equal(await server.exited, 0, server.output());

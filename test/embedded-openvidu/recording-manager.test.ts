@@ -99,8 +99,8 @@ test('RecordingManager: the recorder comes from the factory it is given, and its
 test('RecordingManager: a factory set on a running manager makes the next recorder', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'recording-manager-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const opts = { path: dir, publicUrl: 'https://x', ffmpegPath: '/nonexistent/ffmpeg', notification: 'none' as const, autostopTimeoutSec: 3600, host: '127.0.0.1' };
-  const manager = new RecordingManager(fakeHost(), opts);
+  const opts = { path: dir, publicUrl: 'https://x', ffmpegPath: '/nonexistent/ffmpeg', notification: 'none' as const, autostopTimeoutSec: 3600 };
+  const manager = new RecordingManager(fakeHost(), { ...opts, host: '127.0.0.1' });
   const session = sessionWithOneParticipant();
   // The default factory cannot run ffmpeg here: the start fails.
   await assert.rejects(manager.start(session, { ...DEFAULT_RECORDING_PROPERTIES }), /could not start/);

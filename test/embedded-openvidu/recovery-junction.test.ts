@@ -65,7 +65,8 @@ async function recoverLaidOut(name: string, segments: Array<[number, number]>) {
 function assertMonotonic(times: number[]): void {
   for (let i = 1; i < times.length; i++) {
     const step = times[i] - times[i - 1];
-    assert.ok(step > 0.9 / FPS, `frame ${i} at ${times[i].toFixed(4)} s comes ${(step * 1000).toFixed(1)} ms after the one before (${times[i - 1].toFixed(4)} s)`);
+    const at = (k: number) => `${times[k].toFixed(4)} s`;
+    assert.ok(step > 0.9 / FPS, `frame ${i} at ${at(i)} comes ${(step * 1000).toFixed(1)} ms after the one before (${at(i - 1)})`);
   }
 }
 

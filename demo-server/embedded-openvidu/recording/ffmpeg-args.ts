@@ -130,7 +130,8 @@ export function rtpArgs(o: EncodeSettings, streams: StreamSpec[], sdpFile: strin
     else {
       audioIdx.forEach((idx, k) => graph.push(`[0:${idx}]aresample=async=1000,${fmt}[a${k}]`));
       // amix scales every input by 1/n; a browser mixing the tracks would sum them.
-      graph.push(`${audioIdx.map((_, k) => `[a${k}]`).join('')}amix=inputs=${audioIdx.length}:duration=longest:dropout_transition=0,volume=${audioIdx.length},${fmt}[a]`);
+      const mix = `amix=inputs=${audioIdx.length}:duration=longest:dropout_transition=0,volume=${audioIdx.length}`;
+      graph.push(`${audioIdx.map((_, k) => `[a${k}]`).join('')}${mix},${fmt}[a]`);
     }
     maps.push('-map', '[a]');
   }

@@ -120,7 +120,8 @@ export async function recoverComposed(opts: RecoverOptions): Promise<RecorderRes
       if (!src || !existsSync(src) || (await stat(src)).size === 0) continue;
       // The same video timescale as the fillers it is joined with (see mp4VideoTimescale).
       const timescale = hasVideo ? ['-video_track_timescale', String(mp4VideoTimescale(settings.frameRate))] : [];
-      const res = await runTool(ffmpegPath, ['-hide_banner', '-v', 'error', '-y', '-i', src, '-map', '0', '-c', 'copy', ...timescale, '-f', settings.ext, out], 5 * 60_000);
+      const args = ['-hide_banner', '-v', 'error', '-y', '-i', src, '-map', '0', '-c', 'copy', ...timescale, '-f', settings.ext, out];
+      const res = await runTool(ffmpegPath, args, 5 * 60_000);
       if (res.code === 0 && (duration = await timeline.fileDuration(out)) > 0) break;
       log('segment piece unusable', { index: s.index, file: path.basename(src), error: stderrTail(res.stderr) });
     }

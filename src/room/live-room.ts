@@ -5,7 +5,8 @@ import { OvError, toOvError } from '../errors.js';
 import { captureFrame } from '../snapshot/snapshot.js';
 import { requestToken } from '../token/token-provider.js';
 import type { CaptureOptions, Clip, ParticipantInfo, Role, RoomState, StreamInfo, TokenProvider } from '../types.js';
-import { awaitMedia, checkBrowser, closeConnection, connect, openVidu, publish, wire, type OvConnection, type OvConstructor, type OvPublisher, type OvSession, type OvStream } from './openvidu-adapter.js';
+import { awaitMedia, checkBrowser, closeConnection, connect, openVidu, publishCamera, wire } from './openvidu-adapter.js';
+import type { OvConnection, OvConstructor, OvPublisher, OvSession, OvStream } from './openvidu-adapter.js';
 import { parseConnectionData, Participants, streamInfo } from './participants.js';
 import { RoomClips, type ClipSignal, type Recording } from './room-clips.js';
 import type { JoinOptions, LiveRoomApi, LiveRoomEvents, LiveRoomOptions } from './room-api.js';
@@ -128,22 +129,15 @@ export class LiveRoom implements LiveRoomApi {
       const data = parseConnectionData(me.data);
       this.#participants.addLocal(me.connectionId, data.name || this.#name, data.role ?? this.#role);
       if (this.#role === 'publisher') {
-        const properties = { audioSource: undefined, videoSource: undefined, publishAudio: options.audio !== false, publishVideo: options.video !== false, resolution: '640x480', frameRate: 30 };
-        const publisher = await publish(
-          ov,
-          session,
-          properties,
-          'DEVICE_ACCESS_DENIED',
-          (p) => {
-            const tracks = p.stream.getMediaStream()?.getTracks() ?? [];
-            // leave() ran while the camera was opening: its tracks were never ours to keep.
-            if (signal.aborted) tracks.forEach((t) => t.stop());
-            check();
-            this.#publisher = p;
-            tracks.forEach((t) => this.#localTracks.add(t));
-          },
-          'CONNECT_FAILED',
-        );
+        const opened = (p: OvPublisher) => {
+          const tracks = p.stream.getMediaStream()?.getTracks() ?? [];
+          // leave() ran while the camera was opening: its tracks were never ours to keep.
+          if (signal.aborted) tracks.forEach((t) => t.stop());
+          check();
+          this.#publisher = p;
+          tracks.forEach((t) => this.#localTracks.add(t));
+        };
+        const publisher = await publishCamera(ov, session, options.audio !== false, options.video !== false, opened);
         check();
         this.#participants.addLocalStream(streamInfo(publisher.stream, 'camera', true, me.connectionId, publisher.stream.getMediaStream()));
       }
@@ -184,9 +178,8 @@ export class LiveRoom implements LiveRoomApi {
     const session = this.#ovSession;
     this.#ovSession = undefined;
     if (session) closeConnection(session, this.#publisher);
-    this.#publisher?.stream.getMediaStream()?.getTracks().forEach((t) => t.stop());
+    for (const t of [...(this.#publisher?.stream.getMediaStream()?.getTracks() ?? []), ...this.#localTracks]) t.stop();
     this.#publisher = undefined;
-    for (const t of this.#localTracks) t.stop();
     this.#localTracks.clear();
     this.#participants.clear();
     this.#clips.reset();
@@ -199,7 +192,8 @@ export class LiveRoom implements LiveRoomApi {
       connectionDestroyed: (e: { connection: OvConnection; reason: string }) => p.connectionDestroyed(e.connection, e.reason),
       streamCreated: (e: { stream: OvStream }) => this.#subscribe(session, e.stream),
       streamDestroyed: (e: { stream: OvStream }) => p.streamDestroyed(e.stream),
-      streamPropertyChanged: (e: { stream: OvStream; changedProperty: string; newValue: unknown }) => p.setActive(e.stream.streamId, e.changedProperty, e.newValue),
+      streamPropertyChanged: (e: { stream: OvStream; changedProperty: string; newValue: unknown }) =>
+        p.setActive(e.stream.streamId, e.changedProperty, e.newValue),
       publisherStartSpeaking: (e: { connection: OvConnection }) => p.speaking(e.connection.connectionId, true),
       publisherStopSpeaking: (e: { connection: OvConnection }) => p.speaking(e.connection.connectionId, false),
       'signal:ov-clip': (e: ClipSignal) => this.#clips.signal(e),
@@ -236,10 +230,11 @@ export class LiveRoom implements LiveRoomApi {
       return;
     }
     this.#participants.changed();
-    awaitMedia(stream, this.#abort.signal, () => this.#participants.find(info.streamId) === info, (ms) => {
+    const ready = (ms: MediaStream) => {
       info.mediaStream = ms;
       this.#participants.changed();
-    });
+    };
+    awaitMedia(stream, this.#abort.signal, () => this.#participants.find(info.streamId) === info, ready);
   }
 
   #requireLive() {

@@ -82,11 +82,24 @@ export async function connect(session: OvSession, token: string, name: string, c
  * A publisher (its media opened: `code` on failure), then published (`publishCode`). `onPublisher` gets it in
  * between, to own its tracks (or throw).
  */
-export async function publish(ov: OvInstance, session: OvSession, properties: object, code: OvErrorCode, onPublisher: (p: OvPublisher) => void, publishCode = code) {
+export async function publish(
+  ov: OvInstance,
+  session: OvSession,
+  properties: object,
+  code: OvErrorCode,
+  onPublisher: (p: OvPublisher) => void,
+  publishCode = code,
+) {
   const publisher = await attempt(ov.initPublisherAsync(undefined, { mirror: false, ...properties }), code);
   onPublisher(publisher);
   await attempt(session.publish(publisher), publishCode);
   return publisher;
+}
+
+/** Camera and microphone (640×480 at 30 fps) published, each on or muted: as `publish`, opened → published. */
+export function publishCamera(ov: OvInstance, session: OvSession, audio: boolean, video: boolean, onPublisher: (p: OvPublisher) => void) {
+  const properties = { audioSource: undefined, videoSource: undefined, publishAudio: audio, publishVideo: video, resolution: '640x480', frameRate: 30 };
+  return publish(ov, session, properties, 'DEVICE_ACCESS_DENIED', onPublisher, 'CONNECT_FAILED');
 }
 
 /** Registers session handlers that run only while `current()` (a replaced or closed session is mute). */

@@ -47,7 +47,13 @@ interface Entry {
 }
 
 /** A stream as StreamInfo (no MediaStream yet for a remote one). */
-export function streamInfo(s: OvStream, kind: StreamInfo['kind'], isLocal: boolean, connectionId = s.connection.connectionId, mediaStream?: MediaStream): StreamInfo {
+export function streamInfo(
+  s: OvStream,
+  kind: StreamInfo['kind'],
+  isLocal: boolean,
+  connectionId = s.connection.connectionId,
+  mediaStream?: MediaStream,
+): StreamInfo {
   const { streamId, hasAudio, hasVideo, audioActive, videoActive } = s;
   return { streamId, connectionId, kind, isLocal, hasAudio, hasVideo, audioActive, videoActive, mediaStream };
 }
@@ -160,7 +166,15 @@ export class Participants {
       known.connected = true;
       return;
     }
-    const p: Entry = { id: ownerId, name: data.name, role: data.role ?? 'publisher', isLocal: false, speaking: false, connected: !data.screenOf, streams: new Map() };
+    const p: Entry = {
+      id: ownerId,
+      name: data.name,
+      role: data.role ?? 'publisher',
+      isLocal: false,
+      speaking: false,
+      connected: !data.screenOf,
+      streams: new Map(),
+    };
     this.#all.set(ownerId, p);
     if (!this.#inRoom()) return;
     this.#events.emit('participantJoined', { participant: info(p) });
@@ -206,7 +220,12 @@ export class Participants {
     const camera = (p?: Entry) => (p ? [...p.streams.values()].find((s) => s.kind === 'camera' && s.mediaStream) : undefined);
     if (source === 'local') return camera(all.find((p) => p.isLocal));
     if (source === 'active') {
-      return camera(all.find((p) => p.speaking && !p.isLocal)) ?? camera(all.find((p) => p.speaking)) ?? camera(all.find((p) => !p.isLocal && camera(p))) ?? camera(all.find((p) => p.isLocal));
+      return (
+        camera(all.find((p) => p.speaking && !p.isLocal)) ??
+        camera(all.find((p) => p.speaking)) ??
+        camera(all.find((p) => !p.isLocal && camera(p))) ??
+        camera(all.find((p) => p.isLocal))
+      );
     }
     return this.find(source);
   }

@@ -10,7 +10,7 @@ import { launchChromium } from '../helpers/browser.js';
 import { startRawPublisher, type RawPublisher } from '../helpers/raw-publisher.js';
 import { bestFitLayout, ComposedRecorder, type RecorderResult } from '../../demo-server/embedded-openvidu/recording/composed-recorder.js';
 import { IndividualRecorder } from '../../demo-server/embedded-openvidu/recording/individual-recorder.js';
-import { probe, resolveFfmpegPath, runTool, spawnTracked } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
+import { probe, resolveFfmpegPath, resolveFfprobePath, runTool, spawnTracked } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { listZip, writeZip } from '../../demo-server/embedded-openvidu/recording/zip.js';
 
 /*
@@ -53,6 +53,18 @@ after(async () => {
 async function decodeErrors(file: string): Promise<string> {
   const r = await runTool(FFMPEG, ['-v', 'error', '-i', file, '-f', 'null', '-']);
   return (r.stderr + (r.code === 0 ? '' : `exit ${r.code}`)).trim();
+}
+
+/** Video frames in strictly increasing time, each at least most of a frame interval after the one before. */
+async function assertFramesIncrease(file: string, fps: number): Promise<void> {
+  const args = ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file];
+  const r = await runTool(resolveFfprobePath(process.env.FFPROBE_PATH), args);
+  assert.equal(r.code, 0, r.stderr);
+  const times = r.stdout.trim().split('\n').map(Number);
+  for (let i = 1; i < times.length; i++) {
+    const step = times[i] - times[i - 1];
+    assert.ok(step > 0.9 / fps, `frame ${i} at ${times[i]} s only ${(step * 1000).toFixed(1)} ms after the one before`);
+  }
 }
 
 /** Mean RGB of a rectangle of the frame shown at `at` seconds. */
@@ -313,6 +325,7 @@ test('COMPOSED: killed mid-recording, recover() rebuilds the file from the crash
   const info = await probe(result.file);
   assert.ok(Math.abs(info.duration - ran) <= 1, `duration ${info.duration} s vs ${ran.toFixed(2)} s recorded`);
   assert.deepEqual(info.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+  await assertFramesIncrease(result.file, 25);
   assert.equal(await decodeErrors(result.file), '');
   const red = await meanColor(result.file, 0.8, { x: 260, y: 200, w: 120, h: 80 });
   assert.ok(isRed(red), `B alone fills the frame first: ${red.map(Math.round)}`);

@@ -1,3 +1,6 @@
+/// <reference lib="dom" />
+// The DOM's types (MediaStream below): the server build, compiled without the DOM lib, reads this file too (through
+// src/clips/clip-status.ts, the clip ordering rule it shares).
 // Public types of the framework-agnostic core. The Lit elements (components/) and host pages build on these.
 // DTOs mirror the reference server's schemas (demo-server/src/schemas).
 

@@ -1,5 +1,5 @@
 // Benchmarks of the reference server over real HTTP (autocannon against a listening server with the embedded
-// OpenVidu in-process): the token route beside a bare Fastify route in the same process and run, and snapshot
+// OpenVidu in its child process, as npm start runs it): the token route beside a bare Fastify route in the same process and run, and snapshot
 // uploads of a ~200 KB JPEG. Prints a table and returns rows to bench/run.ts.
 import { execFile } from 'node:child_process';
 import { readFile, rm, mkdtemp } from 'node:fs/promises';
@@ -49,7 +49,7 @@ interface CannonResult {
 }
 const cannon = autocannonUntyped as (opts: CannonOptions) => Promise<CannonResult>;
 
-/** autocannon, plus the longest stall of this process's event loop (server and embedded OpenVidu) meanwhile. */
+/** autocannon, plus the longest stall of this process's event loop (the reference server's) meanwhile. */
 async function autocannon(opts: CannonOptions): Promise<CannonResult & { maxLoopDelayMs: number }> {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
@@ -64,7 +64,23 @@ async function autocannon(opts: CannonOptions): Promise<CannonResult & { maxLoop
 /** A ~200 KB camera-like JPEG: testsrc2 at 1280x720 with noise (flat test patterns compress to ~60 KB). */
 async function makeJpeg(dir: string): Promise<Buffer> {
   const file = path.join(dir, 'frame.jpg');
-  await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720', '-vf', 'noise=alls=16:allf=u', '-frames:v', '1', '-q:v', '3', file]);
+  await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=1280x720',
+    '-vf',
+    'noise=alls=16:allf=u',
+    '-frames:v',
+    '1',
+    '-q:v',
+    '3',
+    file,
+  ]);
   return readFile(file);
 }
 
@@ -74,10 +90,19 @@ const statuses = (r: CannonResult) =>
     .map(([s, v]) => `${s}×${v.count}`)
     .join(' ');
 
-/** The gateway's private cache of OpenVidu Session objects, and its node client, to time a re-creation. */
+/** The gateway's private cache of OpenVidu sessions, emptied to time a cold cache. */
 interface GatewayInternals {
   sessions: Map<string, unknown>;
-  ov: { createSession: (...a: unknown[]) => Promise<unknown> };
+}
+
+/** Pending connections (unused tokens) of a room, from OpenVidu's REST API as any client would read them. */
+async function pendingConnections(server: { openvidu?: { url: string; secret: string } }, room: string): Promise<number> {
+  if (!server.openvidu) return 0;
+  const res = await fetch(new URL(`/openvidu/api/sessions/${room}`, server.openvidu.url), {
+    headers: { Authorization: 'Basic ' + Buffer.from(`OPENVIDUAPP:${server.openvidu.secret}`).toString('base64') },
+  });
+  const body = (await res.json().catch(() => undefined)) as { connections?: { content?: { status?: string }[] } } | undefined;
+  return body?.connections?.content?.filter((c) => c.status === 'pending').length ?? 0;
 }
 
 export async function run(): Promise<BenchRow[]> {
@@ -98,7 +123,13 @@ export async function run(): Promise<BenchRow[]> {
     // 1. Snapshot uploads. The binary body cannot be passed to a worker thread, so this client runs in-process (it
     //    is light next to the server's work per request: a 200 KB body, magic-byte sniffing, two fsync'ed files).
     await autocannon({ ...uploadReq, url: `${server.url}/api/sessions/bench-warm/snapshots`, body: jpeg, connections: 2, duration: 1 });
-    const uploadRes = await autocannon({ ...uploadReq, url: `${server.url}/api/sessions/bench/snapshots`, body: jpeg, connections: UPLOAD_CONNECTIONS, duration: SECONDS });
+    const uploadRes = await autocannon({
+      ...uploadReq,
+      url: `${server.url}/api/sessions/bench/snapshots`,
+      body: jpeg,
+      connections: UPLOAD_CONNECTIONS,
+      duration: SECONDS,
+    });
     const stored = server.app.services.snapshots.list('bench').length;
 
     // 2. The bare route and 3. the token route, same settings, load from a worker thread.
@@ -110,20 +141,14 @@ export async function run(): Promise<BenchRow[]> {
     const rss0 = process.memoryUsage().rss;
     const tokenRes = await autocannon({ ...tokenReq, url: tokenUrl('bench'), connections: CONNECTIONS, duration: SECONDS, workers: 1 });
     const rss1 = process.memoryUsage().rss;
-    const pending = server.embedded?.core.sessions.get('bench')?.connections.size ?? 0;
+    const pending = await pendingConnections(server, 'bench');
 
     // 4. The same route under a moderate load, in a fresh room: the latency a user sees when the server is not saturated.
     const tokenLightRes = await autocannon({ ...tokenReq, url: tokenUrl('bench-light'), connections: 10, duration: SECONDS, workers: 1 });
 
     // 5. A cold cache under load (a new server instance, or OpenVidu closed the room): CONNECTIONS token requests
-    //    at once, in the room that now holds every unused token of phase 3. Only one Session creation may happen.
+    //    at once, in the room that now holds every unused token of phase 3 (none of them is downloaded).
     gateway.sessions.delete('bench');
-    let refreshes = 0;
-    const createSession = gateway.ov.createSession;
-    gateway.ov.createSession = (...a: unknown[]) => {
-      refreshes++;
-      return createSession.apply(gateway.ov, a);
-    };
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     const rssA = process.memoryUsage().rss;
@@ -138,7 +163,6 @@ export async function run(): Promise<BenchRow[]> {
     const burstMs = Math.round(performance.now() - t0);
     const rssB = process.memoryUsage().rss;
     lag.disable();
-    gateway.ov.createSession = createSession;
     const burstOk = burst.filter((b) => b.status === 201).length;
     const counts = new Map<number, number>();
     for (const b of burst) counts.set(b.status, (counts.get(b.status) ?? 0) + 1);
@@ -147,15 +171,41 @@ export async function run(): Promise<BenchRow[]> {
     const tokenRate = rate(tokenRes);
     const bareRate = rate(bareRes);
     rows.push(
-      { name: 'token route throughput', value: round(tokenRate), unit: 'req/s', detail: `${CONNECTIONS} conns, ${SECONDS} s; ${tokenRes.requests.total} tokens (${statuses(tokenRes)}), errors ${tokenRes.errors}, timeouts ${tokenRes.timeouts}, longest event-loop stall ${tokenRes.maxLoopDelayMs} ms` },
+      {
+        name: 'token route throughput',
+        value: round(tokenRate),
+        unit: 'req/s',
+        detail: `${CONNECTIONS} conns, ${SECONDS} s; ${tokenRes.requests.total} tokens (${statuses(tokenRes)}), errors ${tokenRes.errors}, timeouts ${tokenRes.timeouts}, longest event-loop stall ${tokenRes.maxLoopDelayMs} ms`,
+      },
       { name: 'token route latency p50', value: tokenRes.latency.p50, unit: 'ms' },
       { name: 'token route latency p99', value: tokenRes.latency.p99, unit: 'ms', target: '≤ 20 ms', detail: `max ${tokenRes.latency.max} ms` },
-      { name: 'bare Fastify route throughput', value: round(bareRate), unit: 'req/s', detail: `GET /bare → {ok:true}, same process, ${CONNECTIONS} conns, ${SECONDS} s (${statuses(bareRes)})` },
+      {
+        name: 'bare Fastify route throughput',
+        value: round(bareRate),
+        unit: 'req/s',
+        detail: `GET /bare → {ok:true}, same process, ${CONNECTIONS} conns, ${SECONDS} s (${statuses(bareRes)})`,
+      },
       { name: 'bare Fastify route latency p50', value: bareRes.latency.p50, unit: 'ms' },
       { name: 'bare Fastify route latency p99', value: bareRes.latency.p99, unit: 'ms' },
-      { name: 'token / bare throughput', value: round((100 * tokenRate) / bareRate, 1), unit: '%', detail: 'the whole stack (helmet, CORS, rate limit, validation, authorize hook) plus a REST call to the in-process OpenVidu' },
-      { name: 'token route latency p50 @ 10 conns', value: tokenLightRes.latency.p50, unit: 'ms', detail: `${round(rate(tokenLightRes))} req/s (${statuses(tokenLightRes)}), longest event-loop stall ${tokenLightRes.maxLoopDelayMs} ms` },
-      { name: 'token route latency p99 @ 10 conns', value: tokenLightRes.latency.p99, unit: 'ms', target: '≤ 20 ms', detail: `max ${tokenLightRes.latency.max} ms` },
+      {
+        name: 'token / bare throughput',
+        value: round((100 * tokenRate) / bareRate, 1),
+        unit: '%',
+        detail: 'the whole stack (helmet, CORS, rate limit, validation, authorize hook) plus a REST call to the OpenVidu process',
+      },
+      {
+        name: 'token route latency p50 @ 10 conns',
+        value: tokenLightRes.latency.p50,
+        unit: 'ms',
+        detail: `${round(rate(tokenLightRes))} req/s (${statuses(tokenLightRes)}), longest event-loop stall ${tokenLightRes.maxLoopDelayMs} ms`,
+      },
+      {
+        name: 'token route latency p99 @ 10 conns',
+        value: tokenLightRes.latency.p99,
+        unit: 'ms',
+        target: '≤ 20 ms',
+        detail: `max ${tokenLightRes.latency.max} ms`,
+      },
       {
         name: 'memory after the token phase',
         value: round((rss1 - rss0) / 2 ** 20),
@@ -166,14 +216,21 @@ export async function run(): Promise<BenchRow[]> {
         name: 'cold session cache under load',
         value: burstMs,
         unit: 'ms',
-        detail: `${CONNECTIONS} token requests on a cold cache in a room with ${pending} pending connections: ${burstOk}/${CONNECTIONS} answered 201 (${burstStatuses}), ${refreshes} Session refreshes (createSession + fetch of every connection), event loop stalled ${Math.round(lag.max / 1e6)} ms, RSS +${round((rssB - rssA) / 2 ** 20)} MiB`,
+        detail: `${CONNECTIONS} token requests on a cold cache in a room with ${pending} pending connections: ${burstOk}/${CONNECTIONS} answered 201 (${burstStatuses}), event loop stalled ${Math.round(lag.max / 1e6)} ms, RSS +${round((rssB - rssA) / 2 ** 20)} MiB`,
       },
-      { name: 'snapshot uploads', value: round(rate(uploadRes), 1), unit: 'req/s', detail: `${Math.round(jpeg.length / 1024)} KB JPEG, ${UPLOAD_CONNECTIONS} conns, ${SECONDS} s (${statuses(uploadRes)}; errors ${uploadRes.errors}, timeouts ${uploadRes.timeouts}; longest event-loop stall ${uploadRes.maxLoopDelayMs} ms), ${stored} stored, ${round((rate(uploadRes) * jpeg.length * 8) / 1e6)} Mbit/s of images in` },
+      {
+        name: 'snapshot uploads',
+        value: round(rate(uploadRes), 1),
+        unit: 'req/s',
+        detail: `${Math.round(jpeg.length / 1024)} KB JPEG, ${UPLOAD_CONNECTIONS} conns, ${SECONDS} s (${statuses(uploadRes)}; errors ${uploadRes.errors}, timeouts ${uploadRes.timeouts}; longest event-loop stall ${uploadRes.maxLoopDelayMs} ms), ${stored} stored, ${round((rate(uploadRes) * jpeg.length * 8) / 1e6)} Mbit/s of images in`,
+      },
       { name: 'snapshot upload latency p50', value: uploadRes.latency.p50, unit: 'ms' },
       { name: 'snapshot upload latency p99', value: uploadRes.latency.p99, unit: 'ms' },
     );
-    if (tokenRes.non2xx || tokenRes.errors) console.warn(`  token route: ${tokenRes.non2xx} non-2xx answers, ${tokenRes.errors} errors (${statuses(tokenRes)})`);
-    if (uploadRes.non2xx || uploadRes.errors) console.warn(`  uploads: ${uploadRes.non2xx} non-2xx answers, ${uploadRes.errors} errors (${statuses(uploadRes)})`);
+    if (tokenRes.non2xx || tokenRes.errors)
+      console.warn(`  token route: ${tokenRes.non2xx} non-2xx answers, ${tokenRes.errors} errors (${statuses(tokenRes)})`);
+    if (uploadRes.non2xx || uploadRes.errors)
+      console.warn(`  uploads: ${uploadRes.non2xx} non-2xx answers, ${uploadRes.errors} errors (${statuses(uploadRes)})`);
   } finally {
     await bare.close();
     // Uploads cut off by the end of the run may still be writing their files: let them finish before removing.

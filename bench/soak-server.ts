@@ -1,10 +1,11 @@
-// The server under soak (bench/soak.bench.ts): `npm start`'s server (reference server + embedded OpenVidu) in a
-// process of its own, started with --expose-gc. The parent asks over IPC for a full garbage collection and the
+// The server under soak (bench/soak.bench.ts): the reference server with the embedded OpenVidu in the same process
+// (`{ openvidu: 'in-process' }`, so that one RSS and one heap hold both, and their maps can be read), in a process of
+// its own, started with --expose-gc. The parent asks over IPC for a full garbage collection and the
 // figures that matter: RSS, heap, and the size of every long-lived map.
 import { loadConfig } from '../demo-server/src/config.js';
 import { startServer } from '../demo-server/src/server.js';
 
-const server = await startServer(loadConfig(process.env));
+const server = await startServer(loadConfig(process.env), { openvidu: 'in-process' });
 
 /** Entries of a Map or Set found at `path` on `root`; undefined when it does not exist (renamed, say). */
 function size(root: unknown, path: string): number | undefined {
@@ -27,7 +28,7 @@ function figures() {
       'gateway sessions': size(s, 'gateway.sessions'),
       'event bus histories': size(s, 'bus.history'),
       'event bus listeners': size(s, 'bus.listeners'),
-      'clip statuses': size(s, 'clips.lastStatus'),
+      'clip start times': size(s, 'clips.startedAt'),
       'clip watchers': size(s, 'clips.watchers'),
     },
   };

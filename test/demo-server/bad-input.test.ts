@@ -18,6 +18,7 @@ import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../../demo-server/
 import { resolveFfmpegPath } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { registeredRoutes } from '../helpers/routes.js';
+import { sleep } from '../helpers/until.js';
 
 const SNAPSHOT_MAX = 256 * 1024;
 const FUZZ_REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 600);
@@ -254,7 +255,7 @@ async function waitReady(clipId: string, timeoutMs = 20_000) {
     if (r.json.status === 'ready') return r.json;
     assert.notEqual(r.json.status, 'failed', r.text);
     assert.ok(Date.now() - t0 < timeoutMs, `clip ${clipId} not ready within ${timeoutMs} ms: ${r.text}`);
-    await new Promise((res) => setTimeout(res, 150));
+    await sleep(150);
   }
 }
 
@@ -290,7 +291,7 @@ describe('bad input on every route', () => {
     await joinRoom(CLIP_ROOM);
     const started = await json('POST', `/api/sessions/${CLIP_ROOM}/clips`, { name: 'kept clip' });
     assert.equal(started.status, 201, started.text);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const stopped = await request('POST', `/api/clips/${encodeURIComponent(started.json.id)}/stop`);
     assert.equal(stopped.status, 200, stopped.text);
     const ready = await waitReady(started.json.id);

@@ -11,6 +11,7 @@ import { startPageServer } from '../helpers/static-server.js';
 import { Participant } from '../helpers/participant.js';
 import { SseClient } from '../helpers/sse.js';
 import { probe } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
+import { sleep } from '../helpers/until.js';
 
 let server: TestServer;
 let browser: Browser;
@@ -106,7 +107,7 @@ describe('clips through the reference server', () => {
     assert.equal(busyDelete.status, 409);
     assert.equal(busyDelete.body.code, 'OV_CLIP_RECORDING');
 
-    await new Promise((r) => setTimeout(r, 2500));
+    await sleep(2500);
     const tStop = Date.now();
     const stopped = await json(await api(`/clips/${encodeURIComponent(clip.id)}/stop`, { method: 'POST' }));
     assert.equal(stopped.status, 200);
@@ -161,7 +162,7 @@ describe('clips through the reference server', () => {
     const second = (await json(await api(`/sessions/${room}/clips`, { method: 'POST' }))).body;
     assert.equal(second.id, `${room}~1`);
     assert.equal(second.name, '');
-    await new Promise((r) => setTimeout(r, 1200));
+    await sleep(1200);
     await api(`/clips/${encodeURIComponent(second.id)}/stop`, { method: 'POST' });
     await stream.waitFor((e) => e.event === 'clip' && e.data.id === second.id && e.data.status === 'ready');
     const list = await json(await api(`/sessions/${room}/clips`));

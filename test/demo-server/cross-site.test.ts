@@ -23,6 +23,7 @@ import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../../demo-server/
 import { launchChromium } from '../helpers/browser.js';
 import { startTestServer } from '../helpers/app-server.js';
 import { RpcClient } from '../helpers/rpc-client.js';
+import { sleep } from '../helpers/until.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -67,7 +68,7 @@ describe('cross-site requests', () => {
       const req = logLines.find((l) => l.req?.method === method && l.req.url === url);
       const res = req && logLines.find((l) => l.reqId === req.reqId && l.res);
       if (res) return res.res!.statusCode;
-      await new Promise((r) => setTimeout(r, 25));
+      await sleep(25);
     }
     assert.fail(`the server never saw ${method} ${url}`);
   }

@@ -15,6 +15,7 @@ import { ConfigError, loadConfig } from '../../demo-server/src/config.js';
 import { encodeClipName } from '../../demo-server/src/services/openvidu-gateway.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../../demo-server/embedded-openvidu/index.js';
 import { SseClient } from '../helpers/sse.js';
+import { sleep } from '../helpers/until.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const SECRET = 'FAULTS_TEST_SECRET';
@@ -226,7 +227,7 @@ describe('faults', () => {
         assert.equal(res.status, 401, JSON.stringify(headers));
         assert.deepEqual(body, { statusCode: 401, error: 'Unauthorized', message: 'Missing or wrong webhook token', code: 'OV_WEBHOOK_UNAUTHORIZED' });
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       assert.deepEqual(stream.events, [], 'no event from a refused webhook');
     });
 
@@ -310,7 +311,7 @@ describe('faults', () => {
       }
       const odd = await post(event('bogus'), auth);
       assert.equal(odd.status, 200);
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       assert.equal(stream.events.length, count, 'only recordingStatusChanged with a known status is published');
       // Other rooms do not hear it.
       const other = new SseClient(`${base}/api/sessions/other-room/events`);
@@ -333,7 +334,7 @@ describe('faults', () => {
           const hook = lines.find((l) => l.req?.url === '/api/webhooks/openvidu');
           const done = hook && lines.find((l) => l.reqId === hook.reqId && l.res);
           if (done) return done.res.statusCode as number;
-          await new Promise((r) => setTimeout(r, 50));
+          await sleep(50);
         }
         assert.fail('no webhook POST from OpenVidu reached the receiver');
       };

@@ -20,6 +20,7 @@ import { startTestServer, type TestServer } from '../helpers/app-server.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { SseClient } from '../helpers/sse.js';
 import { pngHeader } from '../helpers/image-headers.js';
+import { sleep } from '../helpers/until.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -74,7 +75,7 @@ async function openWhenFree(base: string, room: string, from = '127.0.0.1'): Pro
     last = await openStream(base, room, from);
     if (last.status === 200) return last;
     last.socket.destroy();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   assert.fail(`a freed slot was never given back: ${last?.status} ${last?.body}`);
 }
@@ -167,7 +168,7 @@ describe('event-stream limits', () => {
     // Bounded: 4,000 events of 16 KiB (64 MiB) at most; far fewer fill loopback's buffers and the 1 MiB bound.
     while (bus.subscriberCount('deaf') > 0 && published < 4000) {
       bus.publish('deaf', 'snapshot', big);
-      if (++published % 20 === 0) await new Promise((r) => setTimeout(r, 1));
+      if (++published % 20 === 0) await sleep(1);
     }
     assert.equal(bus.subscriberCount('deaf'), 0, `the server let the stream go (after ${published} events)`);
     assert.ok(published < 4000);
@@ -238,7 +239,7 @@ describe('event-stream limits over HTTP/2 (HTTPS=1): streams of one connection c
       streams.shift()!.close(); // RST_STREAM: the connection stays
       let again = await open();
       for (let i = 0; i < 100 && again.status !== 200; i++) {
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
         again = await open();
       }
       assert.equal(again.status, 200, 'the closed stream gave its slot back');
@@ -314,7 +315,7 @@ describe('per-room state is bounded', () => {
         await rpc.request('leaveRoom', {}); // the last participant leaves: OpenVidu closes the session
         rpc.close();
       }
-      for (let i = 0; i < 200 && (cached() > 1 || history() > 0); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && (cached() > 1 || history() > 0); i++) await sleep(50);
       assert.equal(cached(), 1, 'only the live room keeps a cached session');
       assert.equal(nodeClientSessions(), 1, "and only it stays in the node client's list");
       assert.equal(history(), 0, 'the event history of ended rooms is forgotten (the live room had no events)');
@@ -334,7 +335,7 @@ describe('per-room state is bounded', () => {
       const exists = async () => (await fetch(`${ov.url}/openvidu/api/sessions/idle-room`, { headers: auth })).status === 200;
       const unused = await token();
       assert.ok(await exists());
-      for (let i = 0; i < 100 && (await exists()); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && (await exists()); i++) await sleep(50);
       assert.equal(await exists(), false, 'collected after the 1 s threshold');
       const stale = await RpcClient.connect(unused.token);
       await assert.rejects(stale.join(unused.token), 'the unused token went with its room');

@@ -13,6 +13,7 @@ import { RpcClient } from '../helpers/rpc-client.js';
 import { launchChromium, newContext } from '../helpers/browser.js';
 import { startPageServer } from '../helpers/static-server.js';
 import { Participant } from '../helpers/participant.js';
+import { sleep } from '../helpers/until.js';
 
 const alive = (pid: number) => {
   try {
@@ -167,7 +168,7 @@ describe('the embedded OpenVidu in its own process', { skip: process.platform ==
         const begun = (await clip.json()) as { id: string; status: string };
         assert.equal(clip.status, 201, JSON.stringify(begun));
         clipId = begun.id;
-        await new Promise((r) => setTimeout(r, 2500));
+        await sleep(2500);
         server.child.kill('SIGINT');
         assert.equal(await server.exited, 0, server.output());
         assert.equal(alive(Number(pidText)), false, 'the OpenVidu process ended too');
@@ -196,7 +197,7 @@ describe('the embedded OpenVidu in its own process', { skip: process.platform ==
     server.child.kill('SIGKILL');
     await server.exited;
     const deadline = Date.now() + 5000;
-    while (alive(ovPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (alive(ovPid) && Date.now() < deadline) await sleep(50);
     assert.equal(alive(ovPid), false, 'gone within 5 s');
   });
 

@@ -21,6 +21,7 @@ import { resolveFfmpegPath } from '../../demo-server/embedded-openvidu/recording
 import { startTestServer } from '../helpers/app-server.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { registeredRoutes } from '../helpers/routes.js';
+import { sleep } from '../helpers/until.js';
 
 const require = createRequire(import.meta.url);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -543,12 +544,12 @@ async function exerciseEverything(base: string, webhookToken: string | undefined
   const id = encodeURIComponent(started.json.id);
   await record('POST', `/api/sessions/${room}/clips`, { json: {} }); // 409
   await record('DELETE', `/api/clips/${id}`); // 409 while recording
-  await new Promise((r) => setTimeout(r, 1000));
+  await sleep(1000);
   await record('POST', `/api/clips/${id}/stop`);
   for (let i = 0; i < 100; i++) {
     const c = await record('GET', `/api/clips/${id}`);
     if (c.json?.status === 'ready') break;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   await record('POST', `/api/clips/${id}/stop`);
   await record('GET', `/api/sessions/${room}/clips`);
@@ -583,7 +584,7 @@ async function exerciseEverything(base: string, webhookToken: string | undefined
   // Everything the server may say about its OpenVidu.
   seen.push({ what: 'swagger document', status: 200, text: JSON.stringify(app.swagger()) });
   rpc.close();
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   events.abort();
   await sse;
   return seen;

@@ -10,6 +10,7 @@ import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/open
 import { launchChromium, newContext } from '../helpers/browser.js';
 import { startPageServer } from '../helpers/static-server.js';
 import { Participant } from '../helpers/participant.js';
+import { sleep } from '../helpers/until.js';
 
 let target: OpenViduTarget;
 let ov: OpenVidu;
@@ -64,7 +65,7 @@ const waitUntil = async (what: string, fn: () => Promise<boolean> | boolean, tim
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   assert.fail(`timed out waiting for ${what}`);
 };
@@ -89,7 +90,7 @@ describe('openvidu-browser against the OpenVidu target', () => {
     const first = await b.waitForRemoteVideo(a.connectionId);
     assert.ok(first.videoWidth > 0 && first.videoHeight > 0);
     await a.waitForRemoteVideo(b.connectionId);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const later = (await b.remoteVideo())[a.connectionId];
     assert.ok(later.framesDecoded > first.framesDecoded + 5, `frames keep being decoded (${first.framesDecoded} → ${later.framesDecoded})`);
     assert.ok(later.audioSamples > 0, 'audio is received');
@@ -162,7 +163,7 @@ describe('openvidu-browser against the OpenVidu target', () => {
     const b = await joined(session, 'B');
     await b.waitForRemoteVideo(a.connectionId, 3);
     // libwebrtc's VP8 sends no periodic keyframes: without the SFU asking, C would stay black.
-    await new Promise((r) => setTimeout(r, 2500));
+    await sleep(2500);
     const c = await joined(session, 'C');
     const v = await c.waitForRemoteVideo(a.connectionId, 3, 10_000);
     assert.ok(v.videoWidth > 0);

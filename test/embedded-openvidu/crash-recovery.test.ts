@@ -17,8 +17,8 @@ import { root } from '../helpers/demo-page.js';
 import { probe, resolveFfmpegPath } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { PID_FILE } from '../../demo-server/embedded-openvidu/recording/processes.js';
 import { startEmbeddedOpenVidu } from '../../demo-server/embedded-openvidu/index.js';
+import { sleep } from '../helpers/until.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface ServerProcess {
   child: ChildProcess;

@@ -23,9 +23,9 @@ import { RpcClient } from '../helpers/rpc-client.js';
 import type { EmbeddedOpenViduOptions } from '../../demo-server/embedded-openvidu/index.js';
 import type { Connection } from '../../demo-server/embedded-openvidu/model.js';
 import { WebhookSender } from '../../demo-server/embedded-openvidu/webhook.js';
+import { sleep } from '../helpers/until.js';
 
 const SKIP = !isEmbedded() && 'reads the embedded server model and starts servers with their own limits';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uid = () => Math.random().toString(36).slice(2, 10);
 
 /** Polls `check` until it returns a truthy value (bounded). */

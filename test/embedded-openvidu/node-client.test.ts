@@ -14,6 +14,7 @@ import { OpenVidu, OpenViduRole, Recording, RecordingLayout, RecordingMode, Medi
 import { useStubRecorder } from '../helpers/stub-recorder.js';
 import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/openvidu-target.js';
 import { RpcClient } from '../helpers/rpc-client.js';
+import { sleep } from '../helpers/until.js';
 
 const COMPOSED_RECORDER = fileURLToPath(new URL('../../demo-server/embedded-openvidu/recording/composed-recorder.ts', import.meta.url));
 const SESSION_ID_RE = /^ses_[A-Z][A-Za-z0-9]{9}$/;
@@ -25,7 +26,6 @@ let target: OpenViduTarget;
 let ov: OpenVidu;
 const clients = new Set<RpcClient>();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uid = () => Math.random().toString(36).slice(2, 10);
 
 before(async () => {

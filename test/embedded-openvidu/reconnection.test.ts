@@ -10,6 +10,7 @@ import { startPageServer } from '../helpers/static-server.js';
 import { Participant } from '../helpers/participant.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import type { RpcSocket } from '../../demo-server/embedded-openvidu/rpc/rpc-socket.js';
+import { sleep } from '../helpers/until.js';
 
 const GRACE_MS = 4000;
 let target: OpenViduTarget;
@@ -53,7 +54,7 @@ describe('socket loss', { skip: !isEmbedded() && 'cuts sockets from inside the e
     assert.equal(after, before, 'same participant, rebound to the new socket');
     assert.notEqual(after.peer, undefined);
     const f1 = (await b.remoteVideo())[a.connectionId].framesDecoded;
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const f2 = (await b.remoteVideo())[a.connectionId].framesDecoded;
     assert.ok(f2 > f1 + 5, `B still decodes A's video after reconnecting (${f1} → ${f2})`);
     // Notifications reach B through the new socket.
@@ -121,6 +122,6 @@ async function waitFor(fn: () => boolean, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (!fn()) {
     if (Date.now() > deadline) assert.fail('timed out');
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }

@@ -12,6 +12,7 @@ import { bestFitLayout, ComposedRecorder, type RecorderResult } from '../../demo
 import { IndividualRecorder } from '../../demo-server/embedded-openvidu/recording/individual-recorder.js';
 import { probe, resolveFfmpegPath, resolveFfprobePath, runTool, spawnTracked } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { listZip, writeZip } from '../../demo-server/embedded-openvidu/recording/zip.js';
+import { sleep } from '../helpers/until.js';
 
 /*
  * Recorders fed by real Chromium publishers: A = Chromium's fake camera (green background), B = a red canvas,
@@ -30,7 +31,6 @@ let pubA: RawPublisher;
 let pubB: RawPublisher;
 const others: RawPublisher[] = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = process.env.RECORDER_TEST_LOG ? (m: string, e?: object) => console.log(`  [recorder] ${m}`, e ?? '') : undefined;
 
 before(async () => {

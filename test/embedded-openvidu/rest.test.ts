@@ -17,6 +17,7 @@ import { appendFileSync } from 'node:fs';
 import { useStubRecorder } from '../helpers/stub-recorder.js';
 import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/openvidu-target.js';
 import { RpcClient } from '../helpers/rpc-client.js';
+import { sleep } from '../helpers/until.js';
 
 let target: OpenViduTarget;
 let AUTH: string;
@@ -24,7 +25,6 @@ let agent: http.Agent;
 const clients = new Set<RpcClient>();
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uid = () => Math.random().toString(36).slice(2, 10);
 const API = '/openvidu/api';
 

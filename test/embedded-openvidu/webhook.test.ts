@@ -17,9 +17,9 @@ import type { AddressInfo } from 'node:net';
 import { useStubRecorder } from '../helpers/stub-recorder.js';
 import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/openvidu-target.js';
 import { RpcClient } from '../helpers/rpc-client.js';
+import { sleep } from '../helpers/until.js';
 
 const SKIP = !isEmbedded() && 'webhook tests need the embedded server (OPENVIDU_URL is set)';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uid = () => Math.random().toString(36).slice(2, 10);
 
 interface Delivery {

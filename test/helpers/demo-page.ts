@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { sleep } from './until.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -66,7 +67,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (v: 
   while (Date.now() < end) {
     last = await probe().catch(() => undefined as T);
     if (last !== undefined && ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
 }

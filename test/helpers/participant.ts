@@ -1,4 +1,5 @@
 import type { BrowserContext, Page } from 'playwright-core';
+import { sleep } from './until.js';
 
 export interface LogEntry {
   t: number;
@@ -60,7 +61,7 @@ export class Participant {
       const v = all[connectionId];
       last = v;
       if (v && v.videoWidth > 0 && v.framesDecoded >= minFrames) return v;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     throw new Error(`remote video of ${connectionId} not playing within ${timeoutMs} ms: ${JSON.stringify(last)}`);
   }

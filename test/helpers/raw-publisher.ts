@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PublisherEndpoint } from '../../demo-server/embedded-openvidu/media/publisher.js';
 import type { CandidateInit } from '../../demo-server/embedded-openvidu/media/ice-queue.js';
+import { sleep } from './until.js';
 
 /**
  * Real Chromium publishers wired straight to a `PublisherEndpoint` (no OpenVidu signalling): the page offers,
@@ -29,7 +30,6 @@ export interface RawPublisher {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface PageInit {
   video: 'camera' | { color: string } | false;

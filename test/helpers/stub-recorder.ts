@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmbeddedOpenVidu } from '../../demo-server/embedded-openvidu/index.js';
 import type { RecorderFactory } from '../../demo-server/embedded-openvidu/recording/manager.js';
+import { sleep } from './until.js';
 
 /**
  * Give the embedded server a recorder factory whose recorders write `bytes` as the recording after a short
@@ -16,7 +17,7 @@ export function useStubRecorder(embedded: EmbeddedOpenVidu, bytes: Buffer, durat
     addSource() {},
     removeSource() {},
     async stop() {
-      await new Promise((r) => setTimeout(r, 150));
+      await sleep(150);
       const file = path.join(dir, `${record.name}.mp4`);
       await writeFile(file, bytes);
       return { file, size: bytes.length, duration, hasAudio: true, hasVideo: true };

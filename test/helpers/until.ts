@@ -1,3 +1,6 @@
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 /** Polls `fn` every 50 ms until it returns something truthy, which it returns; fails after `ms` naming `what`. */
 export async function until<T>(fn: () => T | undefined | false, what: string, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -5,6 +8,6 @@ export async function until<T>(fn: () => T | undefined | false, what: string, ms
     const v = fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }

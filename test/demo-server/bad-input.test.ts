@@ -78,7 +78,6 @@ const ROUTES: RouteSpec[] = [
   { method: 'GET', url: '/ov-live-elements/:file', body: 'none', example: '/ov-live-elements/elements-AAAAAAAA.js' },
 ];
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP: node:http with a keep-alive agent, so paths go out byte for byte and sockets are reused between requests.
 
@@ -243,7 +242,19 @@ const CLIP_ROOM = 'clip-room';
 
 async function makeImage(ext: 'jpg' | 'png' | 'webp', dir: string): Promise<Buffer> {
   const file = path.join(dir, `img.${ext}`);
-  await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x48', '-frames:v', '1', file]);
+  await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=64x48',
+    '-frames:v',
+    '1',
+    file,
+  ]);
   return readFile(file);
 }
 
@@ -273,7 +284,14 @@ describe('bad input on every route', () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'ov-bad-input-'));
     const quiet = { debug() {}, info() {}, warn() {}, error() {} };
     ov = await startEmbeddedOpenVidu({ port: 0, secret: 'BAD_INPUT_SECRET', recordingPath: path.join(dataDir, 'recordings'), logger: quiet });
-    const config = loadConfig({ DATA_DIR: dataDir, OPENVIDU_URL: ov.url, OPENVIDU_SECRET: ov.secret, SNAPSHOT_MAX_BYTES: String(SNAPSHOT_MAX), RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      OPENVIDU_URL: ov.url,
+      OPENVIDU_SECRET: ov.secret,
+      SNAPSHOT_MAX_BYTES: String(SNAPSHOT_MAX),
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      LOG_LEVEL: 'silent',
+    });
     app = await buildApp({ config, logger: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as net.AddressInfo).port;
@@ -281,8 +299,15 @@ describe('bad input on every route', () => {
 
     const [jpeg, png, webp] = await Promise.all([makeImage('jpg', dataDir), makeImage('png', dataDir), makeImage('webp', dataDir)]);
     Object.assign(images, { jpeg, png, webp });
-    for (const [type, bytes] of [['image/jpeg', jpeg], ['image/png', png], ['image/webp', webp]] as const) {
-      const r = await request('POST', `/api/sessions/${KEEP_ROOM}/snapshots?name=${encodeURIComponent('kept ' + type)}`, { headers: { 'content-type': type }, body: bytes });
+    for (const [type, bytes] of [
+      ['image/jpeg', jpeg],
+      ['image/png', png],
+      ['image/webp', webp],
+    ] as const) {
+      const r = await request('POST', `/api/sessions/${KEEP_ROOM}/snapshots?name=${encodeURIComponent('kept ' + type)}`, {
+        headers: { 'content-type': type },
+        body: bytes,
+      });
       assert.equal(r.status, 201, r.text);
       kept.snapshots.push({ id: r.json.id, bytes });
     }
@@ -308,7 +333,8 @@ describe('bad input on every route', () => {
 
   /** A valid value for each path parameter: things that exist. */
   const validParam = (p: Param) => (p === 'sessionId' ? KEEP_ROOM : p === 'clipId' ? kept.clip!.id : kept.snapshots[0].id);
-  const fill = (spec: RouteSpec, value?: string) => (spec.param ? spec.url.replace(`:${spec.param}`, value ?? validParam(spec.param)) : spec.example ?? spec.url.replace('*', 'static/swagger-ui.css'));
+  const fill = (spec: RouteSpec, value?: string) =>
+    spec.param ? spec.url.replace(`:${spec.param}`, value ?? validParam(spec.param)) : (spec.example ?? spec.url.replace('*', 'static/swagger-ui.css'));
 
   it('the route table covers every route the app registers (a new route needs bad-input cases here)', () => {
     const registered = registeredRoutes(app);
@@ -327,12 +353,55 @@ describe('bad input on every route', () => {
 
   // Path segments as they go on the wire. None of them is a valid id of any kind.
   const HOSTILE_IDS = [
-    '..', '.', '..%2f..%2fetc%2fpasswd', '%2e%2e%2f', '%2e%2e', '%2E%2E%2F%2E%2E%2Fetc%2Fpasswd', '..%5c..%5cwindows%5cwin.ini',
-    '%252e%252e%252f', '%c0%ae%c0%ae%c0%af', '%00', 'room%00', '%00.jpg', 'room%0a', 'room%0d%0aSet-Cookie:%20pwned=1', '%01', '%1f',
-    '%7f', '%c2%85', '%e2%80%ae', '%ef%bb%bf', 'caf%C3%A9', '%ED%95%9C%EA%B8%80', '%F0%9F%98%80', '%F0%9F%91%A8%E2%80%8D%F0%9F%91%A9',
-    'a'.repeat(65), 'a'.repeat(2000), `snap_${'A'.repeat(60)}`, '%', '%zz', '%ff', '%C3', 'a%20b', '%20', 'a;b', 'a%3Fb', 'a%23b',
-    'a%2Fb', '~', '~1', 'a~', 'a~b', 'a~1234567', '$(id)', '%24%7Bjndi%3Aldap%3A%2F%2Fx%7D', '%3Cscript%3Ealert(1)%3C%2Fscript%3E',
-    "a'--", 'a%22b', 'a%5Cb', 'a*',
+    '..',
+    '.',
+    '..%2f..%2fetc%2fpasswd',
+    '%2e%2e%2f',
+    '%2e%2e',
+    '%2E%2E%2F%2E%2E%2Fetc%2Fpasswd',
+    '..%5c..%5cwindows%5cwin.ini',
+    '%252e%252e%252f',
+    '%c0%ae%c0%ae%c0%af',
+    '%00',
+    'room%00',
+    '%00.jpg',
+    'room%0a',
+    'room%0d%0aSet-Cookie:%20pwned=1',
+    '%01',
+    '%1f',
+    '%7f',
+    '%c2%85',
+    '%e2%80%ae',
+    '%ef%bb%bf',
+    'caf%C3%A9',
+    '%ED%95%9C%EA%B8%80',
+    '%F0%9F%98%80',
+    '%F0%9F%91%A8%E2%80%8D%F0%9F%91%A9',
+    'a'.repeat(65),
+    'a'.repeat(2000),
+    `snap_${'A'.repeat(60)}`,
+    '%',
+    '%zz',
+    '%ff',
+    '%C3',
+    'a%20b',
+    '%20',
+    'a;b',
+    'a%3Fb',
+    'a%23b',
+    'a%2Fb',
+    '~',
+    '~1',
+    'a~',
+    'a~b',
+    'a~1234567',
+    '$(id)',
+    '%24%7Bjndi%3Aldap%3A%2F%2Fx%7D',
+    '%3Cscript%3Ealert(1)%3C%2Fscript%3E',
+    "a'--",
+    'a%22b',
+    'a%5Cb',
+    'a*',
   ];
 
   it('hostile path ids (traversal, NUL, control characters, unicode, emoji, 65+ chars, bad escapes) → 4xx JSON with an OV_ code', async () => {
@@ -341,7 +410,8 @@ describe('bad input on every route', () => {
       for (const id of HOSTILE_IDS) {
         const url = fill(spec, id);
         const body = spec.body === 'json' ? JSON.stringify(spec.validBody) : spec.body === 'image' ? images.jpeg : undefined;
-        const headers: Record<string, string> = spec.body === 'json' ? { 'content-type': 'application/json' } : spec.body === 'image' ? { 'content-type': 'image/jpeg' } : {};
+        const headers: Record<string, string> =
+          spec.body === 'json' ? { 'content-type': 'application/json' } : spec.body === 'image' ? { 'content-type': 'image/jpeg' } : {};
         const res = await request(spec.method, url, { headers, body });
         assertApiError(res, `${spec.method} ${url}`);
         assert.equal(res.headers['set-cookie'], undefined, `no header injection: ${url}`);
@@ -366,9 +436,18 @@ describe('bad input on every route', () => {
     }
     // Traversal that leaves the route: no route, and never a file from outside.
     for (const url of [
-      '/api/clips/../../etc/passwd', '/api/snapshots/../../../package.json', '/api/sessions/../../package.json/token', '/api/docs/static/../../../../package.json',
-      '/api/docs/%2e%2e/%2e%2e/%2e%2e/package.json', '/api/docs/static/%2e%2e%2f%2e%2e%2f%2e%2e%2fpackage.json', '/api/docs/static/..%2f..%2f..%2f..%2fetc%2fpasswd',
-      '/api/docs/%00', '/api/docs/static/%F0%9F%98%80', '/api/docs/' + 'a'.repeat(3000), '//etc/passwd', '/%2e%2e/%2e%2e/etc/passwd',
+      '/api/clips/../../etc/passwd',
+      '/api/snapshots/../../../package.json',
+      '/api/sessions/../../package.json/token',
+      '/api/docs/static/../../../../package.json',
+      '/api/docs/%2e%2e/%2e%2e/%2e%2e/package.json',
+      '/api/docs/static/%2e%2e%2f%2e%2e%2f%2e%2e%2fpackage.json',
+      '/api/docs/static/..%2f..%2f..%2f..%2fetc%2fpasswd',
+      '/api/docs/%00',
+      '/api/docs/static/%F0%9F%98%80',
+      '/api/docs/' + 'a'.repeat(3000),
+      '//etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
     ]) {
       const res = await request('GET', url);
       assertApiError(res, `GET ${url}`);
@@ -440,7 +519,15 @@ describe('bad input on every route', () => {
     }
     // Malformed JSON and prototype pollution attempts: 400 with a code, and nothing polluted.
     for (const url of ['/api/sessions/r1/token', '/api/sessions/r1/clips', '/api/webhooks/openvidu']) {
-      for (const raw of ['{bad', '{"name":', ' ', '\u0000', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '['.repeat(20_000) + ']'.repeat(20_000)]) {
+      for (const raw of [
+        '{bad',
+        '{"name":',
+        ' ',
+        '\u0000',
+        '{"__proto__":{"polluted":1}}',
+        '{"constructor":{"prototype":{"polluted":1}}}',
+        '['.repeat(20_000) + ']'.repeat(20_000),
+      ]) {
         const res = await request('POST', url, { headers: { 'content-type': 'application/json' }, body: raw });
         assertApiError(res, `POST ${url} ${JSON.stringify(raw.slice(0, 30))}`, 400);
       }
@@ -455,7 +542,8 @@ describe('bad input on every route', () => {
     for (const spec of ROUTES.filter((s) => !s.queryExempt)) {
       const url = fill(spec);
       const body = spec.body === 'json' ? JSON.stringify(spec.validBody) : spec.body === 'image' ? images.png : undefined;
-      const headers: Record<string, string> = spec.body === 'json' ? { 'content-type': 'application/json' } : spec.body === 'image' ? { 'content-type': 'image/png' } : {};
+      const headers: Record<string, string> =
+        spec.body === 'json' ? { 'content-type': 'application/json' } : spec.body === 'image' ? { 'content-type': 'image/png' } : {};
       for (const q of ['unknown=1', 'admin=true', '__proto__=x', 'constructor[prototype][x]=1', 'name=x&unknown=1']) {
         // Destructive routes get ids that do not exist: the query must be refused before anything is looked up.
         const target = spec.method === 'DELETE' ? fill(spec, spec.param === 'snapshotId' ? 'snap_AAAAAAAAAAAAAAAA' : 'no-such-clip') : url;
@@ -516,8 +604,22 @@ describe('bad input on every route', () => {
   it('wrong content types → 415 (text/plain JSON, multipart, forms, XML on JSON routes; anything but an image on the upload)', async () => {
     const body = JSON.stringify({ name: 'Ann' });
     for (const spec of ROUTES.filter((s) => s.body === 'json')) {
-      for (const type of ['text/plain', 'text/plain; charset=utf-8', 'multipart/form-data; boundary=xyz', 'application/x-www-form-urlencoded', 'application/xml', 'image/jpeg', 'application/octet-stream', 'text/html', 'application/javascript']) {
-        const payload = type.startsWith('multipart') ? `--xyz\r\nContent-Disposition: form-data; name="name"\r\n\r\nAnn\r\n--xyz--\r\n` : type.includes('form-urlencoded') ? 'name=Ann' : body;
+      for (const type of [
+        'text/plain',
+        'text/plain; charset=utf-8',
+        'multipart/form-data; boundary=xyz',
+        'application/x-www-form-urlencoded',
+        'application/xml',
+        'image/jpeg',
+        'application/octet-stream',
+        'text/html',
+        'application/javascript',
+      ]) {
+        const payload = type.startsWith('multipart')
+          ? `--xyz\r\nContent-Disposition: form-data; name="name"\r\n\r\nAnn\r\n--xyz--\r\n`
+          : type.includes('form-urlencoded')
+            ? 'name=Ann'
+            : body;
         const res = await request('POST', fill(spec), { headers: { 'content-type': type }, body: payload });
         assertApiError(res, `POST ${spec.url} as ${type}`, 415, 'OV_UNSUPPORTED_MEDIA_TYPE');
       }
@@ -526,9 +628,22 @@ describe('bad input on every route', () => {
       assertApiError(res, `POST ${spec.url} without Content-Type`, 415);
     }
     const before = (await request('GET', `/api/sessions/${KEEP_ROOM}/snapshots`)).json.snapshots.length;
-    for (const type of ['application/json', 'text/plain', 'multipart/form-data; boundary=xyz', 'application/x-www-form-urlencoded', 'image/gif', 'image/svg+xml', 'text/html', 'video/mp4']) {
+    for (const type of [
+      'application/json',
+      'text/plain',
+      'multipart/form-data; boundary=xyz',
+      'application/x-www-form-urlencoded',
+      'image/gif',
+      'image/svg+xml',
+      'text/html',
+      'video/mp4',
+    ]) {
       const payload = type.startsWith('multipart')
-        ? Buffer.concat([Buffer.from('--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'), images.jpeg, Buffer.from('\r\n--xyz--\r\n')])
+        ? Buffer.concat([
+            Buffer.from('--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'),
+            images.jpeg,
+            Buffer.from('\r\n--xyz--\r\n'),
+          ])
         : images.jpeg;
       const res = await request('POST', `/api/sessions/${KEEP_ROOM}/snapshots`, { headers: { 'content-type': type }, body: payload });
       assertApiError(res, `snapshot upload as ${type}`, 415, 'OV_SNAPSHOT_UNSUPPORTED');
@@ -561,7 +676,14 @@ describe('bad input on every route', () => {
       ['PNG signature + HTML', Buffer.concat([images.png.subarray(0, 8), Buffer.from('<html><script>alert(1)</script></html>')])],
       ['RIFF WEBP + garbage', Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBPVP8 '), Buffer.alloc(30, 0xff)])],
       ['JPEG header only (SOI, APP0)', images.jpeg.subarray(0, 20)],
-      ['PNG with zero width', (() => { const b = Buffer.from(images.png); b.writeUInt32BE(0, 16); return b; })()],
+      [
+        'PNG with zero width',
+        (() => {
+          const b = Buffer.from(images.png);
+          b.writeUInt32BE(0, 16);
+          return b;
+        })(),
+      ],
     ];
     const countFiles = async () => (await readdir(path.join(dataDir, 'snapshots'), { recursive: true })).length;
     const filesBefore = await countFiles();
@@ -591,36 +713,93 @@ describe('bad input on every route', () => {
     const ID_CHARS = ALNUM + '_-';
     const str = (chars: string, n: number) => Array.from({ length: n }, () => chars[int(chars.length)]).join('');
     const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('');
-    const CODEPOINT_POOLS: [number, number][] = [[0x20, 0x7e], [0x00, 0x1f], [0x7f, 0x9f], [0xa0, 0x2ff], [0x200b, 0x202e], [0xac00, 0xd7a3], [0x4e00, 0x9fff], [0x1f300, 0x1faff], [0xfff0, 0xfffd]];
-    const unicode = (n: number) => Array.from({ length: n }, () => { const [a, b] = pick(CODEPOINT_POOLS); return String.fromCodePoint(a + int(b - a + 1)); }).join('');
+    const CODEPOINT_POOLS: [number, number][] = [
+      [0x20, 0x7e],
+      [0x00, 0x1f],
+      [0x7f, 0x9f],
+      [0xa0, 0x2ff],
+      [0x200b, 0x202e],
+      [0xac00, 0xd7a3],
+      [0x4e00, 0x9fff],
+      [0x1f300, 0x1faff],
+      [0xfff0, 0xfffd],
+    ];
+    const unicode = (n: number) =>
+      Array.from({ length: n }, () => {
+        const [a, b] = pick(CODEPOINT_POOLS);
+        return String.fromCodePoint(a + int(b - a + 1));
+      }).join('');
     const percentBytes = (n: number) => Array.from({ length: n }, () => '%' + int(256).toString(16).padStart(2, '0')).join('');
     const protectedIds = new Set([kept.clip!.id, ...kept.snapshots.map((s) => s.id)]);
     const existing = () => pick([KEEP_ROOM, CLIP_ROOM, kept.clip!.id, ...kept.snapshots.map((s) => s.id)]);
 
     const genId = (): string => {
       switch (int(8)) {
-        case 0: return str(ID_CHARS, 1 + int(64));
-        case 1: return existing();
-        case 2: return pick(HOSTILE_IDS);
-        case 3: return encodeURIComponent(unicode(1 + int(70)));
-        case 4: return percentBytes(1 + int(20));
-        case 5: return existing() + pick(['x', '~1', '~999999', '%00', '/', '/..', '.', '~', '-']);
-        case 6: return `snap_${str(ALNUM, 14 + int(5))}`;
-        default: return `${str(ID_CHARS, 1 + int(20))}~${int(1_000_000)}`;
+        case 0:
+          return str(ID_CHARS, 1 + int(64));
+        case 1:
+          return existing();
+        case 2:
+          return pick(HOSTILE_IDS);
+        case 3:
+          return encodeURIComponent(unicode(1 + int(70)));
+        case 4:
+          return percentBytes(1 + int(20));
+        case 5:
+          return existing() + pick(['x', '~1', '~999999', '%00', '/', '/..', '.', '~', '-']);
+        case 6:
+          return `snap_${str(ALNUM, 14 + int(5))}`;
+        default:
+          return `${str(ID_CHARS, 1 + int(20))}~${int(1_000_000)}`;
       }
     };
-    const templates = [...ROUTES.map((s) => s.url), '/', '/api', '/api/', '/api/sessions', '/api/sessions/:sessionId', '/api/clips', '/api/snapshots', '/api/sessions/:sessionId/clips/:clipId', '/api/docs/static/:any', '/favicon.ico', '/.env', '/.git/config'];
+    const templates = [
+      ...ROUTES.map((s) => s.url),
+      '/',
+      '/api',
+      '/api/',
+      '/api/sessions',
+      '/api/sessions/:sessionId',
+      '/api/clips',
+      '/api/snapshots',
+      '/api/sessions/:sessionId/clips/:clipId',
+      '/api/docs/static/:any',
+      '/favicon.ico',
+      '/.env',
+      '/.git/config',
+    ];
     const genPath = (tpl: string) =>
       tpl === '*'
         ? '/' + encodeURIComponent(unicode(int(10)))
-        : tpl.replace(/:[A-Za-z]+/g, () => genId()).replace('*', () => pick(['swagger-ui.css', 'index.html', '../../package.json', '%2e%2e/%2e%2e/package.json', encodeURIComponent(unicode(5))]));
+        : tpl
+            .replace(/:[A-Za-z]+/g, () => genId())
+            .replace('*', () => pick(['swagger-ui.css', 'index.html', '../../package.json', '%2e%2e/%2e%2e/package.json', encodeURIComponent(unicode(5))]));
     const genQuery = () => {
       if (chance(0.6)) return '';
       const keys = ['name', 'streamId', 'lastEventId', 'foo', '__proto__', 'constructor', 'toString', str(ALNUM, 1 + int(8)), 'name[]', 'a[b]'];
-      const vals = () => pick([encodeURIComponent(unicode(int(30))), String(int(1e6)), str(ID_CHARS, 1 + int(140)), percentBytes(int(6)), '', 'x'.repeat(int(300))]);
+      const vals = () =>
+        pick([encodeURIComponent(unicode(int(30))), String(int(1e6)), str(ID_CHARS, 1 + int(140)), percentBytes(int(6)), '', 'x'.repeat(int(300))]);
       return '?' + Array.from({ length: 1 + int(3) }, () => `${pick(keys)}=${vals()}`).join('&');
     };
-    const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'multipart/form-data; boundary=b', 'application/x-www-form-urlencoded', 'image/jpeg', 'image/png', 'image/webp', 'application/octet-stream', 'image/gif', 'application/json; charset=utf-16', 'application/JSON', 'image/jpeg; q=1', '*/*', 'application/', ';;', 'x'];
+    const CONTENT_TYPES = [
+      'application/json',
+      'application/json; charset=utf-8',
+      'text/plain',
+      'multipart/form-data; boundary=b',
+      'application/x-www-form-urlencoded',
+      'image/jpeg',
+      'image/png',
+      'image/webp',
+      'application/octet-stream',
+      'image/gif',
+      'application/json; charset=utf-16',
+      'application/JSON',
+      'image/jpeg; q=1',
+      '*/*',
+      'application/',
+      ';;',
+      'x',
+    ];
     const jsonValue = (depth: number): unknown => {
       const k = int(depth > 3 ? 5 : 8);
       if (k === 0) return null;
@@ -630,7 +809,23 @@ describe('bad input on every route', () => {
       if (k === 4) return str(PRINTABLE, int(120));
       if (k === 5) return Array.from({ length: int(4) }, () => jsonValue(depth + 1));
       const o: Record<string, unknown> = {};
-      const keys = ['name', 'role', 'event', 'sessionId', 'id', 'status', 'timestamp', 'startTime', 'duration', 'size', 'hasAudio', 'hasVideo', '__proto__', 'constructor', str(ALNUM, 1 + int(6))];
+      const keys = [
+        'name',
+        'role',
+        'event',
+        'sessionId',
+        'id',
+        'status',
+        'timestamp',
+        'startTime',
+        'duration',
+        'size',
+        'hasAudio',
+        'hasVideo',
+        '__proto__',
+        'constructor',
+        str(ALNUM, 1 + int(6)),
+      ];
       for (let i = int(5); i > 0; i--) o[pick(keys)] = jsonValue(depth + 1);
       return o;
     };
@@ -639,24 +834,61 @@ describe('bad input on every route', () => {
         { name: unicode(int(40)), role: pick(['publisher', 'subscriber', 'moderator', '']) },
         { name: str(PRINTABLE, 1 + int(50)) },
         {},
-        { event: pick(['recordingStatusChanged', 'sessionCreated', 'x']), sessionId: pick([KEEP_ROOM, str(ID_CHARS, 8)]), id: pick([kept.clip!.id, str(ID_CHARS, 8)]), status: pick(['started', 'stopped', 'ready', 'failed', 'bogus']), name: unicode(10), timestamp: Date.now(), startTime: Date.now(), duration: rnd() * 10, size: int(1e6) },
+        {
+          event: pick(['recordingStatusChanged', 'sessionCreated', 'x']),
+          sessionId: pick([KEEP_ROOM, str(ID_CHARS, 8)]),
+          id: pick([kept.clip!.id, str(ID_CHARS, 8)]),
+          status: pick(['started', 'stopped', 'ready', 'failed', 'bogus']),
+          name: unicode(10),
+          timestamp: Date.now(),
+          startTime: Date.now(),
+          duration: rnd() * 10,
+          size: int(1e6),
+        },
       ]);
     const genBody = (): { body?: Buffer | string; type?: string } => {
       switch (int(9)) {
-        case 0: return {};
-        case 1: return { body: JSON.stringify(jsonValue(0)), type: 'application/json' };
-        case 2: return { body: JSON.stringify(plausible()), type: 'application/json' };
-        case 3: return { body: Buffer.from(Array.from({ length: int(3000) }, () => int(256))), type: pick(CONTENT_TYPES) };
-        case 4: return { body: pick([images.jpeg, images.png, images.webp]), type: pick(['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream']) };
-        case 5: { const img = Buffer.from(pick([images.jpeg, images.png, images.webp])); for (let i = 0; i < 1 + int(20); i++) img[int(Math.min(img.length, 64))] = int(256); return { body: img.subarray(0, 1 + int(img.length)), type: pick(['image/jpeg', 'image/png', 'image/webp']) }; }
-        case 6: return { body: chance(0.5) ? JSON.stringify({ name: 'x'.repeat(66 * 1024) }) : Buffer.alloc(SNAPSHOT_MAX + 1 + int(1000), 0xff), type: pick(CONTENT_TYPES) };
-        case 7: return { body: JSON.stringify(plausible()), type: pick(CONTENT_TYPES) };
-        default: return { body: str(PRINTABLE, int(500)), type: chance(0.5) ? pick(CONTENT_TYPES) : undefined };
+        case 0:
+          return {};
+        case 1:
+          return { body: JSON.stringify(jsonValue(0)), type: 'application/json' };
+        case 2:
+          return { body: JSON.stringify(plausible()), type: 'application/json' };
+        case 3:
+          return { body: Buffer.from(Array.from({ length: int(3000) }, () => int(256))), type: pick(CONTENT_TYPES) };
+        case 4:
+          return { body: pick([images.jpeg, images.png, images.webp]), type: pick(['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream']) };
+        case 5: {
+          const img = Buffer.from(pick([images.jpeg, images.png, images.webp]));
+          for (let i = 0; i < 1 + int(20); i++) img[int(Math.min(img.length, 64))] = int(256);
+          return { body: img.subarray(0, 1 + int(img.length)), type: pick(['image/jpeg', 'image/png', 'image/webp']) };
+        }
+        case 6:
+          return {
+            body: chance(0.5) ? JSON.stringify({ name: 'x'.repeat(66 * 1024) }) : Buffer.alloc(SNAPSHOT_MAX + 1 + int(1000), 0xff),
+            type: pick(CONTENT_TYPES),
+          };
+        case 7:
+          return { body: JSON.stringify(plausible()), type: pick(CONTENT_TYPES) };
+        default:
+          return { body: str(PRINTABLE, int(500)), type: chance(0.5) ? pick(CONTENT_TYPES) : undefined };
       }
     };
     const genHeaders = (): Record<string, string> => {
       const h: Record<string, string> = {};
-      if (chance(0.2)) h.range = pick(['bytes=0-', 'bytes=0-99', 'bytes=-5', 'bytes=5-1', 'bytes=abc', 'bytes=999999999-', 'bytes=0-1,3-4', 'items=0-1', '', str(PRINTABLE, 20)]);
+      if (chance(0.2))
+        h.range = pick([
+          'bytes=0-',
+          'bytes=0-99',
+          'bytes=-5',
+          'bytes=5-1',
+          'bytes=abc',
+          'bytes=999999999-',
+          'bytes=0-1,3-4',
+          'items=0-1',
+          '',
+          str(PRINTABLE, 20),
+        ]);
       if (chance(0.15)) h['last-event-id'] = pick([String(int(1e6)), String(Date.now() + 1e9), 'abc', str(PRINTABLE, int(60)), '']);
       if (chance(0.15)) h.origin = pick(['https://evil.example', 'null', 'http://localhost', str(PRINTABLE, 20)]);
       if (chance(0.15)) h.authorization = pick(['Bearer x', 'Basic ' + Buffer.from('OPENVIDUAPP:guess').toString('base64'), str(PRINTABLE, int(200))]);
@@ -719,15 +951,25 @@ describe('bad input on every route', () => {
       }
     };
     let next = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (next < planned.length) await one(planned[next++]);
-    }));
-    const hist = [...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ');
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < planned.length) await one(planned[next++]);
+      }),
+    );
+    const hist = [...statuses]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ');
     const sorted = [...times].sort((a, b) => a - b);
-    console.log(`    fuzz seed ${FUZZ_SEED}: ${sent} requests answered; ${hist}; p50 ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`);
+    console.log(
+      `    fuzz seed ${FUZZ_SEED}: ${sent} requests answered; ${hist}; p50 ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`,
+    );
     assert.ok(sent >= 500, `at least 500 requests reached the server (got ${sent})`);
     assert.deepEqual(failures.slice(0, 15), [], `${failures.length} bad answers (FUZZ_SEED=${FUZZ_SEED} reproduces them)`);
-    assert.ok([...statuses.keys()].some((s) => s < 300), 'the fuzz also produced successful requests');
+    assert.ok(
+      [...statuses.keys()].some((s) => s < 300),
+      'the fuzz also produced successful requests',
+    );
 
     // Nothing that existed before is lost or changed.
     const list = await request('GET', `/api/sessions/${KEEP_ROOM}/snapshots`);
@@ -747,7 +989,10 @@ describe('bad input on every route', () => {
     assert.equal(media.status, 200);
     assert.equal(media.body.length, kept.clip!.size);
     const clips = await request('GET', `/api/sessions/${CLIP_ROOM}/clips`);
-    assert.ok(clips.json.clips.some((c: { id: string }) => c.id === kept.clip!.id), 'the clip is still listed');
+    assert.ok(
+      clips.json.clips.some((c: { id: string }) => c.id === kept.clip!.id),
+      'the clip is still listed',
+    );
 
     // And the server still serves normal requests.
     const health = await request('GET', '/api/health');
@@ -759,18 +1004,22 @@ describe('bad input on every route', () => {
     assert.equal(up.status, 201, up.text);
 
     // Clips the fuzz may have started are stopped, so closing is quick.
-    for (const c of clips.json.clips.filter((c: { status: string }) => c.status === 'recording')) await request('POST', `/api/clips/${encodeURIComponent(c.id)}/stop`);
+    for (const c of clips.json.clips.filter((c: { status: string }) => c.status === 'recording'))
+      await request('POST', `/api/clips/${encodeURIComponent(c.id)}/stop`);
   });
 
-  it('every error carries one of the server\'s own OV_ codes, also on the CORS catch-all and the Swagger UI routes', {
-  }, async () => {
+  it("every error carries one of the server's own OV_ codes, also on the CORS catch-all and the Swagger UI routes", {}, async () => {
     const res = await request('OPTIONS', '/api/health', { headers: { 'content-type': 'image/png' }, body: images.png });
     try {
       assertApiError(res, 'OPTIONS with an image body', 415, 'OV_UNSUPPORTED_MEDIA_TYPE');
     } catch {
       /* listed below */
     }
-    assert.deepEqual([...foreignCodes.entries()].map(([code, example]) => `${code}: ${example.slice(0, 200)}`), [], 'codes that are not OV_ codes, seen during this run');
+    assert.deepEqual(
+      [...foreignCodes.entries()].map(([code, example]) => `${code}: ${example.slice(0, 200)}`),
+      [],
+      'codes that are not OV_ codes, seen during this run',
+    );
   });
 });
 

@@ -120,7 +120,11 @@ describe('clips through the reference server', () => {
     const statuses = stream.events.filter((e) => e.event === 'clip' && e.data.id === clip.id).map((e) => e.data.status);
     assert.deepEqual(statuses, ['recording', 'processing', 'ready']);
     const ids = stream.events.map((e) => Number(e.id));
-    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'event ids increase');
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+      'event ids increase',
+    );
     await p.waitForEvent({ type: 'signal', signalType: 'signal:ov-clip', data: JSON.stringify(ready.data) }).catch(async () => {
       const readySignal = (await p.log()).find((e) => e.type === 'signal' && JSON.parse(e.data as string).status === 'ready');
       assert.ok(readySignal, 'participants get the ready clip as a signal');
@@ -156,7 +160,12 @@ describe('clips through the reference server', () => {
     const thumb = await api(`/clips/${encodeURIComponent(clip.id)}/thumbnail`);
     assert.equal(thumb.status, 200);
     assert.equal(thumb.headers.get('content-type'), 'image/jpeg');
-    assert.equal(Buffer.from(await thumb.arrayBuffer()).subarray(0, 3).toString('hex'), 'ffd8ff');
+    assert.equal(
+      Buffer.from(await thumb.arrayBuffer())
+        .subarray(0, 3)
+        .toString('hex'),
+      'ffd8ff',
+    );
 
     // A second clip in a row; the list is newest first.
     const second = (await json(await api(`/sessions/${room}/clips`, { method: 'POST' }))).body;
@@ -166,7 +175,10 @@ describe('clips through the reference server', () => {
     await api(`/clips/${encodeURIComponent(second.id)}/stop`, { method: 'POST' });
     await stream.waitFor((e) => e.event === 'clip' && e.data.id === second.id && e.data.status === 'ready');
     const list = await json(await api(`/sessions/${room}/clips`));
-    assert.deepEqual(list.body.clips.map((c: any) => c.id), [second.id, clip.id]);
+    assert.deepEqual(
+      list.body.clips.map((c: any) => c.id),
+      [second.id, clip.id],
+    );
 
     // Delete: gone for everyone.
     const del = await api(`/clips/${encodeURIComponent(clip.id)}`, { method: 'DELETE' });
@@ -177,13 +189,19 @@ describe('clips through the reference server', () => {
     const gone = await json(await api(`/clips/${encodeURIComponent(clip.id)}`));
     assert.equal(gone.status, 404);
     assert.equal(gone.body.code, 'OV_CLIP_NOT_FOUND');
-    assert.deepEqual((await json(await api(`/sessions/${room}/clips`))).body.clips.map((c: any) => c.id), [second.id]);
+    assert.deepEqual(
+      (await json(await api(`/sessions/${room}/clips`))).body.clips.map((c: any) => c.id),
+      [second.id],
+    );
 
     // Resuming with Last-Event-ID replays what came after it.
     const firstId = stream.events[0].id!;
     const resumed = events(room, { 'Last-Event-ID': firstId });
     await resumed.waitFor((e) => e.event === 'clip-deleted');
-    assert.deepEqual(resumed.events.map((e) => e.id), stream.events.slice(1).map((e) => e.id));
+    assert.deepEqual(
+      resumed.events.map((e) => e.id),
+      stream.events.slice(1).map((e) => e.id),
+    );
     const stale = events(room, { 'Last-Event-ID': '1' });
     await stale.waitFor((e) => e.event === 'resync');
     await p.close();

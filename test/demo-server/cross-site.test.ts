@@ -39,7 +39,9 @@ async function attackerSite() {
     res.writeHead(200, { 'content-type': 'text/html' });
     if (url.pathname === '/form') {
       const action = (url.searchParams.get('action') ?? '').replace(/"/g, '&quot;');
-      res.end(`<!doctype html><form id=f method=post action="${action}"><input type=hidden name=name value=pwned></form><script>document.getElementById('f').submit()</script>`);
+      res.end(
+        `<!doctype html><form id=f method=post action="${action}"><input type=hidden name=name value=pwned></form><script>document.getElementById('f').submit()</script>`,
+      );
     } else res.end('<!doctype html><title>another site</title><p>nothing to see</p>');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -135,16 +137,34 @@ describe('cross-site requests', () => {
         await live(room);
         const startUrl = `/api/sessions/${room}/clips`;
         const from = asked.length;
-        await page.evaluate((u) => fetch(u, { method: 'POST', mode: 'no-cors', credentials: 'include' }).then(() => 'sent', (e) => String(e)), base + startUrl);
+        await page.evaluate(
+          (u) =>
+            fetch(u, { method: 'POST', mode: 'no-cors', credentials: 'include' }).then(
+              () => 'sent',
+              (e) => String(e),
+            ),
+          base + startUrl,
+        );
         assert.equal(await answered('POST', startUrl), 403);
         assert.deepEqual(await clipsOf(room), [], 'no clip was started');
-        assert.deepEqual(asked.slice(from).filter((a) => a.method === 'POST' && a.url === startUrl), [], 'refused before the authorize hook (cookies never looked at)');
+        assert.deepEqual(
+          asked.slice(from).filter((a) => a.method === 'POST' && a.url === startUrl),
+          [],
+          'refused before the authorize hook (cookies never looked at)',
+        );
 
         // Stop: a clip started by the host itself keeps recording.
         const started = await (await api(startUrl, { method: 'POST' })).json();
         assert.equal(started.status, 'recording', JSON.stringify(started));
         const stopUrl = `/api/clips/${encodeURIComponent(started.id)}/stop`;
-        await page.evaluate((u) => fetch(u, { method: 'POST', mode: 'no-cors', credentials: 'include' }).then(() => 'sent', (e) => String(e)), base + stopUrl);
+        await page.evaluate(
+          (u) =>
+            fetch(u, { method: 'POST', mode: 'no-cors', credentials: 'include' }).then(
+              () => 'sent',
+              (e) => String(e),
+            ),
+          base + stopUrl,
+        );
         assert.equal(await answered('POST', stopUrl), 403);
         assert.equal((await clipsOf(room)).find((c) => c.id === started.id)?.status, 'recording', 'the clip is still recording');
 
@@ -164,7 +184,14 @@ describe('cross-site requests', () => {
           ['POST', `/api/sessions/${tag}-snap/snapshots`],
         ]) {
           await page.goto(`http://${host}:${site.port}/`);
-          await page.evaluate(([u, m]) => fetch(u, { method: m, mode: 'no-cors', credentials: 'include' }).then(() => 'sent', (e) => String(e)), [base + url, method] as const);
+          await page.evaluate(
+            ([u, m]) =>
+              fetch(u, { method: m, mode: 'no-cors', credentials: 'include' }).then(
+                () => 'sent',
+                (e) => String(e),
+              ),
+            [base + url, method] as const,
+          );
           // A DELETE needs a preflight, which CORS refuses: the DELETE itself never arrives.
           if (method === 'DELETE') continue;
           assert.equal(await answered(method, url), 403, `${method} ${url}`);
@@ -210,7 +237,17 @@ describe('cross-site matrix (inject): Origin and Sec-Fetch-Site on every state-c
 
   /** authorize refuses everything: a request that gets past the cross-site check says OV_FORBIDDEN, one refused before says OV_CROSS_SITE. */
   async function make(env: Record<string, string> = {}) {
-    const a = await buildApp({ config: loadConfig({ DATA_DIR: await mkdtemp(path.join(dir2, 'a-')), OPENVIDU_URL: 'http://127.0.0.1:9', OPENVIDU_SECRET: 'x', LOG_LEVEL: 'silent', ...env }), logger: false, authorize: () => false });
+    const a = await buildApp({
+      config: loadConfig({
+        DATA_DIR: await mkdtemp(path.join(dir2, 'a-')),
+        OPENVIDU_URL: 'http://127.0.0.1:9',
+        OPENVIDU_SECRET: 'x',
+        LOG_LEVEL: 'silent',
+        ...env,
+      }),
+      logger: false,
+      authorize: () => false,
+    });
     apps.push(a);
     return a;
   }
@@ -294,7 +331,8 @@ describe('cross-site matrix (inject): Origin and Sec-Fetch-Site on every state-c
       for (const url of ['/api/sessions/room/clips', '/api/health', '/api/sessions/room/snapshots']) {
         for (const headers of [{ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'cross-site' }]) {
           const r = await a.inject({ method: method as 'GET', url, headers: { host: HOST, ...headers } });
-          if (r.statusCode !== 403 || (method === 'GET' && r.json().code !== 'OV_FORBIDDEN')) failures.push(`${method} ${url} ${JSON.stringify(headers)} → ${r.statusCode} ${r.body}`);
+          if (r.statusCode !== 403 || (method === 'GET' && r.json().code !== 'OV_FORBIDDEN'))
+            failures.push(`${method} ${url} ${JSON.stringify(headers)} → ${r.statusCode} ${r.body}`);
         }
       }
     }
@@ -303,20 +341,38 @@ describe('cross-site matrix (inject): Origin and Sec-Fetch-Site on every state-c
 
   it('CORS_ORIGINS lists the other origins allowed to change things; `*` allows every origin', async () => {
     const listed = await make({ CORS_ORIGINS: 'https://good.example, http://127.0.0.1:5081' });
-    for (const headers of [{ origin: 'https://good.example' }, { origin: 'https://good.example', 'sec-fetch-site': 'cross-site' }, { origin: 'http://127.0.0.1:5081', 'sec-fetch-site': 'same-site' }] as Record<string, string>[]) {
+    for (const headers of [
+      { origin: 'https://good.example' },
+      { origin: 'https://good.example', 'sec-fetch-site': 'cross-site' },
+      { origin: 'http://127.0.0.1:5081', 'sec-fetch-site': 'same-site' },
+    ] as Record<string, string>[]) {
       assert.equal((await code(listed, 'POST', '/api/sessions/room/clips', headers)).code, 'OV_FORBIDDEN', JSON.stringify(headers));
     }
-    for (const headers of [{ origin: 'https://evil.example' }, { origin: 'http://good.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }] as Record<string, string>[]) {
+    for (const headers of [
+      { origin: 'https://evil.example' },
+      { origin: 'http://good.example' },
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'null' },
+    ] as Record<string, string>[]) {
       assert.equal((await code(listed, 'POST', '/api/sessions/room/clips', headers)).code, 'OV_CROSS_SITE', JSON.stringify(headers));
     }
     const any = await make({ CORS_ORIGINS: '*' });
-    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
+    for (const headers of [
+      { origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'null', 'sec-fetch-site': 'cross-site' },
+    ] as Record<string, string>[]) {
       assert.equal((await code(any, 'POST', '/api/sessions/room/clips', headers)).code, 'OV_FORBIDDEN', JSON.stringify(headers));
     }
   });
 
   it('behind a proxy with trustProxy, the forwarded scheme and host are the own origin', async () => {
-    const a = await buildApp({ config: loadConfig({ DATA_DIR: await mkdtemp(path.join(dir2, 'p-')), OPENVIDU_URL: 'http://127.0.0.1:9', OPENVIDU_SECRET: 'x', LOG_LEVEL: 'silent' }), logger: false, authorize: () => false, fastify: { trustProxy: true } });
+    const a = await buildApp({
+      config: loadConfig({ DATA_DIR: await mkdtemp(path.join(dir2, 'p-')), OPENVIDU_URL: 'http://127.0.0.1:9', OPENVIDU_SECRET: 'x', LOG_LEVEL: 'silent' }),
+      logger: false,
+      authorize: () => false,
+      fastify: { trustProxy: true },
+    });
     apps.push(a);
     const fwd = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'live.example.com' };
     assert.equal((await code(a, 'POST', '/api/sessions/room/clips', { ...fwd, origin: 'https://live.example.com' })).code, 'OV_FORBIDDEN');
@@ -335,7 +391,12 @@ describe('cross-site over HTTPS (HTTPS=1): HTTP/1.1 and HTTP/2 (:authority)', ()
       const own = `https://127.0.0.1:${port}`;
       const h2 = (origin: string | undefined) =>
         new Promise<{ status: number; body: string }>((resolve, reject) => {
-          const req = client.request({ ':method': 'POST', ':path': '/api/sessions/tls-room/token', 'content-type': 'application/json', ...(origin ? { origin } : {}) });
+          const req = client.request({
+            ':method': 'POST',
+            ':path': '/api/sessions/tls-room/token',
+            'content-type': 'application/json',
+            ...(origin ? { origin } : {}),
+          });
           let body = '';
           let status = 0;
           req.on('response', (h) => (status = Number(h[':status'])));
@@ -346,15 +407,22 @@ describe('cross-site over HTTPS (HTTPS=1): HTTP/1.1 and HTTP/2 (:authority)', ()
         });
       const h1 = (origin: string | undefined) =>
         new Promise<{ status: number; body: string }>((resolve, reject) => {
-          const req = https.request(`${server.url}/api/sessions/tls-room/token`, { method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) } }, (res) => {
-            let body = '';
-            res.on('data', (d) => (body += d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          });
+          const req = https.request(
+            `${server.url}/api/sessions/tls-room/token`,
+            { method: 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) } },
+            (res) => {
+              let body = '';
+              res.on('data', (d) => (body += d));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+            },
+          );
           req.on('error', reject);
           req.end('{}');
         });
-      for (const [name, send] of [['HTTP/2', h2], ['HTTP/1.1', h1]] as const) {
+      for (const [name, send] of [
+        ['HTTP/2', h2],
+        ['HTTP/1.1', h1],
+      ] as const) {
         for (const origin of [undefined, own, `https://localhost:${port}`]) {
           const r = await send(origin);
           // localhost is another origin than 127.0.0.1 even on the same port.

@@ -26,7 +26,10 @@ const sse: SseClient[] = [];
 
 async function app(env: Record<string, string>, logger: BuildAppOptions['logger'] = false) {
   const dir = await mkdtemp(path.join(dataDir, 'app-'));
-  const a = await buildApp({ config: loadConfig({ DATA_DIR: dir, OPENVIDU_SECRET: SECRET, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000', ...env }), logger });
+  const a = await buildApp({
+    config: loadConfig({ DATA_DIR: dir, OPENVIDU_SECRET: SECRET, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '100000', ...env }),
+    logger,
+  });
   apps.push(a);
   return a;
 }
@@ -61,7 +64,11 @@ function assertUnavailable(results: Awaited<ReturnType<typeof timed>>[], maxMs: 
   for (const r of results) {
     const what = `${r.name}: ${r.status} ${JSON.stringify(r.body)} in ${r.ms} ms`;
     assert.equal(r.status, 503, what);
-    assert.deepEqual(r.body, { statusCode: 503, error: 'Service Unavailable', message: 'The video service is not reachable; try again shortly', code: 'OV_OPENVIDU_UNAVAILABLE' }, what);
+    assert.deepEqual(
+      r.body,
+      { statusCode: 503, error: 'Service Unavailable', message: 'The video service is not reachable; try again shortly', code: 'OV_OPENVIDU_UNAVAILABLE' },
+      what,
+    );
     assert.ok(r.ms <= maxMs, `${what}: over ${maxMs} ms`);
   }
   console.log(`    ${results.map((r) => `${r.name} ${r.ms} ms`).join(', ')}`);
@@ -118,7 +125,10 @@ describe('faults', () => {
       const t0 = performance.now();
       const health = await a.inject({ url: '/api/health' });
       assert.equal(health.statusCode, 200);
-      assert.deepEqual({ ...(health.json() as object), uptimeSeconds: 0 }, { status: 'degraded', openvidu: 'remote', openviduReachable: false, uptimeSeconds: 0 });
+      assert.deepEqual(
+        { ...(health.json() as object), uptimeSeconds: 0 },
+        { status: 'degraded', openvidu: 'remote', openviduReachable: false, uptimeSeconds: 0 },
+      );
       assert.ok(performance.now() - t0 < 1000);
       const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
       const snap = await a.inject({ method: 'POST', url: '/api/sessions/fault-room/snapshots', headers: { 'content-type': 'image/png' }, payload: png });
@@ -178,7 +188,12 @@ describe('faults', () => {
     before(async () => {
       ov = await startEmbeddedOpenVidu({ port: 0, secret: SECRET, recordingPath: path.join(dataDir, 'hooks'), logger: quiet });
       embedded.push(ov);
-      const stream = new Writable({ write(c, _e, cb) { logLines.push(String(c)); cb(); } });
+      const stream = new Writable({
+        write(c, _e, cb) {
+          logLines.push(String(c));
+          cb();
+        },
+      });
       const a = await app({ OPENVIDU_URL: ov.url, WEBHOOK_TOKEN: TOKEN }, { level: 'info', stream } as BuildAppOptions['logger']);
       await a.listen({ port: 0, host: '127.0.0.1' });
       base = `http://127.0.0.1:${(a.server.address() as AddressInfo).port}`;
@@ -296,7 +311,10 @@ describe('faults', () => {
         stream.events.filter((e) => e.event === 'clip').map((e) => e.data.status),
         ['recording', 'processing', 'ready'],
       );
-      assert.ok(stream.events.every((e) => /^\d+$/.test(e.id ?? '')), 'events have ids (for Last-Event-ID)');
+      assert.ok(
+        stream.events.every((e) => /^\d+$/.test(e.id ?? '')),
+        'events have ids (for Last-Event-ID)',
+      );
       // A failure carries an error for the list to show; other events are accepted and ignored.
       const failed = await post(event('failed', { id: 'hook-room~4', name: 'hook-room~4' }), auth);
       assert.equal(failed.status, 200);
@@ -346,22 +364,55 @@ describe('faults', () => {
 
   it('loadConfig: a bad value of any variable → ConfigError with a one-line message naming it', () => {
     const bad: [string, string][] = [
-      ['PORT', 'abc'], ['PORT', '-1'], ['PORT', '65536'], ['PORT', '80.5'], ['PORT', ''.padEnd(3, '9') + 'x'],
-      ['EMBEDDED_OPENVIDU_PORT', 'x'], ['EMBEDDED_OPENVIDU_PORT', '70000'],
-      ['OPENVIDU_URL', 'not a url'], ['OPENVIDU_URL', 'ftp://openvidu.example.com'], ['OPENVIDU_URL', 'javascript:alert(1)'],
-      ['SNAPSHOT_MAX_BYTES', '10'], ['SNAPSHOT_MAX_BYTES', 'lots'], ['SNAPSHOT_MAX_BYTES', String(200 * 1024 * 1024)],
-      ['CORS_ORIGINS', 'example.com'], ['CORS_ORIGINS', 'https://a.example/path'], ['CORS_ORIGINS', 'https://a.example,not-an-origin'], ['CORS_ORIGINS', 'https://a.example/'],
-      ['CLIP_RESOLUTION', '1280*720'], ['CLIP_RESOLUTION', '99x99'], ['CLIP_RESOLUTION', '2000x1000'], ['CLIP_RESOLUTION', 'hd'],
-      ['CLIP_FRAME_RATE', '0'], ['CLIP_FRAME_RATE', '61'], ['CLIP_FRAME_RATE', '25fps'],
-      ['CLIP_HAS_AUDIO', 'maybe'], ['CLIP_HAS_VIDEO', '2'],
-      ['RATE_LIMIT_PER_MINUTE', '0'], ['RATE_LIMIT_PER_MINUTE', 'unlimited'],
-      ['LOG_LEVEL', 'verbose'], ['LOG_LEVEL', 'INFO'],
+      ['PORT', 'abc'],
+      ['PORT', '-1'],
+      ['PORT', '65536'],
+      ['PORT', '80.5'],
+      ['PORT', ''.padEnd(3, '9') + 'x'],
+      ['EMBEDDED_OPENVIDU_PORT', 'x'],
+      ['EMBEDDED_OPENVIDU_PORT', '70000'],
+      ['OPENVIDU_URL', 'not a url'],
+      ['OPENVIDU_URL', 'ftp://openvidu.example.com'],
+      ['OPENVIDU_URL', 'javascript:alert(1)'],
+      ['SNAPSHOT_MAX_BYTES', '10'],
+      ['SNAPSHOT_MAX_BYTES', 'lots'],
+      ['SNAPSHOT_MAX_BYTES', String(200 * 1024 * 1024)],
+      ['CORS_ORIGINS', 'example.com'],
+      ['CORS_ORIGINS', 'https://a.example/path'],
+      ['CORS_ORIGINS', 'https://a.example,not-an-origin'],
+      ['CORS_ORIGINS', 'https://a.example/'],
+      ['CLIP_RESOLUTION', '1280*720'],
+      ['CLIP_RESOLUTION', '99x99'],
+      ['CLIP_RESOLUTION', '2000x1000'],
+      ['CLIP_RESOLUTION', 'hd'],
+      ['CLIP_FRAME_RATE', '0'],
+      ['CLIP_FRAME_RATE', '61'],
+      ['CLIP_FRAME_RATE', '25fps'],
+      ['CLIP_HAS_AUDIO', 'maybe'],
+      ['CLIP_HAS_VIDEO', '2'],
+      ['RATE_LIMIT_PER_MINUTE', '0'],
+      ['RATE_LIMIT_PER_MINUTE', 'unlimited'],
+      ['LOG_LEVEL', 'verbose'],
+      ['LOG_LEVEL', 'INFO'],
       ['HTTPS', 'sure'],
-      ['OPENVIDU_TIMEOUT_MS', '50'], ['OPENVIDU_TIMEOUT_MS', '600000'], ['OPENVIDU_TIMEOUT_MS', 'soon'],
-      ['SSE_MAX_PER_CLIENT', '0'], ['SSE_MAX_PER_CLIENT', 'many'], ['SSE_MAX_TOTAL', '0'], ['SSE_MAX_TOTAL', '-5'], ['SSE_MAX_TOTAL', '10000000'],
-      ['SNAPSHOT_MAX_WIDTH', '0'], ['SNAPSHOT_MAX_WIDTH', '8k'], ['SNAPSHOT_MAX_HEIGHT', '0'], ['SNAPSHOT_MAX_HEIGHT', '4320px'],
-      ['SNAPSHOT_MAX_PIXELS', '0'], ['SNAPSHOT_MAX_PIXELS', '33e6'],
-      ['OPENVIDU_SESSIONS_GARBAGE_INTERVAL', '-1'], ['OPENVIDU_SESSIONS_GARBAGE_INTERVAL', '15m'], ['OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', '0'], ['OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', 'hour'],
+      ['OPENVIDU_TIMEOUT_MS', '50'],
+      ['OPENVIDU_TIMEOUT_MS', '600000'],
+      ['OPENVIDU_TIMEOUT_MS', 'soon'],
+      ['SSE_MAX_PER_CLIENT', '0'],
+      ['SSE_MAX_PER_CLIENT', 'many'],
+      ['SSE_MAX_TOTAL', '0'],
+      ['SSE_MAX_TOTAL', '-5'],
+      ['SSE_MAX_TOTAL', '10000000'],
+      ['SNAPSHOT_MAX_WIDTH', '0'],
+      ['SNAPSHOT_MAX_WIDTH', '8k'],
+      ['SNAPSHOT_MAX_HEIGHT', '0'],
+      ['SNAPSHOT_MAX_HEIGHT', '4320px'],
+      ['SNAPSHOT_MAX_PIXELS', '0'],
+      ['SNAPSHOT_MAX_PIXELS', '33e6'],
+      ['OPENVIDU_SESSIONS_GARBAGE_INTERVAL', '-1'],
+      ['OPENVIDU_SESSIONS_GARBAGE_INTERVAL', '15m'],
+      ['OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', '0'],
+      ['OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', 'hour'],
     ];
     for (const [name, value] of bad) {
       const env: Record<string, string> = { [name]: value };
@@ -378,7 +429,10 @@ describe('faults', () => {
       assert.ok(err.message.length < 200, `short: ${err.message}`);
     }
     // A URL without its secret is refused too, naming the missing one.
-    assert.throws(() => loadConfig({ OPENVIDU_URL: 'https://openvidu.example.com' }), (e: Error) => e instanceof ConfigError && /OPENVIDU_SECRET/.test(e.message));
+    assert.throws(
+      () => loadConfig({ OPENVIDU_URL: 'https://openvidu.example.com' }),
+      (e: Error) => e instanceof ConfigError && /OPENVIDU_SECRET/.test(e.message),
+    );
     // The defaults, and good values, load.
     const d = loadConfig({});
     assert.equal(d.port, 5080);
@@ -388,20 +442,40 @@ describe('faults', () => {
     // An 8K camera frame passes the default image limits; a tab keeps about two streams, a classroom shares one address.
     assert.ok(d.snapshotMaxWidth >= 7680 && d.snapshotMaxHeight >= 7680 && d.snapshotMaxPixels >= 7680 * 4320, JSON.stringify(d));
     assert.ok(d.sseMaxPerClient >= 60 && d.sseMaxTotal >= d.sseMaxPerClient, JSON.stringify(d));
-    const good = loadConfig({ PORT: '0', CORS_ORIGINS: 'https://a.example, http://localhost:8080', CLIP_RESOLUTION: '640x480', CLIP_HAS_AUDIO: 'false', HTTPS: 'yes', LOG_LEVEL: 'warn' });
+    const good = loadConfig({
+      PORT: '0',
+      CORS_ORIGINS: 'https://a.example, http://localhost:8080',
+      CLIP_RESOLUTION: '640x480',
+      CLIP_HAS_AUDIO: 'false',
+      HTTPS: 'yes',
+      LOG_LEVEL: 'warn',
+    });
     assert.deepEqual(good.corsOrigins, ['https://a.example', 'http://localhost:8080']);
     assert.equal(good.clip.hasAudio, false);
   });
 
   it('loadConfig: numbers are decimal digits only (no hex, exponent or padding)', () => {
-    for (const [name, value] of [['PORT', '0x50'], ['RATE_LIMIT_PER_MINUTE', '1e3'], ['PORT', ' 80 '], ['SNAPSHOT_MAX_BYTES', '0b11111111111']]) {
+    for (const [name, value] of [
+      ['PORT', '0x50'],
+      ['RATE_LIMIT_PER_MINUTE', '1e3'],
+      ['PORT', ' 80 '],
+      ['SNAPSHOT_MAX_BYTES', '0b11111111111'],
+    ]) {
       assert.throws(() => loadConfig({ [name]: value }), ConfigError, `${name}=${JSON.stringify(value)}`);
     }
   });
 
   it('loadConfig: a value with a line break still gives a one-line message', () => {
-    for (const [name, value] of [['PORT', '80\n81'], ['LOG_LEVEL', 'info\nERROR injected'], ['CORS_ORIGINS', 'https://a.example\r\nx']]) {
-      assert.throws(() => loadConfig({ [name]: value }), (e: Error) => e instanceof ConfigError && !/[\r\n]/.test(e.message), `${name}=${JSON.stringify(value)}`);
+    for (const [name, value] of [
+      ['PORT', '80\n81'],
+      ['LOG_LEVEL', 'info\nERROR injected'],
+      ['CORS_ORIGINS', 'https://a.example\r\nx'],
+    ]) {
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (e: Error) => e instanceof ConfigError && !/[\r\n]/.test(e.message),
+        `${name}=${JSON.stringify(value)}`,
+      );
     }
   });
 });

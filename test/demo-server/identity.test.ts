@@ -131,13 +131,18 @@ describe('screen grants: identity comes from the server', () => {
     refused(await token(session, { screenGrant: 'x' }), 'garbage');
     refused(await token(session, { screenGrant: 1 }), 'a number (coerced to "1" like every scalar)');
     refused(await token(session, { screenGrant: `v1.${Buffer.from('{}').toString('base64url')}.${'A'.repeat(43)}` }), 'unsigned');
-    refused(await token(session, { screenGrant: rebuild(v, claims, parts(bob.screenGrant).sig) }), 'another grant\'s signature');
+    refused(await token(session, { screenGrant: rebuild(v, claims, parts(bob.screenGrant).sig) }), "another grant's signature");
     refused(await token(session, { screenGrant: rebuild(v, { ...claims, n: 'Bob' }, sig) }), 'tampered name');
     refused(await token(session, { screenGrant: rebuild(v, { ...claims, c: bob.connectionId }, sig) }), 'tampered connection');
     refused(await token(session, { screenGrant: rebuild(v, { ...claims, e: Date.now() + 86_400_000 }, sig) }), 'tampered expiry');
     refused(await token(session, { screenGrant: ann.screenGrant.slice(0, -2) }), 'truncated signature');
     // Signed with another server's key (another secret).
-    refused(await token(session, { screenGrant: new ScreenGrants({ secret: 'another secret' }).issue({ sessionId: session, connectionId: ann.connectionId, name: 'Ann' }) }), 'another key');
+    refused(
+      await token(session, {
+        screenGrant: new ScreenGrants({ secret: 'another secret' }).issue({ sessionId: session, connectionId: ann.connectionId, name: 'Ann' }),
+      }),
+      'another key',
+    );
 
     // Correctly signed (same secret), but expired.
     const past = new ScreenGrants({ secret: SECRET, now: () => Date.now() - 13 * 3_600_000 });

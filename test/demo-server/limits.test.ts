@@ -91,7 +91,6 @@ function assertTooMany(s: Stream, what: string) {
   assert.match(s.head, /retry-after: *\d+/i, what);
 }
 
-
 const sockets: net.Socket[] = [];
 const closeAll = () => {
   for (const s of sockets.splice(0)) s.destroy();
@@ -124,7 +123,11 @@ describe('event-stream limits', () => {
     extra.socket.destroy();
 
     // The same address is not starved of anything else.
-    const up = await fetch(`${server.url}/api/sessions/flood-0/snapshots`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(png) });
+    const up = await fetch(`${server.url}/api/sessions/flood-0/snapshots`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: new Uint8Array(png),
+    });
     assert.equal(up.status, 201, await up.text());
     const health = await fetch(`${server.url}/api/health`);
     assert.equal(health.status, 200);
@@ -182,15 +185,17 @@ describe('event-stream limits', () => {
     const { port } = new URL(server.url);
     // 40 connections that send the request and vanish at once: more than the per-client cap.
     await Promise.all(
-      Array.from({ length: 40 }, () =>
-        new Promise<void>((resolve) => {
-          const socket = net.connect(Number(port), '127.0.0.1', () => {
-            socket.write(`GET /api/sessions/drop/events HTTP/1.1\r\nHost: x\r\n\r\n`);
-            socket.destroy();
-            resolve();
-          });
-          socket.on('error', () => resolve());
-        }),
+      Array.from(
+        { length: 40 },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = net.connect(Number(port), '127.0.0.1', () => {
+              socket.write(`GET /api/sessions/drop/events HTTP/1.1\r\nHost: x\r\n\r\n`);
+              socket.destroy();
+              resolve();
+            });
+            socket.on('error', () => resolve());
+          }),
       ),
     );
     for (let i = 0; i < 20; i++) sockets.push((await openWhenFree(server.url, 'drop')).socket);
@@ -253,10 +258,13 @@ describe('event-stream limits over HTTP/2 (HTTPS=1): streams of one connection c
 });
 
 describe('the descriptor limit', () => {
-  it('the server raises its soft RLIMIT_NOFILE to the hard limit at start (prlimit), and sizes the stream total from it', { skip: !existsSync('/proc/self/limits') || !existsSync('/usr/bin/prlimit') }, async () => {
-    // Node itself raises the soft limit when it starts (a child started with 1024:4096 runs with 4096); the
-    // server's own step is for when that did not happen: the child lowers its soft limit again, then raises it.
-    const script = `
+  it(
+    'the server raises its soft RLIMIT_NOFILE to the hard limit at start (prlimit), and sizes the stream total from it',
+    { skip: !existsSync('/proc/self/limits') || !existsSync('/usr/bin/prlimit') },
+    async () => {
+      // Node itself raises the soft limit when it starts (a child started with 1024:4096 runs with 4096); the
+      // server's own step is for when that did not happen: the child lowers its soft limit again, then raises it.
+      const script = `
       import { execFileSync } from 'node:child_process';
       import { raiseDescriptorLimit, readDescriptorLimits, sseBudget } from './demo-server/src/services/descriptor-limit.ts';
       const atStart = readDescriptorLimits();
@@ -264,14 +272,15 @@ describe('the descriptor limit', () => {
       const before = readDescriptorLimits();
       const after = raiseDescriptorLimit();
       console.log(JSON.stringify({ atStart, before, after, budget: sseBudget(10000, after) }));`;
-    const { stdout } = await run('prlimit', ['--nofile=1024:4096', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
-    const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
-    assert.deepEqual(r.atStart, { soft: 4096, hard: 4096 }, 'Node raised it at start');
-    assert.deepEqual(r.before, { soft: 1024, hard: 4096 });
-    assert.deepEqual(r.after, { soft: 4096, hard: 4096 });
-    assert.ok(r.budget.total < 4096 && r.budget.total >= 1024, `streams get part of the 4096, a reserve is kept: ${JSON.stringify(r.budget)}`);
-    assert.equal(r.budget.total + r.budget.reserve, 4096);
-  });
+      const { stdout } = await run('prlimit', ['--nofile=1024:4096', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
+      const r = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      assert.deepEqual(r.atStart, { soft: 4096, hard: 4096 }, 'Node raised it at start');
+      assert.deepEqual(r.before, { soft: 1024, hard: 4096 });
+      assert.deepEqual(r.after, { soft: 4096, hard: 4096 });
+      assert.ok(r.budget.total < 4096 && r.budget.total >= 1024, `streams get part of the 4096, a reserve is kept: ${JSON.stringify(r.budget)}`);
+      assert.equal(r.budget.total + r.budget.reserve, 4096);
+    },
+  );
 });
 
 describe('per-room state is bounded', () => {
@@ -296,19 +305,29 @@ describe('per-room state is bounded', () => {
       const history = () => (bus as unknown as { history: Map<string, unknown> }).history.size;
       const nodeClientSessions = () => (gateway as unknown as { ov: { activeSessions: unknown[] } }).ov.activeSessions.length;
       // A room that stays live keeps its state.
-      const live = await fetch(`${server.url}/api/sessions/stays/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json());
+      const live = await fetch(`${server.url}/api/sessions/stays/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
+        (r) => r.json(),
+      );
       const stays = await RpcClient.connect(live.token);
       await stays.join(live.token);
       const N = 25;
       for (let i = 0; i < N; i++) {
         const room = `ends-${i}`;
-        const tok = await fetch(`${server.url}/api/sessions/${room}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json());
+        const tok = await fetch(`${server.url}/api/sessions/${room}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        }).then((r) => r.json());
         const rpc = await RpcClient.connect(tok.token);
         await rpc.join(tok.token);
         // A page listening to the room while a snapshot is taken, so that the room has an event history.
         const events = new SseClient(`${server.url}/api/sessions/${room}/events`);
         await events.ready;
-        const snap = await fetch(`${server.url}/api/sessions/${room}/snapshots`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(pngHeader(64, 48)) });
+        const snap = await fetch(`${server.url}/api/sessions/${room}/snapshots`, {
+          method: 'POST',
+          headers: { 'content-type': 'image/png' },
+          body: new Uint8Array(pngHeader(64, 48)),
+        });
         assert.equal(snap.status, 201, await snap.text());
         await events.waitFor((e) => e.event === 'snapshot');
         events.close();
@@ -326,9 +345,16 @@ describe('per-room state is bounded', () => {
   });
 
   it("npm start's embedded OpenVidu collects rooms nobody joined and their unused tokens (OPENVIDU_SESSIONS_GARBAGE_*); the room works again afterwards", async () => {
-    const server = await startTestServer({ RATE_LIMIT_PER_MINUTE: '100000', OPENVIDU_SESSIONS_GARBAGE_INTERVAL: '1', OPENVIDU_SESSIONS_GARBAGE_THRESHOLD: '1' });
+    const server = await startTestServer({
+      RATE_LIMIT_PER_MINUTE: '100000',
+      OPENVIDU_SESSIONS_GARBAGE_INTERVAL: '1',
+      OPENVIDU_SESSIONS_GARBAGE_THRESHOLD: '1',
+    });
     try {
-      const token = () => fetch(`${server.url}/api/sessions/idle-room/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json() as Promise<{ token: string }>);
+      const token = () =>
+        fetch(`${server.url}/api/sessions/idle-room/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
+          (r) => r.json() as Promise<{ token: string }>,
+        );
       // Asked over OpenVidu's REST API: the embedded OpenVidu runs in a process of its own.
       const ov = server.openvidu!;
       const auth = { authorization: 'Basic ' + Buffer.from(`OPENVIDUAPP:${ov.secret}`).toString('base64') };
@@ -352,12 +378,24 @@ describe('per-room state is bounded', () => {
 
   it('without webhooks, the gateway keeps at most its cache size of sessions (LRU), and forgets idle ones', async () => {
     let now = 1_000_000;
-    const gateway = new OpenViduGateway({ url: ov.url, secret: ov.secret, timeoutMs: 4000, clip: { resolution: '640x480', frameRate: 25, hasAudio: true, hasVideo: true }, sessionCacheSize: 10, sessionIdleMs: 60_000, now: () => now });
+    const gateway = new OpenViduGateway({
+      url: ov.url,
+      secret: ov.secret,
+      timeoutMs: 4000,
+      clip: { resolution: '640x480', frameRate: 25, hasAudio: true, hasVideo: true },
+      sessionCacheSize: 10,
+      sessionIdleMs: 60_000,
+      now: () => now,
+    });
     const state = gateway as unknown as { sessions: Map<string, unknown>; ov: { activeSessions: { sessionId: string }[] } };
     for (let i = 0; i < 30; i++) await gateway.createToken(`lru-${i}`, { role: 'publisher', data: '{}' });
     assert.equal(state.sessions.size, 10);
     assert.equal(state.ov.activeSessions.length, 10);
-    assert.deepEqual([...state.sessions.keys()], Array.from({ length: 10 }, (_, i) => `lru-${20 + i}`), 'the most recently used are kept');
+    assert.deepEqual(
+      [...state.sessions.keys()],
+      Array.from({ length: 10 }, (_, i) => `lru-${20 + i}`),
+      'the most recently used are kept',
+    );
     // A room used again moves to the end; the oldest goes first.
     await gateway.createToken('lru-20', { role: 'publisher', data: '{}' });
     await gateway.createToken('lru-new', { role: 'publisher', data: '{}' });
@@ -367,7 +405,10 @@ describe('per-room state is bounded', () => {
     const t = await gateway.createToken('lru-25', { role: 'publisher', data: '{}' });
     assert.ok(t.token);
     assert.deepEqual([...state.sessions.keys()], ['lru-25']);
-    assert.deepEqual(state.ov.activeSessions.map((s) => s.sessionId), ['lru-25']);
+    assert.deepEqual(
+      state.ov.activeSessions.map((s) => s.sessionId),
+      ['lru-25'],
+    );
   });
 
   it('without webhooks, the event bus keeps the history of at most maxRooms rooms (LRU) and forgets old ones: Last-Event-ID then asks for a resync', () => {
@@ -384,7 +425,11 @@ describe('per-room state is bounded', () => {
     assert.equal(history.size, 10);
     assert.equal(bus.since('room-0', first.id - 1), undefined, 'room-0 was forgotten: resync');
     const last = bus.publish('room-49', 'snapshot', {});
-    assert.deepEqual(bus.since('room-49', last.id - 1)?.map((e) => e.id), [last.id], 'a live room resumes');
+    assert.deepEqual(
+      bus.since('room-49', last.id - 1)?.map((e) => e.id),
+      [last.id],
+      'a live room resumes',
+    );
     // Per room, the last 200 events.
     listen('busy');
     for (let i = 0; i < 500; i++) bus.publish('busy', 'snapshot', { i });

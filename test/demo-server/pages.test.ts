@@ -56,7 +56,14 @@ describe('pages', () => {
     assert.equal(js.status, 200);
     assert.match(js.headers.get('content-type')!, /^text\/javascript/);
     assert.equal(await js.text(), await readFile(path.resolve('demo-server/public/demo.js'), 'utf8'));
-    for (const p of ['/demo/..%2Fsrc%2Fserver.ts', '/demo/..%2F..%2Fpackage.json', '/demo/%2Fetc%2Fpasswd', '/demo/index.html', '/demo/Demo.js', '/demo/.env.js']) {
+    for (const p of [
+      '/demo/..%2Fsrc%2Fserver.ts',
+      '/demo/..%2F..%2Fpackage.json',
+      '/demo/%2Fetc%2Fpasswd',
+      '/demo/index.html',
+      '/demo/Demo.js',
+      '/demo/.env.js',
+    ]) {
       const res = await get(p);
       assert.equal(res.status, 400, p);
       assert.equal((await res.json()).code, 'OV_VALIDATION_FAILED', p);
@@ -116,11 +123,13 @@ describe('HTTPS=1', () => {
     const { mode } = await stat(path.join(server.dataDir, 'tls/key.pem'));
     assert.equal(mode & 0o077, 0, 'key.pem is readable by its owner only');
     const body = await new Promise<string>((resolve, reject) => {
-      https.get(`${server.url}/api/health`, { ca }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve(text));
-      }).on('error', reject);
+      https
+        .get(`${server.url}/api/health`, { ca }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
     });
     assert.equal(JSON.parse(body).openvidu, 'embedded');
   });
@@ -151,7 +160,9 @@ describe('HTTPS=1', () => {
 
   it('other WebSocket paths are refused', async () => {
     const ws = new WebSocket(`wss://${new URL(server.url).host}/elsewhere`, { ca });
-    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)).on('error', () => resolve(-1)));
+    const status = await new Promise<number>((resolve) =>
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)).on('error', () => resolve(-1)),
+    );
     assert.equal(status, 404);
   });
 

@@ -51,12 +51,23 @@ interface Res {
 }
 
 /** One request over real HTTP; a live event stream is cut after its first bytes. */
-async function call(base: string, method: string, url: string, init: { headers?: Record<string, string>; body?: string | Buffer; json?: unknown } = {}): Promise<Res> {
+async function call(
+  base: string,
+  method: string,
+  url: string,
+  init: { headers?: Record<string, string>; body?: string | Buffer; json?: unknown } = {},
+): Promise<Res> {
   const headers: Record<string, string> = { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers };
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), 10_000);
   try {
-    const res = await fetch(base + url, { method, headers, body: init.json !== undefined ? JSON.stringify(init.json) : (init.body as BodyInit | undefined), redirect: 'manual', signal: ctrl.signal });
+    const res = await fetch(base + url, {
+      method,
+      headers,
+      body: init.json !== undefined ? JSON.stringify(init.json) : (init.body as BodyInit | undefined),
+      redirect: 'manual',
+      signal: ctrl.signal,
+    });
     let body: Buffer;
     if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
       const reader = res.body!.getReader();
@@ -75,7 +86,6 @@ async function call(base: string, method: string, url: string, init: { headers?:
     clearTimeout(timer);
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------------------------
 // A valid request for every route, and what the authorize hook must be asked. HEAD routes reuse their GET entry.
@@ -102,7 +112,12 @@ const snapshot = (): Resource => ({ type: 'snapshot', id: ids.snapshot, sessionI
 const docs = { action: 'docs:read' as const, resource: server };
 
 const PROBES: Probe[] = [
-  { route: 'POST /api/sessions/:sessionId/token', url: () => `/api/sessions/${ROOM}/token`, json: { name: 'Ann' }, expect: { action: 'token:create', resource: session } },
+  {
+    route: 'POST /api/sessions/:sessionId/token',
+    url: () => `/api/sessions/${ROOM}/token`,
+    json: { name: 'Ann' },
+    expect: { action: 'token:create', resource: session },
+  },
   { route: 'GET /api/sessions/:sessionId/clips', url: () => `/api/sessions/${ROOM}/clips`, expect: { action: 'clip:list', resource: session } },
   { route: 'POST /api/sessions/:sessionId/clips', url: () => `/api/sessions/${ROOM}/clips`, json: {}, expect: { action: 'clip:start', resource: session } },
   { route: 'POST /api/clips/:clipId/stop', url: () => `/api/clips/${CLIP}/stop`, expect: { action: 'clip:stop', resource: clip } },
@@ -111,11 +126,21 @@ const PROBES: Probe[] = [
   { route: 'GET /api/clips/:clipId/media', url: () => `/api/clips/${CLIP}/media`, expect: { action: 'clip:read', resource: clip } },
   { route: 'GET /api/clips/:clipId/thumbnail', url: () => `/api/clips/${CLIP}/thumbnail`, expect: { action: 'clip:read', resource: clip } },
   { route: 'GET /api/sessions/:sessionId/events', url: () => `/api/sessions/${ROOM}/events`, expect: { action: 'events:read', resource: session } },
-  { route: 'POST /api/sessions/:sessionId/snapshots', url: () => `/api/sessions/${ROOM}/snapshots`, image: true, expect: { action: 'snapshot:create', resource: session } },
+  {
+    route: 'POST /api/sessions/:sessionId/snapshots',
+    url: () => `/api/sessions/${ROOM}/snapshots`,
+    image: true,
+    expect: { action: 'snapshot:create', resource: session },
+  },
   { route: 'GET /api/sessions/:sessionId/snapshots', url: () => `/api/sessions/${ROOM}/snapshots`, expect: { action: 'snapshot:list', resource: session } },
   { route: 'GET /api/snapshots/:snapshotId', url: () => `/api/snapshots/${ids.snapshot}`, expect: { action: 'snapshot:read', resource: snapshot } },
   { route: 'DELETE /api/snapshots/:snapshotId', url: () => `/api/snapshots/${ids.snapshot}`, expect: { action: 'snapshot:delete', resource: snapshot } },
-  { route: 'POST /api/webhooks/openvidu', url: () => '/api/webhooks/openvidu', json: { event: 'participantJoined', sessionId: ROOM, timestamp: 1 }, expect: { action: 'webhook:receive', resource: server } },
+  {
+    route: 'POST /api/webhooks/openvidu',
+    url: () => '/api/webhooks/openvidu',
+    json: { event: 'participantJoined', sessionId: ROOM, timestamp: 1 },
+    expect: { action: 'webhook:receive', resource: server },
+  },
   { route: 'GET /api/health', url: () => '/api/health', expect: { action: 'health:read', resource: server } },
   { route: 'GET /api/openapi.json', url: () => '/api/openapi.json', expect: docs },
   { route: 'GET /api/docs', url: () => '/api/docs', expect: docs },
@@ -162,7 +187,19 @@ describe('security', () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'ov-security-'));
     ov = await startEmbeddedOpenVidu({ port: 0, secret: 'SECURITY_TEST_SECRET_x9', recordingPath: path.join(dataDir, 'recordings'), logger: quiet });
     const file = path.join(dataDir, 'a.png');
-    await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=32x24', '-frames:v', '1', file]);
+    await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=32x24',
+      '-frames:v',
+      '1',
+      file,
+    ]);
     png = await readFile(file);
   });
 
@@ -185,7 +222,9 @@ describe('security', () => {
     assert.equal(up.status, 201, up.text);
     ids.snapshot = up.json.id;
     // Delete last, so the reads before it find the snapshot.
-    const reqs = requestsFor(app).sort((a, b) => Number(a.route === 'DELETE /api/snapshots/:snapshotId') - Number(b.route === 'DELETE /api/snapshots/:snapshotId'));
+    const reqs = requestsFor(app).sort(
+      (a, b) => Number(a.route === 'DELETE /api/snapshots/:snapshotId') - Number(b.route === 'DELETE /api/snapshots/:snapshotId'),
+    );
     for (const { route, method, probe } of reqs) {
       calls.length = 0;
       const res = await send(base, method, probe);
@@ -203,7 +242,8 @@ describe('security', () => {
       assert.equal(resource.type, want.type, `${what}: resource ${JSON.stringify(resource)}`);
       assert.equal(resource.id, want.id, `${what}: resource ${JSON.stringify(resource)}`);
       // Session resources may repeat their id as sessionId; clip and snapshot resources must name their session.
-      if (want.sessionId !== undefined || resource.sessionId !== undefined) assert.equal(resource.sessionId, want.sessionId ?? want.id, `${what}: resource ${JSON.stringify(resource)}`);
+      if (want.sessionId !== undefined || resource.sessionId !== undefined)
+        assert.equal(resource.sessionId, want.sessionId ?? want.id, `${what}: resource ${JSON.stringify(resource)}`);
       assert.equal(typeof request.headers, 'object', 'the hook gets the request (to read cookies and headers)');
       assert.equal(request.method, method);
     }
@@ -211,12 +251,18 @@ describe('security', () => {
 
   for (const [label, authorize] of [
     ['returns false', () => false],
-    ['throws', () => {
-      throw new Error('hook exploded: /etc/shadow');
-    }],
-    ['rejects', async () => {
-      throw new Error('hook exploded: /etc/shadow');
-    }],
+    [
+      'throws',
+      () => {
+        throw new Error('hook exploded: /etc/shadow');
+      },
+    ],
+    [
+      'rejects',
+      async () => {
+        throw new Error('hook exploded: /etc/shadow');
+      },
+    ],
     ['returns a truthy non-boolean', () => 'yes' as unknown as boolean],
   ] as [string, Authorize][]) {
     it(`an authorize hook that ${label} → 403 OV_FORBIDDEN on every route (docs, OpenAPI, health, webhook, SSE included)`, async () => {
@@ -241,8 +287,7 @@ describe('security', () => {
     });
   }
 
-  it('a refused client is refused before its body is read or validated', {
-  }, async () => {
+  it('a refused client is refused before its body is read or validated', {}, async () => {
     const { base } = await start({}, { authorize: () => false });
     const invalid = await call(base, 'POST', `/api/sessions/${ROOM}/token`, { json: { admin: true } });
     assert.equal(invalid.status, 403, `invalid body from a refused client: ${invalid.status} ${invalid.text}`);
@@ -290,13 +335,20 @@ describe('security', () => {
   it('CORS is closed by default: no Access-Control-Allow-Origin for a foreign Origin, preflight refused', async () => {
     const { base } = await start();
     const evil = { origin: 'https://evil.example' };
-    for (const [method, url] of [['GET', '/api/health'], ['GET', `/api/sessions/${ROOM}/clips`], ['GET', '/no/such/route'], ['POST', `/api/sessions/${ROOM}/token`]]) {
+    for (const [method, url] of [
+      ['GET', '/api/health'],
+      ['GET', `/api/sessions/${ROOM}/clips`],
+      ['GET', '/no/such/route'],
+      ['POST', `/api/sessions/${ROOM}/token`],
+    ]) {
       const res = await call(base, method, url, { headers: evil, ...(method === 'POST' ? { json: {} } : {}) });
       assert.equal(res.headers['access-control-allow-origin'], undefined, `${method} ${url}`);
       assert.equal(res.headers['access-control-allow-credentials'], undefined, `${method} ${url}`);
     }
     for (const m of ['POST', 'DELETE', 'GET']) {
-      const pre = await call(base, 'OPTIONS', `/api/sessions/${ROOM}/token`, { headers: { ...evil, 'access-control-request-method': m, 'access-control-request-headers': 'content-type' } });
+      const pre = await call(base, 'OPTIONS', `/api/sessions/${ROOM}/token`, {
+        headers: { ...evil, 'access-control-request-method': m, 'access-control-request-headers': 'content-type' },
+      });
       assert.equal(pre.headers['access-control-allow-origin'], undefined, `preflight ${m}`);
       assert.equal(pre.headers['access-control-allow-methods'], undefined, `preflight ${m}`);
       assert.ok(pre.status >= 400, `preflight ${m} is refused: ${pre.status}`);
@@ -312,7 +364,9 @@ describe('security', () => {
       const res = await call(base, 'GET', '/api/health', { headers: { origin } });
       assert.equal(res.headers['access-control-allow-origin'], origin);
       assert.match(res.headers.vary ?? '', /origin/i);
-      const pre = await call(base, 'OPTIONS', `/api/sessions/${ROOM}/token`, { headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+      const pre = await call(base, 'OPTIONS', `/api/sessions/${ROOM}/token`, {
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
       assert.ok(pre.status === 204 || pre.status === 200, `preflight ${pre.status}`);
       assert.equal(pre.headers['access-control-allow-origin'], origin);
       assert.match(pre.headers['access-control-allow-methods'] ?? '', /POST/);
@@ -351,13 +405,19 @@ describe('security', () => {
     for (let i = 0; i < 10; i++) assert.equal((await call(base, 'GET', '/api/health')).status, 200);
     // The snapshot upload has its own budget of 5.
     const uploads = [];
-    for (let i = 0; i < 6; i++) uploads.push((await call(base, 'POST', `/api/sessions/${ROOM}/snapshots`, { headers: { 'content-type': 'image/png' }, body: png })).status);
+    for (let i = 0; i < 6; i++)
+      uploads.push((await call(base, 'POST', `/api/sessions/${ROOM}/snapshots`, { headers: { 'content-type': 'image/png' }, body: png })).status);
     assert.deepEqual(uploads, [201, 201, 201, 201, 201, 429]);
   });
 
   it('an unexpected Error in any route → 500 {code: OV_INTERNAL, message: "Internal server error"} without any detail; logged for the operator', async () => {
     const lines: string[] = [];
-    const stream = new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } });
+    const stream = new Writable({
+      write(c, _e, cb) {
+        lines.push(String(c));
+        cb();
+      },
+    });
     const { app, base } = await start({}, { logger: { level: 'info', stream } as BuildAppOptions['logger'] });
     const boom = () => {
       throw new Error('secret internal detail /etc/passwd');
@@ -401,7 +461,10 @@ describe('security', () => {
     }
     const logged = lines.filter((l) => l.includes('secret internal detail')).map((l) => JSON.parse(l));
     assert.ok(logged.length >= cases.length, `every internal error is logged (${logged.length})`);
-    assert.ok(logged.every((l) => l.level >= 50), 'at error level');
+    assert.ok(
+      logged.every((l) => l.level >= 50),
+      'at error level',
+    );
   });
 
   it('an OpenVidu that answers garbage or errors with details → 5xx with a code, nothing of its body passed on', async () => {
@@ -413,7 +476,15 @@ describe('security', () => {
     await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', () => r()));
     try {
       const dir = await mkdtemp(path.join(dataDir, 'garbage-'));
-      const app = await buildApp({ config: loadConfig({ DATA_DIR: dir, OPENVIDU_URL: `http://127.0.0.1:${(garbage.address() as AddressInfo).port}`, OPENVIDU_SECRET: 'x', OPENVIDU_TIMEOUT_MS: '2000' }), logger: false });
+      const app = await buildApp({
+        config: loadConfig({
+          DATA_DIR: dir,
+          OPENVIDU_URL: `http://127.0.0.1:${(garbage.address() as AddressInfo).port}`,
+          OPENVIDU_SECRET: 'x',
+          OPENVIDU_TIMEOUT_MS: '2000',
+        }),
+        logger: false,
+      });
       apps.push(app);
       for (const [method, url, payload] of [
         ['POST', '/api/sessions/g/token', {}],
@@ -452,7 +523,12 @@ describe('security', () => {
 
   it('the OpenVidu secret appears in no log line, at trace level, on success and failure paths', async () => {
     const lines: string[] = [];
-    const stream = new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } });
+    const stream = new Writable({
+      write(c, _e, cb) {
+        lines.push(String(c));
+        cb();
+      },
+    });
     const ovLines: string[] = [];
     const capture = (l: string) => (msg: string, extra?: object) => ovLines.push(`${l} ${msg} ${extra ? JSON.stringify(extra) : ''}`);
     const secret = 'LOG_TEST_SECRET_' + Math.random().toString(36).slice(2);
@@ -460,18 +536,30 @@ describe('security', () => {
     // openvidu-node-client logs through console.*: captured too.
     const consoleLines: string[] = [];
     const saved = { log: console.log, warn: console.warn, error: console.error, info: console.info, debug: console.debug };
-    for (const k of Object.keys(saved) as (keyof typeof saved)[]) console[k] = (...args: unknown[]) => void consoleLines.push(args.map((a) => (typeof a === 'string' ? a : util.inspect(a, { depth: 6 }))).join(' '));
-    const own = await startEmbeddedOpenVidu({ port: 0, secret, recordingPath: path.join(dir, 'recordings'), logger: { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') } });
+    for (const k of Object.keys(saved) as (keyof typeof saved)[])
+      console[k] = (...args: unknown[]) => void consoleLines.push(args.map((a) => (typeof a === 'string' ? a : util.inspect(a, { depth: 6 }))).join(' '));
+    const own = await startEmbeddedOpenVidu({
+      port: 0,
+      secret,
+      recordingPath: path.join(dir, 'recordings'),
+      logger: { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') },
+    });
     try {
       const webhookToken = 'hook-token-for-logs';
-      const app = await buildApp({ config: loadConfig({ DATA_DIR: dir, OPENVIDU_URL: own.url, OPENVIDU_SECRET: secret, WEBHOOK_TOKEN: webhookToken, LOG_LEVEL: 'trace' }), logger: { level: 'trace', stream } as BuildAppOptions['logger'] });
+      const app = await buildApp({
+        config: loadConfig({ DATA_DIR: dir, OPENVIDU_URL: own.url, OPENVIDU_SECRET: secret, WEBHOOK_TOKEN: webhookToken, LOG_LEVEL: 'trace' }),
+        logger: { level: 'trace', stream } as BuildAppOptions['logger'],
+      });
       apps.push(app);
       await app.listen({ port: 0, host: '127.0.0.1' });
       const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
       own.setWebhook({ endpoint: `${base}/api/webhooks/openvidu`, headers: [`Authorization: Bearer ${webhookToken}`], events: ['recordingStatusChanged'] });
       const responses = await exerciseEverything(base, webhookToken, app);
       // Failure paths: OpenVidu rejecting the secret, an internal error, OpenVidu gone.
-      const wrong = await buildApp({ config: loadConfig({ DATA_DIR: dir, OPENVIDU_URL: own.url, OPENVIDU_SECRET: `${secret}-wrong`, LOG_LEVEL: 'trace' }), logger: { level: 'trace', stream } as BuildAppOptions['logger'] });
+      const wrong = await buildApp({
+        config: loadConfig({ DATA_DIR: dir, OPENVIDU_URL: own.url, OPENVIDU_SECRET: `${secret}-wrong`, LOG_LEVEL: 'trace' }),
+        logger: { level: 'trace', stream } as BuildAppOptions['logger'],
+      });
       apps.push(wrong);
       const rejected = await wrong.inject({ method: 'POST', url: '/api/sessions/x/token', payload: {} });
       assert.equal(rejected.json().code, 'OV_OPENVIDU_AUTH', rejected.body);
@@ -480,14 +568,34 @@ describe('security', () => {
       };
       assert.equal((await call(base, 'GET', '/api/sessions/x/clips')).status, 500);
       await own.close();
-      for (const [m, u] of [['POST', '/api/sessions/x/token'], ['GET', '/api/health'], ['POST', '/api/sessions/x/clips']]) await call(base, m, u, m === 'POST' ? { json: {} } : {});
+      for (const [m, u] of [
+        ['POST', '/api/sessions/x/token'],
+        ['GET', '/api/health'],
+        ['POST', '/api/sessions/x/clips'],
+      ])
+        await call(base, m, u, m === 'POST' ? { json: {} } : {});
       assert.ok(lines.length > 50, `captured ${lines.length} log lines`);
-      assert.ok(lines.some((l) => l.includes('incoming request')), 'request log lines were captured');
+      assert.ok(
+        lines.some((l) => l.includes('incoming request')),
+        'request log lines were captured',
+      );
       const basic = Buffer.from(`OPENVIDUAPP:${secret}`).toString('base64');
       const leaking = lines.filter((l) => l.includes(secret) || l.includes(basic) || l.includes(`${secret}-wrong`));
-      assert.deepEqual(leaking.map((l) => l.slice(0, 400)), [], 'log lines with the secret');
-      assert.deepEqual(consoleLines.filter((l) => l.includes(secret) || l.includes(basic)), [], 'console output with the secret');
-      assert.deepEqual(ovLines.filter((l) => l.includes(secret) || l.includes(basic)), [], 'embedded OpenVidu log lines with the secret');
+      assert.deepEqual(
+        leaking.map((l) => l.slice(0, 400)),
+        [],
+        'log lines with the secret',
+      );
+      assert.deepEqual(
+        consoleLines.filter((l) => l.includes(secret) || l.includes(basic)),
+        [],
+        'console output with the secret',
+      );
+      assert.deepEqual(
+        ovLines.filter((l) => l.includes(secret) || l.includes(basic)),
+        [],
+        'embedded OpenVidu log lines with the secret',
+      );
       assert.deepEqual(findSecret(responses, secret), []);
     } finally {
       Object.assign(console, saved);
@@ -513,7 +621,18 @@ async function exerciseEverything(base: string, webhookToken: string | undefined
   };
   const room = 'leak-room';
   // Docs, OpenAPI and every static file the docs serve.
-  for (const url of ['/', '/api/health', '/api/openapi.json', '/api/docs', '/api/docs/', '/api/docs/json', '/api/docs/yaml', '/api/docs/static/index.html', '/api/docs/static/swagger-initializer.js']) await record('GET', url);
+  for (const url of [
+    '/',
+    '/api/health',
+    '/api/openapi.json',
+    '/api/docs',
+    '/api/docs/',
+    '/api/docs/json',
+    '/api/docs/yaml',
+    '/api/docs/static/index.html',
+    '/api/docs/static/swagger-initializer.js',
+  ])
+    await record('GET', url);
   const staticDir = path.join(path.dirname(require.resolve('@fastify/swagger-ui/package.json')), 'static');
   for (const f of await readdir(staticDir)) await record('GET', `/api/docs/static/${f}`);
   // A token and a participant, live events, a clip from start to delete.

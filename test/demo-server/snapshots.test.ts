@@ -121,7 +121,6 @@ function webpExtended(lossy: Buffer, width: number, height: number): Buffer {
   return Buffer.concat([riff, body]);
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('sniffImage', () => {
@@ -140,7 +139,13 @@ describe('sniffImage', () => {
     // The thumbnail's own SOF (64x48) sits inside APP1 and must be skipped, not taken as the image size.
     assert.deepEqual(sniffImage(withSegments(img.jpg, app1(exif(1, true, img.thumb)))), { contentType: 'image/jpeg', ext: 'jpg', width: 320, height: 240 });
     // Orientations 5–8 are rotated by 90°: the displayed size swaps.
-    for (const [o, dims] of [[1, [320, 240]], [3, [320, 240]], [6, [240, 320]], [8, [240, 320]], [9, [320, 240]]] as const) {
+    for (const [o, dims] of [
+      [1, [320, 240]],
+      [3, [320, 240]],
+      [6, [240, 320]],
+      [8, [240, 320]],
+      [9, [320, 240]],
+    ] as const) {
       for (const be of [true, false]) {
         const info = sniffImage(withSegments(img.jpg, app1(exif(o, be))));
         assert.deepEqual([info?.width, info?.height], dims, `orientation ${o} ${be ? 'MM' : 'II'}`);
@@ -208,7 +213,13 @@ describe('sniffImage', () => {
     let seed = 12345;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / (1 << 24);
     const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256)));
-    const magics = [Buffer.from([0xff, 0xd8, 0xff]), pngHeader(5, 5).subarray(0, 16), Buffer.from('RIFF\0\0\0\0WEBPVP8 ', 'latin1'), Buffer.from('RIFF\0\0\0\0WEBPVP8L', 'latin1'), Buffer.from('RIFF\0\0\0\0WEBPVP8X', 'latin1')];
+    const magics = [
+      Buffer.from([0xff, 0xd8, 0xff]),
+      pngHeader(5, 5).subarray(0, 16),
+      Buffer.from('RIFF\0\0\0\0WEBPVP8 ', 'latin1'),
+      Buffer.from('RIFF\0\0\0\0WEBPVP8L', 'latin1'),
+      Buffer.from('RIFF\0\0\0\0WEBPVP8X', 'latin1'),
+    ];
     const check = (b: Buffer) => {
       const r = sniffImage(b);
       if (r) assert.ok(Number.isInteger(r.width) && r.width >= 1 && Number.isInteger(r.height) && r.height >= 1, JSON.stringify(r));
@@ -222,7 +233,8 @@ describe('sniffImage', () => {
         check(b);
       }
     }
-    for (const junk of [null, undefined, 'string', 42, {}, [0xff, 0xd8, 0xff], new ArrayBuffer(8)]) assert.equal(sniffImage(junk as unknown as Buffer), undefined);
+    for (const junk of [null, undefined, 'string', 42, {}, [0xff, 0xd8, 0xff], new ArrayBuffer(8)])
+      assert.equal(sniffImage(junk as unknown as Buffer), undefined);
     assert.equal(sniffImage(Buffer.alloc(0)), undefined);
     assert.equal(sniffImage(new Uint8Array(img.png))?.width, 160);
   });
@@ -250,7 +262,10 @@ describe('snapshot routes', () => {
       assert.equal(res.statusCode, 201, res.body);
       const s = res.json();
       assert.match(s.id, /^snap_[A-Za-z0-9]{16}$/);
-      assert.deepEqual({ ...s, id: 0, createdAt: 0, name: '' }, { id: 0, sessionId: 'room-1', name: '', streamId: '', contentType, size: file.length, width, height, createdAt: 0, url: `/api/snapshots/${s.id}` });
+      assert.deepEqual(
+        { ...s, id: 0, createdAt: 0, name: '' },
+        { id: 0, sessionId: 'room-1', name: '', streamId: '', contentType, size: file.length, width, height, createdAt: 0, url: `/api/snapshots/${s.id}` },
+      );
       assert.match(s.name, /^Snapshot \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
       assert.ok(s.createdAt >= before && s.createdAt <= Date.now() + 50);
       assert.equal(res.headers.location, s.url);
@@ -265,7 +280,11 @@ describe('snapshot routes', () => {
     assert.deepEqual(list.json(), { snapshots: [...created].reverse() });
     assert.deepEqual((await app.inject({ method: 'GET', url: '/api/sessions/empty-room/snapshots' })).json(), { snapshots: [] });
 
-    for (const [s, file] of [[created[0], img.jpg], [created[1], img.png], [created[2], img.webp]] as const) {
+    for (const [s, file] of [
+      [created[0], img.jpg],
+      [created[1], img.png],
+      [created[2], img.webp],
+    ] as const) {
       const res = await app.inject({ method: 'GET', url: s.url });
       assert.equal(res.statusCode, 200);
       assert.ok(res.rawPayload.equals(file), 'identical bytes');
@@ -288,8 +307,14 @@ describe('snapshot routes', () => {
     assertClientError(await app.inject({ method: 'GET', url: created[1].url }), 404, 'OV_SNAPSHOT_NOT_FOUND');
     assertClientError(await app.inject({ method: 'DELETE', url: created[1].url }), 404, 'OV_SNAPSHOT_NOT_FOUND');
     assertClientError(await app.inject({ method: 'GET', url: '/api/snapshots/snap_0000000000000000' }), 404, 'OV_SNAPSHOT_NOT_FOUND');
-    assert.deepEqual((await app.inject({ method: 'GET', url: '/api/sessions/room-1/snapshots' })).json().snapshots.map((s: { id: string }) => s.id), [created[2].id, created[0].id]);
-    assert.deepEqual((await readdir(path.join(dataDir, 'snapshots', 'room-1'))).sort(), [`${created[0].id}.jpg`, `${created[0].id}.json`, `${created[2].id}.json`, `${created[2].id}.webp`].sort());
+    assert.deepEqual(
+      (await app.inject({ method: 'GET', url: '/api/sessions/room-1/snapshots' })).json().snapshots.map((s: { id: string }) => s.id),
+      [created[2].id, created[0].id],
+    );
+    assert.deepEqual(
+      (await readdir(path.join(dataDir, 'snapshots', 'room-1'))).sort(),
+      [`${created[0].id}.jpg`, `${created[0].id}.json`, `${created[2].id}.json`, `${created[2].id}.webp`].sort(),
+    );
   });
 
   test('names in any language are stored as text, HTML included; stream id; bounds', async () => {
@@ -361,7 +386,25 @@ describe('snapshot routes', () => {
   });
 
   test('hostile ids and session ids → 4xx JSON, never 5xx', async () => {
-    const ids = ['..', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', '%2e%2e%2f%2e%2e%2fsnapshots', 'snap_..%2F..%2F..%2Fxx', 'snap_%C3%A4%C3%B6%C3%BC%C3%A4%C3%B6%C3%BC%C3%A4%C3%B6%C3%BC%C3%A4', 'snap_%00000000000000000', 'snap_%0a000000000000000', 'snap_%7F000000000000000', `snap_${'a'.repeat(300)}`, 'snap_aaaaaaaaaaaaaaa', 'SNAP_aaaaaaaaaaaaaaaa', '%zz', '%', 'snap_aaaaaaaaaaaaaaaa%20', 'snap_aaaaaaaaaaaaaaaa.json', '%F0%9F%8E%89'];
+    const ids = [
+      '..',
+      '..%2F..%2Fetc%2Fpasswd',
+      '%2e%2e',
+      '%2e%2e%2f%2e%2e%2fsnapshots',
+      'snap_..%2F..%2F..%2Fxx',
+      'snap_%C3%A4%C3%B6%C3%BC%C3%A4%C3%B6%C3%BC%C3%A4%C3%B6%C3%BC%C3%A4',
+      'snap_%00000000000000000',
+      'snap_%0a000000000000000',
+      'snap_%7F000000000000000',
+      `snap_${'a'.repeat(300)}`,
+      'snap_aaaaaaaaaaaaaaa',
+      'SNAP_aaaaaaaaaaaaaaaa',
+      '%zz',
+      '%',
+      'snap_aaaaaaaaaaaaaaaa%20',
+      'snap_aaaaaaaaaaaaaaaa.json',
+      '%F0%9F%8E%89',
+    ];
     for (const id of ids) {
       for (const method of ['GET', 'DELETE', 'HEAD'] as const) {
         const res = await app.inject({ method, url: `/api/snapshots/${id}` });
@@ -375,7 +418,10 @@ describe('snapshot routes', () => {
       assertClientError(await upload(app, s, img.jpg, 'image/jpeg'));
     }
     const all = await readdir(path.join(dataDir, 'snapshots'));
-    assert.ok(all.every((d) => /^[A-Za-z0-9_-]{1,64}$/.test(d)), all.join(','));
+    assert.ok(
+      all.every((d) => /^[A-Za-z0-9_-]{1,64}$/.test(d)),
+      all.join(','),
+    );
     assert.ok(!all.includes('a'.repeat(65)));
   });
 
@@ -404,7 +450,12 @@ describe('snapshot routes', () => {
     for (const r of results) assert.equal(r.statusCode, 201, r.body);
     const ids = new Set(results.map((r) => r.json().id));
     assert.equal(ids.size, 20);
-    const list = (await app.inject({ method: 'GET', url: '/api/sessions/room-8/snapshots' })).json().snapshots as { id: string; createdAt: number; name: string; size: number }[];
+    const list = (await app.inject({ method: 'GET', url: '/api/sessions/room-8/snapshots' })).json().snapshots as {
+      id: string;
+      createdAt: number;
+      name: string;
+      size: number;
+    }[];
     assert.equal(list.length, 20);
     assert.deepEqual(new Set(list.map((s) => s.id)), ids);
     for (let i = 1; i < list.length; i++) assert.ok(list[i - 1].createdAt > list[i].createdAt, 'strictly newest first');
@@ -420,7 +471,8 @@ describe('snapshot routes', () => {
 
   test('a restart keeps every snapshot', async () => {
     const before = new Map<string, unknown>();
-    for (const room of ['room-1', 'room-2', 'room-5', 'room-8']) before.set(room, (await app.inject({ method: 'GET', url: `/api/sessions/${room}/snapshots` })).json());
+    for (const room of ['room-1', 'room-2', 'room-5', 'room-8'])
+      before.set(room, (await app.inject({ method: 'GET', url: `/api/sessions/${room}/snapshots` })).json());
     await app.close();
     app = await makeApp({}, undefined, dataDir);
     for (const [room, list] of before) assert.deepEqual((await app.inject({ method: 'GET', url: `/api/sessions/${room}/snapshots` })).json(), list, room);
@@ -475,7 +527,12 @@ describe('snapshot routes: limits and access', () => {
     }
     assert.deepEqual(app.services.snapshots.list('bombs'), []);
     assert.equal((await app.inject({ method: 'GET', url: '/api/sessions/bombs/snapshots' })).json().snapshots.length, 0);
-    assert.deepEqual(await readdir(path.join(dataDir, 'snapshots')).then((d) => d.filter((n) => n === 'bombs')).catch(() => []), []);
+    assert.deepEqual(
+      await readdir(path.join(dataDir, 'snapshots'))
+        .then((d) => d.filter((n) => n === 'bombs'))
+        .catch(() => []),
+      [],
+    );
 
     // 8K UHD (7680x4320), also portrait (EXIF orientation 6), and DCI 8K width pass.
     for (const [what, body, type, w, h] of [
@@ -550,9 +607,13 @@ describe('snapshot routes: limits and access', () => {
     assert.deepEqual((await readdir(path.join(dataDir, 'snapshots', 'room'))).sort(), [`${s.id}.jpg`, `${s.id}.json`]);
 
     // A hook that throws refuses too.
-    const throwing = await makeApp({}, () => {
-      throw new Error('boom');
-    }, dataDir);
+    const throwing = await makeApp(
+      {},
+      () => {
+        throw new Error('boom');
+      },
+      dataDir,
+    );
     assertClientError(await throwing.inject({ method: 'GET', url: s.url }), 403, 'OV_FORBIDDEN');
   });
 
@@ -621,7 +682,10 @@ describe('SnapshotStore', () => {
     const reloaded = new SnapshotStore({ dir, maxBytes: 1 << 20 });
     await reloaded.load();
     assert.deepEqual(reloaded.list('room'), store.list('room'));
-    assert.deepEqual(reloaded.list('room').map((s) => s.id), [other.id, good.id]);
+    assert.deepEqual(
+      reloaded.list('room').map((s) => s.id),
+      [other.id, good.id],
+    );
     assert.equal(reloaded.get(good.id)?.snapshot.name, 'good');
     assert.equal(reloaded.get(good.id)?.file, path.join(roomDir, `${good.id}.jpg`));
     const left = await readdir(roomDir);
@@ -643,7 +707,8 @@ describe('SnapshotStore', () => {
       }
       return 'saved';
     };
-    for (const s of ['', '..', '.', '../x', 'a/b', 'a\\b', '/abs', 'a'.repeat(65), 'room\0', 'ルーム']) assert.equal(await reason(store.save(s, img.png)), 'invalid-input', s);
+    for (const s of ['', '..', '.', '../x', 'a/b', 'a\\b', '/abs', 'a'.repeat(65), 'room\0', 'ルーム'])
+      assert.equal(await reason(store.save(s, img.png)), 'invalid-input', s);
     assert.equal(await reason(store.save('room', img.png, { streamId: '../x' })), 'invalid-input');
     assert.equal(await reason(store.save('room', img.png, { name: 'x'.repeat(101) })), 'invalid-input');
     assert.equal(await reason(store.save('room', img.png, { name: 'a\u0085b' })), 'invalid-input');

@@ -124,7 +124,10 @@ describe('token cost: no download of the room per token', () => {
     assert.equal(state.sessions.has('closing-room'), true, 'the end of an older session does not forget the newer one');
     fresh.sessionEnded('closing-room', kept[0].createdAt);
     assert.equal(state.sessions.has('closing-room'), false);
-    assert.equal(state.ov.activeSessions.some((s) => s.sessionId === 'closing-room'), false);
+    assert.equal(
+      state.ov.activeSessions.some((s) => s.sessionId === 'closing-room'),
+      false,
+    );
   });
 
   it('a kept-alive socket that OpenVidu closes as it is reused does not fail the token (asked again on a new socket)', async () => {
@@ -139,10 +142,12 @@ describe('token cost: no download of the room per token', () => {
       req.resume();
       req.on('end', () => {
         const url = req.url ?? '';
-        const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive' }).end(JSON.stringify(body));
+        const reply = (status: number, body: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive' }).end(JSON.stringify(body));
         if (req.method === 'POST' && url === '/openvidu/api/sessions') return reply(409, {});
         if (req.method === 'POST' && url.endsWith('/connection')) return reply(200, { id: `con_${connections}`, token: `wss://x?token=tok_${connections}` });
-        if (req.method === 'GET') return reply(200, { id: 'stale-room', sessionId: 'stale-room', createdAt: 1, connections: { numberOfElements: 0, content: [] } });
+        if (req.method === 'GET')
+          return reply(200, { id: 'stale-room', sessionId: 'stale-room', createdAt: 1, connections: { numberOfElements: 0, content: [] } });
         reply(404, {});
       });
     });

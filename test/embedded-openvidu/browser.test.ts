@@ -109,9 +109,17 @@ describe('openvidu-browser against the OpenVidu target', () => {
     const gone = await a.waitForEvent({ type: 'streamDestroyed', connectionId: b.connectionId });
     assert.equal(gone.reason, 'disconnect');
     await session.fetch();
-    assert.deepEqual(session.activeConnections.map((c) => c.connectionId), [a.connectionId]);
+    assert.deepEqual(
+      session.activeConnections.map((c) => c.connectionId),
+      [a.connectionId],
+    );
     // Every ICE candidate the browsers sent was for an endpoint the server accepts (no ICE_CANDIDATE_ERROR).
-    for (const p of [a, b]) assert.deepEqual((await p.log()).filter((e) => e.type === 'exception'), [], 'no exception event');
+    for (const p of [a, b])
+      assert.deepEqual(
+        (await p.log()).filter((e) => e.type === 'exception'),
+        [],
+        'no exception event',
+      );
     await a.call('ovLeave');
     await Promise.all([a.close(), b.close()]);
   });
@@ -190,7 +198,10 @@ describe('openvidu-browser against the OpenVidu target', () => {
     const kicked = await b.waitForEvent({ type: 'sessionDisconnected' });
     assert.equal(kicked.reason, 'forceDisconnectByServer');
     await session.fetch();
-    assert.deepEqual(session.activeConnections.map((c) => c.connectionId), [a.connectionId]);
+    assert.deepEqual(
+      session.activeConnections.map((c) => c.connectionId),
+      [a.connectionId],
+    );
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -216,37 +227,43 @@ describe('openvidu-browser against the OpenVidu target', () => {
     await Promise.all([a.close(), viewer.close()]);
   });
 
-  it('webhooks report WebRTC connections in order (embedded target only)', { skip: !isEmbedded() && 'webhooks are checked on the embedded server' }, async () => {
-    const session = await room();
-    const a = await joined(session, 'A');
-    const aStream = await a.publish();
-    const b = await joined(session, 'B');
-    await b.waitForRemoteVideo(a.connectionId, 1);
-    await b.call('ovLeave');
-    await a.call('ovLeave');
-    await waitUntil('sessionDestroyed webhook', () => hooks.some((h) => h.event === 'sessionDestroyed' && h.sessionId === session.sessionId));
-    const mine = hooks.filter((h) => h.sessionId === session.sessionId);
-    const seq = mine.map((h) => `${h.event}${h.connection ? ':' + h.connection : ''}${h.participantId ? ':' + (h.participantId === a.connectionId ? 'A' : 'B') : ''}`);
-    assert.deepEqual(seq, [
-      'sessionCreated',
-      'participantJoined:A',
-      'webrtcConnectionCreated:OUTBOUND:A',
-      'participantJoined:B',
-      'webrtcConnectionCreated:INBOUND:B',
-      'webrtcConnectionDestroyed:INBOUND:B',
-      'participantLeft:B',
-      'webrtcConnectionDestroyed:OUTBOUND:A',
-      'participantLeft:A',
-      'sessionDestroyed',
-    ]);
-    const inbound = mine.find((h) => h.event === 'webrtcConnectionCreated' && h.connection === 'INBOUND')!;
-    assert.equal(inbound.receivingFrom, a.connectionId);
-    assert.equal(inbound.streamId, aStream);
-    assert.equal(inbound.videoSource, 'CAMERA');
-    const destroyed = mine.find((h) => h.event === 'webrtcConnectionDestroyed' && h.connection === 'OUTBOUND')!;
-    assert.equal(destroyed.reason, 'disconnect');
-    assert.equal(typeof destroyed.duration, 'number');
-    assert.equal(mine.at(-1)!.reason, 'lastParticipantLeft');
-    await Promise.all([a.close(), b.close()]);
-  });
+  it(
+    'webhooks report WebRTC connections in order (embedded target only)',
+    { skip: !isEmbedded() && 'webhooks are checked on the embedded server' },
+    async () => {
+      const session = await room();
+      const a = await joined(session, 'A');
+      const aStream = await a.publish();
+      const b = await joined(session, 'B');
+      await b.waitForRemoteVideo(a.connectionId, 1);
+      await b.call('ovLeave');
+      await a.call('ovLeave');
+      await waitUntil('sessionDestroyed webhook', () => hooks.some((h) => h.event === 'sessionDestroyed' && h.sessionId === session.sessionId));
+      const mine = hooks.filter((h) => h.sessionId === session.sessionId);
+      const seq = mine.map(
+        (h) => `${h.event}${h.connection ? ':' + h.connection : ''}${h.participantId ? ':' + (h.participantId === a.connectionId ? 'A' : 'B') : ''}`,
+      );
+      assert.deepEqual(seq, [
+        'sessionCreated',
+        'participantJoined:A',
+        'webrtcConnectionCreated:OUTBOUND:A',
+        'participantJoined:B',
+        'webrtcConnectionCreated:INBOUND:B',
+        'webrtcConnectionDestroyed:INBOUND:B',
+        'participantLeft:B',
+        'webrtcConnectionDestroyed:OUTBOUND:A',
+        'participantLeft:A',
+        'sessionDestroyed',
+      ]);
+      const inbound = mine.find((h) => h.event === 'webrtcConnectionCreated' && h.connection === 'INBOUND')!;
+      assert.equal(inbound.receivingFrom, a.connectionId);
+      assert.equal(inbound.streamId, aStream);
+      assert.equal(inbound.videoSource, 'CAMERA');
+      const destroyed = mine.find((h) => h.event === 'webrtcConnectionDestroyed' && h.connection === 'OUTBOUND')!;
+      assert.equal(destroyed.reason, 'disconnect');
+      assert.equal(typeof destroyed.duration, 'number');
+      assert.equal(mine.at(-1)!.reason, 'lastParticipantLeft');
+      await Promise.all([a.close(), b.close()]);
+    },
+  );
 });

@@ -93,7 +93,11 @@ async function burst(rpc: RpcClient, frames: Array<{ method: string; params?: Re
   const before = rpc.frames.length;
   for (let i = 0; i < frames.length; i++) rpc.ws.send(JSON.stringify({ jsonrpc: '2.0', id: first + i, ...frames[i] }));
   await until(() => rpc.frames.length - before >= frames.length || rpc.closed, `${frames.length} responses`, 30_000);
-  return rpc.frames.slice(before).filter((f: any) => typeof f.id === 'number' && f.id >= first && f.id < first + frames.length) as Array<{ id: number; result?: unknown; error?: { code: number; message: string } }>;
+  return rpc.frames.slice(before).filter((f: any) => typeof f.id === 'number' && f.id >= first && f.id < first + frames.length) as Array<{
+    id: number;
+    result?: unknown;
+    error?: { code: number; message: string };
+  }>;
 }
 
 /** A werift PeerConnection's offer: real SDP for publishVideo / receiveVideoFrom without a browser. */
@@ -106,7 +110,11 @@ async function offer(direction: 'sendonly' | 'recvonly', pcs: RTCPeerConnection[
   return pc.localDescription!.sdp;
 }
 
-const candidate = (i: number) => ({ candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${10000 + (i % 50000)} typ host generation 0`, sdpMid: '0', sdpMLineIndex: 0 });
+const candidate = (i: number) => ({
+  candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 ${10000 + (i % 50000)} typ host generation 0`,
+  sdpMid: '0',
+  sdpMLineIndex: 0,
+});
 
 // ============================================================================================== early ICE candidates
 
@@ -157,7 +165,16 @@ describe('early ICE candidates are bounded', { skip: SKIP }, () => {
     try {
       const { id: sessionId } = await s.session();
       const p = await s.join(sessionId);
-      await p.rpc.request('publishVideo', { sdpOffer: await offer('sendonly', pcs), hasAudio: true, hasVideo: true, audioActive: true, videoActive: true, typeOfVideo: 'CAMERA', frameRate: 30, videoDimensions: '{"width":640,"height":480}' });
+      await p.rpc.request('publishVideo', {
+        sdpOffer: await offer('sendonly', pcs),
+        hasAudio: true,
+        hasVideo: true,
+        audioActive: true,
+        videoActive: true,
+        typeOfVideo: 'CAMERA',
+        frameRate: 30,
+        videoDimensions: '{"width":640,"height":480}',
+      });
       const a = await s.join(sessionId);
       const r = await burst(a.rpc, [{ method: 'onIceCandidate', params: { endpointName: p.id, ...candidate(1) } }], 1);
       assert.equal(r[0].error, undefined);
@@ -175,13 +192,26 @@ describe('early ICE candidates are bounded', { skip: SKIP }, () => {
     try {
       const { id: sessionId } = await s.session();
       const p = await s.join(sessionId);
-      const { id: streamId } = await p.rpc.request('publishVideo', { sdpOffer: await offer('sendonly', pcs), hasAudio: true, hasVideo: true, audioActive: true, videoActive: true, typeOfVideo: 'CAMERA', frameRate: 30, videoDimensions: '{"width":640,"height":480}' });
+      const { id: streamId } = await p.rpc.request('publishVideo', {
+        sdpOffer: await offer('sendonly', pcs),
+        hasAudio: true,
+        hasVideo: true,
+        audioActive: true,
+        videoActive: true,
+        typeOfVideo: 'CAMERA',
+        frameRate: 30,
+        videoDimensions: '{"width":640,"height":480}',
+      });
       const a = await s.join(sessionId);
       const publisher = s.model(sessionId, p.id).publisher!.endpoint as unknown as { listeners: Record<string, Set<unknown>> };
       for (let round = 0; round < 3; round++) {
         const offers = await Promise.all([offer('recvonly', pcs), offer('recvonly', pcs), offer('recvonly', pcs)]);
         const results = await Promise.allSettled(offers.map((sdpOffer) => a.rpc.request('receiveVideoFrom', { sender: streamId, sdpOffer }, 8000)));
-        for (const r of results) assert.ok(r.status === 'fulfilled' || typeof (r.reason as { code?: unknown }).code === 'number', `answered, not timed out: ${r.status === 'rejected' ? (r.reason as Error).message : 'ok'}`);
+        for (const r of results)
+          assert.ok(
+            r.status === 'fulfilled' || typeof (r.reason as { code?: unknown }).code === 'number',
+            `answered, not timed out: ${r.status === 'rejected' ? (r.reason as Error).message : 'ok'}`,
+          );
         assert.equal(results.at(-1)!.status, 'fulfilled', 'the last one wins');
         assert.equal(s.model(sessionId, a.id).subscriptions.size, 1);
         assert.equal(publisher.listeners.video.size, 1, 'replaced subscriptions forward nothing any more');
@@ -257,7 +287,9 @@ describe('frame budget per socket (default limits)', { skip: SKIP }, () => {
     for (let round = 0; round < 2; round++) {
       frames.push({ method: 'ping' });
       for (let pc = 0; pc < 20; pc++) {
-        frames.push(pc === 0 ? { method: 'publishVideo', params: { sdpOffer } } : { method: 'receiveVideoFrom', params: { sender: `str_CAM_X_con_P${pc}`, sdpOffer } });
+        frames.push(
+          pc === 0 ? { method: 'publishVideo', params: { sdpOffer } } : { method: 'receiveVideoFrom', params: { sender: `str_CAM_X_con_P${pc}`, sdpOffer } },
+        );
         for (let i = 0; i < 24; i++) frames.push({ method: 'onIceCandidate', params: { endpointName: a.id, ...candidate(i) } });
       }
     }

@@ -75,7 +75,9 @@ async function startRecording(sessionId: string, props?: Parameters<OpenVidu['st
     if ((err as Error).message === '500') {
       assert.fail(
         `startRecording answered 500: the recorder could not start` +
-          (isEmbedded() && !existsSync(COMPOSED_RECORDER) ? ` (${COMPOSED_RECORDER} does not exist: the COMPOSED recorder is not implemented yet)` : ' (see the server log)'),
+          (isEmbedded() && !existsSync(COMPOSED_RECORDER)
+            ? ` (${COMPOSED_RECORDER} does not exist: the COMPOSED recorder is not implemented yet)`
+            : ' (see the server log)'),
       );
     }
     throw err;
@@ -95,7 +97,6 @@ async function waitReady(id: string, timeoutMs = 25_000): Promise<Recording> {
 }
 
 const STUB_FILE = Buffer.alloc(3210, 0x42);
-
 
 // ==================================================================================================== OpenVidu
 
@@ -135,7 +136,13 @@ describe('OpenVidu', () => {
       recordingMode: RecordingMode.MANUAL,
       forcedVideoCodec: VideoCodec.VP8,
       allowTranscoding: true,
-      defaultRecordingProperties: { name: 'dflt', outputMode: Recording.OutputMode.COMPOSED, recordingLayout: RecordingLayout.BEST_FIT, hasAudio: false, ...CHEAP },
+      defaultRecordingProperties: {
+        name: 'dflt',
+        outputMode: Recording.OutputMode.COMPOSED,
+        recordingLayout: RecordingLayout.BEST_FIT,
+        hasAudio: false,
+        ...CHEAP,
+      },
     });
     assert.equal(s.sessionId, customSessionId);
     assert.equal(s.properties.customSessionId, customSessionId);
@@ -179,7 +186,11 @@ describe('OpenVidu', () => {
 
     await s.close();
     assert.equal(await observer.fetch(), true, 'a closed session is a change');
-    assert.equal(observer.activeSessions.find((x) => x.sessionId === s.sessionId), undefined, 'closed session removed from activeSessions');
+    assert.equal(
+      observer.activeSessions.find((x) => x.sessionId === s.sessionId),
+      undefined,
+      'closed session removed from activeSessions',
+    );
   });
 
   test('wrong secret → 401 on every call', async () => {
@@ -196,7 +207,11 @@ describe('OpenVidu', () => {
   test('unknown (or closed) session → 404', async (t) => {
     const s = await newSession(t);
     await s.close();
-    assert.equal(ov.activeSessions.find((x) => x.sessionId === s.sessionId), undefined, 'close() removes it from activeSessions');
+    assert.equal(
+      ov.activeSessions.find((x) => x.sessionId === s.sessionId),
+      undefined,
+      'close() removes it from activeSessions',
+    );
     await rejectsWithStatus(s.fetch(), 404, 'Session.fetch of a closed session');
     await rejectsWithStatus(s.close(), 404, 'Session.close twice');
     await rejectsWithStatus(s.createConnection(), 404, 'createConnection on a closed session');
@@ -240,7 +255,10 @@ describe('Session and Connection', () => {
     assert.equal(u.searchParams.get('sessionId'), s.sessionId);
     assert.match(u.searchParams.get('token') ?? '', /^tok_[A-Z][A-Za-z0-9]{15}$/);
     // The session's local list holds it too.
-    assert.deepEqual(s.connections.map((x) => x.connectionId), [c.connectionId]);
+    assert.deepEqual(
+      s.connections.map((x) => x.connectionId),
+      [c.connectionId],
+    );
     assert.deepEqual(s.activeConnections, []);
   });
 
@@ -257,17 +275,14 @@ describe('Session and Connection', () => {
     assert.equal(result.metadata, 'client', 'no server data: metadata is only the client data');
   });
 
-  test(
-    'createConnection() with customIceServers: parsed back, and handed to the browser in joinRoom',
-    async (t) => {
-      const s = await newSession(t);
-      const customIceServers = [{ url: 'turn:127.0.0.1:3478', username: 'user', credential: 'pass' }];
-      const c = await s.createConnection({ customIceServers });
-      assert.deepEqual(c.connectionProperties.customIceServers, customIceServers);
-      const { result } = await joinParticipant(c.token);
-      assert.deepEqual(result.customIceServers, customIceServers, 'joinRoom.customIceServers = the connection\'s own ICE servers');
-    },
-  );
+  test('createConnection() with customIceServers: parsed back, and handed to the browser in joinRoom', async (t) => {
+    const s = await newSession(t);
+    const customIceServers = [{ url: 'turn:127.0.0.1:3478', username: 'user', credential: 'pass' }];
+    const c = await s.createConnection({ customIceServers });
+    assert.deepEqual(c.connectionProperties.customIceServers, customIceServers);
+    const { result } = await joinParticipant(c.token);
+    assert.deepEqual(result.customIceServers, customIceServers, "joinRoom.customIceServers = the connection's own ICE servers");
+  });
 
   test('a participant joins: status pending → active; fetch() parses activeAt, platform, clientData, publishers, subscribers', async (t) => {
     const s = await newSession(t);
@@ -297,7 +312,10 @@ describe('Session and Connection', () => {
     }
     assert.deepEqual(fetched.publishers, []);
     assert.deepEqual(fetched.subscribers, []);
-    assert.deepEqual(s.activeConnections.map((x) => x.connectionId), [c.connectionId]);
+    assert.deepEqual(
+      s.activeConnections.map((x) => x.connectionId),
+      [c.connectionId],
+    );
     assert.equal(await s.fetch(), false, 'a second fetch() with nothing changed reports no change');
   });
 
@@ -326,9 +344,17 @@ describe('Session and Connection', () => {
     const s = await newSession(t);
     const c = await s.createConnection();
     await s.forceDisconnect(c);
-    assert.equal(s.connections.find((x) => x.connectionId === c.connectionId), undefined, 'removed locally');
+    assert.equal(
+      s.connections.find((x) => x.connectionId === c.connectionId),
+      undefined,
+      'removed locally',
+    );
     await s.fetch();
-    assert.equal(s.connections.find((x) => x.connectionId === c.connectionId), undefined, 'removed on the server');
+    assert.equal(
+      s.connections.find((x) => x.connectionId === c.connectionId),
+      undefined,
+      'removed on the server',
+    );
     const rpc = await RpcClient.connect(c.token);
     clients.add(rpc);
     await assert.rejects(rpc.join(c.token), (e: any) => e.code === 401, 'joining with a revoked token → 401');
@@ -349,9 +375,17 @@ describe('Session and Connection', () => {
     assert.equal(evicted.reason, 'forceDisconnectByServer');
     const left = await a.rpc.waitFor('participantLeft', (p) => p.connectionId === cb.connectionId, 5000);
     assert.equal(left.reason, 'forceDisconnectByServer');
-    assert.deepEqual(s.activeConnections.map((c) => c.connectionId), [ca.connectionId], 'updated locally');
+    assert.deepEqual(
+      s.activeConnections.map((c) => c.connectionId),
+      [ca.connectionId],
+      'updated locally',
+    );
     await s.fetch();
-    assert.deepEqual(s.connections.map((c) => c.connectionId), [ca.connectionId], 'gone on the server');
+    assert.deepEqual(
+      s.connections.map((c) => c.connectionId),
+      [ca.connectionId],
+      'gone on the server',
+    );
     // B's socket can no longer act in the session.
     await assert.rejects(b.rpc.request('sendMessage', { message: '{"data":"x"}' }, 3000), (e: any) => e.code === 803 || e.message === 'socket closed');
   });
@@ -371,9 +405,16 @@ describe('Session and Connection', () => {
     await s.close();
     const ev = await p.rpc.waitFor('participantEvicted', (x) => x.connectionId === c.connectionId, 5000);
     assert.equal(ev.reason, 'sessionClosedByServer');
-    assert.equal(ov.activeSessions.find((x) => x.sessionId === s.sessionId), undefined);
+    assert.equal(
+      ov.activeSessions.find((x) => x.sessionId === s.sessionId),
+      undefined,
+    );
     await ov.fetch();
-    assert.equal(ov.activeSessions.find((x) => x.sessionId === s.sessionId), undefined, 'not listed by the server');
+    assert.equal(
+      ov.activeSessions.find((x) => x.sessionId === s.sessionId),
+      undefined,
+      'not listed by the server',
+    );
   });
 });
 
@@ -471,13 +512,19 @@ describe('Recordings', () => {
     await ov.deleteRecording(rec2.id);
   }
 
-  test('recording lifecycle with the real recorder: start, 409s, stop, ready (filler file), ~1, delete', { timeout: 50_000 }, (t) => recordingLifecycle(t, false));
+  test('recording lifecycle with the real recorder: start, 409s, stop, ready (filler file), ~1, delete', { timeout: 50_000 }, (t) =>
+    recordingLifecycle(t, false),
+  );
 
-  test('recording lifecycle with a stub recorder (embedded): REST contract and client parsing without ffmpeg', { skip: !isEmbedded() && 'needs the embedded server' }, async (t) => {
-    const restore = useStubRecorder(target.embedded!, STUB_FILE);
-    t.after(async () => restore());
-    await recordingLifecycle(t, true);
-  });
+  test(
+    'recording lifecycle with a stub recorder (embedded): REST contract and client parsing without ffmpeg',
+    { skip: !isEmbedded() && 'needs the embedded server' },
+    async (t) => {
+      const restore = useStubRecorder(target.embedded!, STUB_FILE);
+      t.after(async () => restore());
+      await recordingLifecycle(t, true);
+    },
+  );
 
   test('stopRecording() while the recording is still starting → 406', { timeout: 30_000 }, async (t) => {
     const s = await newSession(t, { defaultRecordingProperties: { ...CHEAP } });

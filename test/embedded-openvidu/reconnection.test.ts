@@ -61,7 +61,11 @@ describe('socket loss', { skip: !isEmbedded() && 'cuts sockets from inside the e
     await a.call('ovSignal', { type: 'after', data: 'still here' });
     const sig = await b.waitForEvent({ type: 'signal', data: 'still here' });
     assert.equal(sig.from, a.connectionId);
-    assert.equal((await a.log()).some((e) => e.type === 'connectionDestroyed'), false, 'A never saw B leave');
+    assert.equal(
+      (await a.log()).some((e) => e.type === 'connectionDestroyed'),
+      false,
+      'A never saw B leave',
+    );
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -81,7 +85,10 @@ describe('socket loss', { skip: !isEmbedded() && 'cuts sockets from inside the e
     const streamGone = await a.waitForEvent({ type: 'streamDestroyed', connectionId: b.connectionId });
     assert.equal(streamGone.reason, 'networkDisconnect');
     await session.fetch();
-    assert.deepEqual(session.activeConnections.map((c) => c.connectionId), [a.connectionId]);
+    assert.deepEqual(
+      session.activeConnections.map((c) => c.connectionId),
+      [a.connectionId],
+    );
     await a.close();
   });
 
@@ -101,7 +108,13 @@ describe('socket loss', { skip: !isEmbedded() && 'cuts sockets from inside the e
     const silentConn = await session.createConnection();
     const silent = await RpcClient.connect(silentConn.token);
     await silent.request('ping', { interval: 1000 });
-    const joined = await silent.request('joinRoom', { token: silentConn.token, session: session.sessionId, platform: 'test', sdkVersion: '2.32.2', metadata: '' });
+    const joined = await silent.request('joinRoom', {
+      token: silentConn.token,
+      session: session.sessionId,
+      platform: 'test',
+      sdkVersion: '2.32.2',
+      metadata: '',
+    });
     // Keep the watcher alive while the silent one is not pinging.
     const keepAlive = setInterval(() => void watcher.request('ping').catch(() => {}), 1000);
     try {

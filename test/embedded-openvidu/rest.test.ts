@@ -55,7 +55,11 @@ interface Res {
  * One request with the path sent byte for byte (no URL normalisation, unlike fetch), so `..`, `%2e%2e` and friends
  * reach the server as written.
  */
-function raw(method: string, rawPath: string, opts: { headers?: Record<string, string | number>; body?: string | Buffer; auth?: boolean | string; chunks?: Buffer[] } = {}): Promise<Res> {
+function raw(
+  method: string,
+  rawPath: string,
+  opts: { headers?: Record<string, string | number>; body?: string | Buffer; auth?: boolean | string; chunks?: Buffer[] } = {},
+): Promise<Res> {
   const u = new URL(target.url);
   const headers: Record<string, string | number> = { ...opts.headers };
   const auth = opts.auth ?? true;
@@ -171,7 +175,6 @@ const FAKE_FILE = (() => {
   const r = prng(42);
   return Buffer.from(Array.from({ length: 10_000 }, () => r.int(256)));
 })();
-
 
 async function waitRecordingStatus(id: string, status: string, timeoutMs = 10_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
@@ -294,14 +297,22 @@ describe('Sessions and connections: JSON shapes and CE quirks', () => {
     assert.equal(list.json.numberOfElements, list.json.content.length);
     const listed = list.json.content.find((x: any) => x.id === s.id);
     assert.ok(listed, 'the session is listed');
-    assert.deepEqual(listed.connections.content.map((c: any) => c.id), [active.id], 'list: pending hidden by default');
+    assert.deepEqual(
+      listed.connections.content.map((c: any) => c.id),
+      [active.id],
+      'list: pending hidden by default',
+    );
     const listP = await api('GET', '/sessions?pendingConnections=true');
     const listedP = listP.json.content.find((x: any) => x.id === s.id);
     assert.deepEqual(listedP.connections.content.map((c: any) => c.id).sort(), [active.id, pending.id].sort());
     assert.equal(listedP.connections.numberOfElements, 2);
 
     const one = await api('GET', `/sessions/${s.id}`);
-    assert.deepEqual(one.json.connections.content.map((c: any) => c.id), [active.id], 'GET one: pending hidden by default');
+    assert.deepEqual(
+      one.json.connections.content.map((c: any) => c.id),
+      [active.id],
+      'GET one: pending hidden by default',
+    );
     const oneP = await api('GET', `/sessions/${s.id}?pendingConnections=true`);
     assert.equal(oneP.json.connections.numberOfElements, 2);
     const oneF = await api('GET', `/sessions/${s.id}?pendingConnections=false`);
@@ -312,16 +323,40 @@ describe('Sessions and connections: JSON shapes and CE quirks', () => {
     assert.equal(conns.json.numberOfElements, 2, '/connection: pendingConnections defaults to true');
     assert.equal(conns.json.content.length, 2);
     const connsF = await api('GET', `/sessions/${s.id}/connection?pendingConnections=false`);
-    assert.deepEqual(connsF.json.content.map((c: any) => c.id), [active.id]);
+    assert.deepEqual(
+      connsF.json.content.map((c: any) => c.id),
+      [active.id],
+    );
   });
 
   test('Connection JSON: pending (nulls, publishers:null) and active (§6.2.1)', async () => {
     const s = await createSession();
     const p = await createConnection(s.id, { role: 'SUBSCRIBER', data: 'sd', record: false, kurentoOptions: { allowedFilters: ['GStreamerFilter'] } });
     assert.deepEqual(Object.keys(p).sort(), [
-      'activeAt', 'adaptativeBitrate', 'clientData', 'connectionId', 'createdAt', 'customIceServers', 'id', 'ip', 'kurentoOptions', 'location',
-      'networkCache', 'object', 'onlyPlayWithSubscribers', 'platform', 'publishers', 'record', 'role', 'rtspUri', 'serverData', 'sessionId',
-      'status', 'subscribers', 'token', 'type',
+      'activeAt',
+      'adaptativeBitrate',
+      'clientData',
+      'connectionId',
+      'createdAt',
+      'customIceServers',
+      'id',
+      'ip',
+      'kurentoOptions',
+      'location',
+      'networkCache',
+      'object',
+      'onlyPlayWithSubscribers',
+      'platform',
+      'publishers',
+      'record',
+      'role',
+      'rtspUri',
+      'serverData',
+      'sessionId',
+      'status',
+      'subscribers',
+      'token',
+      'type',
     ]);
     assert.equal(p.object, 'connection');
     assert.equal(p.status, 'pending');
@@ -333,7 +368,19 @@ describe('Sessions and connections: JSON shapes and CE quirks', () => {
     assert.equal(p.serverData, 'sd');
     assert.deepEqual(p.kurentoOptions, { allowedFilters: ['GStreamerFilter'] });
     assert.deepEqual(p.customIceServers, []);
-    for (const k of ['activeAt', 'location', 'ip', 'platform', 'clientData', 'publishers', 'subscribers', 'rtspUri', 'adaptativeBitrate', 'onlyPlayWithSubscribers', 'networkCache']) {
+    for (const k of [
+      'activeAt',
+      'location',
+      'ip',
+      'platform',
+      'clientData',
+      'publishers',
+      'subscribers',
+      'rtspUri',
+      'adaptativeBitrate',
+      'onlyPlayWithSubscribers',
+      'networkCache',
+    ]) {
       assert.equal(p[k], null, `pending connection: ${k} is null`);
     }
     const got = await api('GET', `/sessions/${s.id}/connection/${p.id}`);
@@ -444,10 +491,22 @@ describe('Config', () => {
     assert.equal(r.status, 200);
     const c = r.json;
     for (const k of [
-      'VERSION', 'DOMAIN_OR_PUBLIC_IP', 'HTTPS_PORT', 'OPENVIDU_PUBLICURL', 'OPENVIDU_CDR', 'OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH',
-      'OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH', 'OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH', 'OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH',
-      'OPENVIDU_STREAMS_FORCED_VIDEO_CODEC', 'OPENVIDU_STREAMS_ALLOW_TRANSCODING', 'OPENVIDU_WEBRTC_SIMULCAST', 'OPENVIDU_SESSIONS_GARBAGE_INTERVAL',
-      'OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', 'OPENVIDU_RECORDING', 'OPENVIDU_WEBHOOK',
+      'VERSION',
+      'DOMAIN_OR_PUBLIC_IP',
+      'HTTPS_PORT',
+      'OPENVIDU_PUBLICURL',
+      'OPENVIDU_CDR',
+      'OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH',
+      'OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH',
+      'OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH',
+      'OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH',
+      'OPENVIDU_STREAMS_FORCED_VIDEO_CODEC',
+      'OPENVIDU_STREAMS_ALLOW_TRANSCODING',
+      'OPENVIDU_WEBRTC_SIMULCAST',
+      'OPENVIDU_SESSIONS_GARBAGE_INTERVAL',
+      'OPENVIDU_SESSIONS_GARBAGE_THRESHOLD',
+      'OPENVIDU_RECORDING',
+      'OPENVIDU_WEBHOOK',
     ]) {
       assert.ok(k in c, `config has ${k}`);
     }
@@ -493,7 +552,11 @@ describe('Config', () => {
     const off = await openviduTarget({ recording: false });
     try {
       const call = (method: string, p: string, body?: unknown) =>
-        fetch(`${off.url}${p}`, { method, headers: { Authorization: 'Basic ' + Buffer.from(`OPENVIDUAPP:${off.secret}`).toString('base64'), 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        fetch(`${off.url}${p}`, {
+          method,
+          headers: { Authorization: 'Basic ' + Buffer.from(`OPENVIDUAPP:${off.secret}`).toString('base64'), 'Content-Type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
       const sess = await (await call('POST', `${API}/sessions`, {})).json();
       for (const [m, p, b] of [
         ['POST', `${API}/recordings/start`, { session: sess.id }],
@@ -562,38 +625,42 @@ describe('Recordings over REST', () => {
     assertJsonError(await api('POST', '/recordings/start', { session: s.id }), 409, 'recording a RELAYED session');
   });
 
-  test('recordingStarted/Stopped go to PUBLISHER and MODERATOR only; late joiners get recordingId/recordingName in joinRoom', { skip: !isEmbedded() && 'needs the embedded server (stub recorder)' }, async (t) => {
-    const restore = useStubRecorder(target.embedded!, FAKE_FILE, 1.25);
-    t.after(restore);
-    const s = await createSession();
-    const pub = await participant((await createConnection(s.id, { role: 'PUBLISHER' })).token);
-    const mod = await participant((await createConnection(s.id, { role: 'MODERATOR' })).token);
-    const sub = await participant((await createConnection(s.id, { role: 'SUBSCRIBER' })).token);
-    const start = await api('POST', '/recordings/start', { session: s.id, name: 'notified', resolution: '320x240', frameRate: 10 });
-    assert.equal(start.status, 200, start.text);
-    const rec = start.json;
-    for (const p of [pub, mod]) assert.deepEqual(await p.rpc.waitFor('recordingStarted', () => true, 5000), { id: rec.id, name: 'notified' });
-    assert.equal((await api('GET', `/sessions/${s.id}`)).json.recording, true, 'Session JSON: recording true');
+  test(
+    'recordingStarted/Stopped go to PUBLISHER and MODERATOR only; late joiners get recordingId/recordingName in joinRoom',
+    { skip: !isEmbedded() && 'needs the embedded server (stub recorder)' },
+    async (t) => {
+      const restore = useStubRecorder(target.embedded!, FAKE_FILE, 1.25);
+      t.after(restore);
+      const s = await createSession();
+      const pub = await participant((await createConnection(s.id, { role: 'PUBLISHER' })).token);
+      const mod = await participant((await createConnection(s.id, { role: 'MODERATOR' })).token);
+      const sub = await participant((await createConnection(s.id, { role: 'SUBSCRIBER' })).token);
+      const start = await api('POST', '/recordings/start', { session: s.id, name: 'notified', resolution: '320x240', frameRate: 10 });
+      assert.equal(start.status, 200, start.text);
+      const rec = start.json;
+      for (const p of [pub, mod]) assert.deepEqual(await p.rpc.waitFor('recordingStarted', () => true, 5000), { id: rec.id, name: 'notified' });
+      assert.equal((await api('GET', `/sessions/${s.id}`)).json.recording, true, 'Session JSON: recording true');
 
-    const latePub = await participant((await createConnection(s.id, { role: 'PUBLISHER' })).token);
-    assert.equal(latePub.result.recordingId, rec.id, 'late PUBLISHER: joinRoom.recordingId');
-    assert.equal(latePub.result.recordingName, 'notified');
-    const lateSub = await participant((await createConnection(s.id, { role: 'SUBSCRIBER' })).token);
-    assert.ok(!('recordingId' in lateSub.result) && !('recordingName' in lateSub.result), 'late SUBSCRIBER: no recording fields');
+      const latePub = await participant((await createConnection(s.id, { role: 'PUBLISHER' })).token);
+      assert.equal(latePub.result.recordingId, rec.id, 'late PUBLISHER: joinRoom.recordingId');
+      assert.equal(latePub.result.recordingName, 'notified');
+      const lateSub = await participant((await createConnection(s.id, { role: 'SUBSCRIBER' })).token);
+      assert.ok(!('recordingId' in lateSub.result) && !('recordingName' in lateSub.result), 'late SUBSCRIBER: no recording fields');
 
-    assert.equal((await api('POST', `/recordings/stop/${rec.id}`)).json.status, 'stopped');
-    for (const p of [pub, mod, latePub]) {
-      assert.deepEqual(await p.rpc.waitFor('recordingStopped', () => true, 5000), { id: rec.id, name: 'notified', reason: 'recordingStoppedByServer' });
-    }
-    assert.equal((await api('GET', `/sessions/${s.id}`)).json.recording, false, 'Session JSON: recording false after stop');
-    await waitRecordingStatus(rec.id, 'ready');
-    // A broadcast signal after everything: the SUBSCRIBERs have it, and never got a recording notification.
-    await api('POST', '/signal', { session: s.id, data: 'fence' });
-    for (const p of [sub, lateSub]) {
-      await p.rpc.waitFor('sendMessage', (x) => x.data === 'fence', 5000);
-      assert.ok(!p.rpc.notifications.some((n) => n.method.startsWith('recording')), 'SUBSCRIBER got no recording notification');
-    }
-  });
+      assert.equal((await api('POST', `/recordings/stop/${rec.id}`)).json.status, 'stopped');
+      for (const p of [pub, mod, latePub]) {
+        assert.deepEqual(await p.rpc.waitFor('recordingStopped', () => true, 5000), { id: rec.id, name: 'notified', reason: 'recordingStoppedByServer' });
+      }
+      assert.equal((await api('GET', `/sessions/${s.id}`)).json.recording, false, 'Session JSON: recording false after stop');
+      await waitRecordingStatus(rec.id, 'ready');
+      // A broadcast signal after everything: the SUBSCRIBERs have it, and never got a recording notification.
+      await api('POST', '/signal', { session: s.id, data: 'fence' });
+      for (const p of [sub, lateSub]) {
+        await p.rpc.waitFor('sendMessage', (x) => x.data === 'fence', 5000);
+        assert.ok(!p.rpc.notifications.some((n) => n.method.startsWith('recording')), 'SUBSCRIBER got no recording notification');
+      }
+    },
+  );
 
   describe('recording files /openvidu/recordings/<id>/<file>', { skip: !isEmbedded() && 'needs the embedded server (fake recorder)' }, () => {
     let rec: any;
@@ -694,7 +761,11 @@ describe('Recordings over REST', () => {
         assert.ok(!r.text.includes('uniqueSessionId'), `${p} leaked the metadata file`);
       }
       // Unencoded `..` would be resolved by the URL parser before routing: refused outright instead.
-      for (const p of [`/openvidu/recordings/${id}/../${id}/clip_1.mp4`, `/openvidu/recordings/${id}/../../../../etc/passwd`, `/openvidu/recordings/../../package.json`]) {
+      for (const p of [
+        `/openvidu/recordings/${id}/../${id}/clip_1.mp4`,
+        `/openvidu/recordings/${id}/../../../../etc/passwd`,
+        `/openvidu/recordings/../../package.json`,
+      ]) {
         const r = await raw('GET', p);
         assertJsonError(r, [400, 404], `GET ${p}`);
         assert.ok(!r.body.equals(FAKE_FILE), `${p} served the file`);
@@ -784,7 +855,10 @@ describe('Bad input', () => {
 
   test('body over 1 MiB → 413 (declared and chunked); non-JSON content type with a body → 415', async () => {
     const big = JSON.stringify({ data: 'x'.repeat(1024 * 1024 + 10) });
-    const declared = await raw('POST', `${API}/sessions`, { headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(big) }, body: big });
+    const declared = await raw('POST', `${API}/sessions`, {
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(big) },
+      body: big,
+    });
     assertJsonError(declared, 413, 'declared > 1 MiB');
     const chunked = await raw('POST', `${API}/sessions`, {
       headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
@@ -861,7 +935,9 @@ describe('Bad input', () => {
     const u = new URL(target.url);
     const send = (line: string) =>
       new Promise<string>((resolve) => {
-        const sock = net.connect(Number(u.port), u.hostname, () => sock.write(Buffer.from(`${line}\r\nHost: x\r\nAuthorization: ${AUTH}\r\nConnection: close\r\n\r\n`, 'utf8')));
+        const sock = net.connect(Number(u.port), u.hostname, () =>
+          sock.write(Buffer.from(`${line}\r\nHost: x\r\nAuthorization: ${AUTH}\r\nConnection: close\r\n\r\n`, 'utf8')),
+        );
         let buf = '';
         sock.on('data', (d) => (buf += d.toString('latin1')));
         sock.on('close', () => resolve(buf));
@@ -953,16 +1029,46 @@ describe('Bad input', () => {
       [['POST'], () => `${API}/recordings/stop/${randomId()}`],
       [['GET', 'DELETE'], () => `${API}/recordings/${randomId()}`],
       [['GET'], () => `${API}/config`],
-      [['GET'], () => `${API}/config/${rnd.pick(['openvidu-version', 'openvidu-publicurl', 'openvidu-recording', 'openvidu-recording-path', 'openvidu-cdr', randomId()])}`],
+      [
+        ['GET'],
+        () =>
+          `${API}/config/${rnd.pick(['openvidu-version', 'openvidu-publicurl', 'openvidu-recording', 'openvidu-recording-path', 'openvidu-cdr', randomId()])}`,
+      ],
       [['POST'], () => `${API}/broadcast/${rnd.pick(['start', 'stop'])}`],
       [['GET', 'HEAD'], () => `/openvidu/recordings/${randomId()}/${randomId()}`],
       [['GET', 'POST'], () => `${API}/${randomId()}`],
       [['GET'], () => `${API}/sessions?pendingConnections=${rnd.pick(['true', 'false', '1', '', '%00'])}&webRtcStats=${rnd.pick(['true', 'x'])}`],
     ];
     const fields = [
-      'session', 'to', 'type', 'data', 'role', 'record', 'kurentoOptions', 'customIceServers', 'mediaMode', 'recordingMode', 'customSessionId',
-      'defaultRecordingProperties', 'forcedVideoCodec', 'allowTranscoding', 'name', 'outputMode', 'recordingLayout', 'customLayout', 'resolution',
-      'frameRate', 'hasAudio', 'hasVideo', 'shmSize', 'ignoreFailedStreams', 'mediaNode', 'broadcastUrl', 'rtspUri', '__proto__', 'constructor',
+      'session',
+      'to',
+      'type',
+      'data',
+      'role',
+      'record',
+      'kurentoOptions',
+      'customIceServers',
+      'mediaMode',
+      'recordingMode',
+      'customSessionId',
+      'defaultRecordingProperties',
+      'forcedVideoCodec',
+      'allowTranscoding',
+      'name',
+      'outputMode',
+      'recordingLayout',
+      'customLayout',
+      'resolution',
+      'frameRate',
+      'hasAudio',
+      'hasVideo',
+      'shmSize',
+      'ignoreFailedStreams',
+      'mediaNode',
+      'broadcastUrl',
+      'rtspUri',
+      '__proto__',
+      'constructor',
     ];
     const randomValue = (depth = 0): unknown => {
       switch (rnd.int(depth > 2 ? 7 : 10)) {
@@ -973,7 +1079,22 @@ describe('Bad input', () => {
         case 2:
           return rnd.pick([0, -1, 1, 25, 2.5, 1e308, -1e308, 2 ** 53 + 1, 536870912]);
         case 3:
-          return rnd.pick(['', 'ROUTED', 'COMPOSED', 'INDIVIDUAL', 'MODERATOR', 'SUBSCRIBER', '640x480', '99x100', 'signal:x', '../../x', '\u0000', 'é😀', victim.id, victimConn.id]);
+          return rnd.pick([
+            '',
+            'ROUTED',
+            'COMPOSED',
+            'INDIVIDUAL',
+            'MODERATOR',
+            'SUBSCRIBER',
+            '640x480',
+            '99x100',
+            'signal:x',
+            '../../x',
+            '\u0000',
+            'é😀',
+            victim.id,
+            victimConn.id,
+          ]);
         case 4:
           return randomId();
         case 5:
@@ -1041,7 +1162,11 @@ describe('Bad input', () => {
     assert.deepEqual(await snapshot(), protBefore, 'the protected session (connections included) is unchanged');
     const recordingsAfter = (await api('GET', '/recordings')).json.items;
     for (const r of recordingsBefore) {
-      assert.deepEqual(recordingsAfter.find((x: any) => x.id === r.id), r, `recording ${r.id} unchanged`);
+      assert.deepEqual(
+        recordingsAfter.find((x: any) => x.id === r.id),
+        r,
+        `recording ${r.id} unchanged`,
+      );
     }
     if (protRecording) {
       const file = await raw('GET', new URL(protRecording.url).pathname);
@@ -1108,11 +1233,16 @@ describe('JSON-RPC bad input', () => {
     await assert.rejects(rpc.request('__proto__', {}), (e: any) => e.code === -32601);
     await assert.rejects(rpc.request('constructor', {}), (e: any) => e.code === -32601);
     for (const m of ['publishVideo', 'sendMessage', 'unpublishVideo', 'leaveRoom', 'receiveVideoFrom', 'streamPropertyChanged', 'forceDisconnect']) {
-      await assert.rejects(rpc.request(m, { sdpOffer: 'v=0', message: '{}', sender: 'x', streamId: 'x', property: 'x', connectionId: 'x' }), (e: any) => e.code === 803, `${m} before joinRoom → 803`);
+      await assert.rejects(
+        rpc.request(m, { sdpOffer: 'v=0', message: '{}', sender: 'x', streamId: 'x', property: 'x', connectionId: 'x' }),
+        (e: any) => e.code === 803,
+        `${m} before joinRoom → 803`,
+      );
     }
 
     // Bad joins: unknown session → 202, unknown token → 401, missing params → error, the socket still usable.
-    const join = (params: Record<string, unknown>) => rpc.request('joinRoom', { platform: 'x', sdkVersion: '2.32.2', metadata: '', secret: '', recorder: false, stt: false, ...params });
+    const join = (params: Record<string, unknown>) =>
+      rpc.request('joinRoom', { platform: 'x', sdkVersion: '2.32.2', metadata: '', secret: '', recorder: false, stt: false, ...params });
     await assert.rejects(join({ token: tokenA, session: `nope-${uid()}` }), (e: any) => e.code === 202);
     await assert.rejects(join({ token: `${tokenA.split('&token=')[0]}&token=tok_Forged000000000`, session }), (e: any) => e.code === 401);
     await assert.rejects(join({ token: 42, session }), (e: any) => typeof e.code === 'number' && e.code !== 0);
@@ -1129,14 +1259,26 @@ describe('JSON-RPC bad input', () => {
     // SUBSCRIBER publishing → 401.
     const sub = await participant((await createConnection(s.id, { role: 'SUBSCRIBER' })).token);
     await assert.rejects(
-      sub.rpc.request('publishVideo', { sdpOffer: 'v=0\r\n', hasAudio: true, hasVideo: true, audioActive: true, videoActive: true, typeOfVideo: 'CAMERA', frameRate: 30, doLoopback: false }),
+      sub.rpc.request('publishVideo', {
+        sdpOffer: 'v=0\r\n',
+        hasAudio: true,
+        hasVideo: true,
+        audioActive: true,
+        videoActive: true,
+        typeOfVideo: 'CAMERA',
+        frameRate: 30,
+        doLoopback: false,
+      }),
       (e: any) => e.code === 401,
     );
     await assert.rejects(sub.rpc.request('forceDisconnect', { connectionId: witness.id }), (e: any) => e.code === 401, 'non-moderator forceDisconnect → 401');
 
     // sendMessage: invalid JSON → 600, unknown `to` → 601, `to` not an array → 601.
     await assert.rejects(rpc.request('sendMessage', { message: '{nope' }), (e: any) => e.code === 600);
-    await assert.rejects(rpc.request('sendMessage', { message: JSON.stringify({ to: ['con_Nobody12345'], data: 'x', type: 'signal:t' }) }), (e: any) => e.code === 601);
+    await assert.rejects(
+      rpc.request('sendMessage', { message: JSON.stringify({ to: ['con_Nobody12345'], data: 'x', type: 'signal:t' }) }),
+      (e: any) => e.code === 601,
+    );
     await assert.rejects(rpc.request('sendMessage', { message: JSON.stringify({ to: [null], data: 'x', type: 'signal:t' }) }), (e: any) => e.code === 601);
     await assert.rejects(rpc.request('sendMessage', { message: JSON.stringify({ to: 'everyone', data: 'x', type: 'signal:t' }) }), (e: any) => e.code === 601);
     await assert.rejects(rpc.request('sendMessage', {}), (e: any) => typeof e.code === 'number');

@@ -82,7 +82,6 @@ async function waitForEvent(rx: Receiver, sessionId: string, pred: (e: Record<st
   assert.fail(`no webhook ${what} for ${sessionId} within ${timeoutMs} ms; got ${JSON.stringify(eventsOf(rx, sessionId).map((e) => e.event))}`);
 }
 
-
 describe('webhook', { skip: SKIP }, () => {
   let rx: Receiver;
   let target: OpenViduTarget;
@@ -296,7 +295,7 @@ describe('webhook', { skip: SKIP }, () => {
       assert.equal(leftC.reason, 'forceDisconnectByServer');
       await m.rpc.request('forceDisconnect', { connectionId: d.id });
       const leftD = await waitForEvent(rx, s.id, (x) => x.event === 'participantLeft' && x.connectionId === d.id, 'participantLeft D');
-      assert.equal(leftD.reason, 'forceDisconnectByUser', 'a moderator\'s RPC forceDisconnect');
+      assert.equal(leftD.reason, 'forceDisconnectByUser', "a moderator's RPC forceDisconnect");
 
       const rec = (await api('POST', '/recordings/start', { session: s.id, resolution: '320x240', frameRate: 10 })).json;
       assert.equal(rec.status, 'started');
@@ -346,7 +345,9 @@ describe('webhook delivery', { skip: SKIP }, () => {
     const target = await openviduTarget({ webhook: { endpoint: `http://127.0.0.1:${port}/late` } });
     t.after(() => target.close());
     const auth = 'Basic ' + Buffer.from(`OPENVIDUAPP:${target.secret}`).toString('base64');
-    const s = await (await fetch(`${target.url}/openvidu/api/sessions`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: '{}' })).json();
+    const s = await (
+      await fetch(`${target.url}/openvidu/api/sessions`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: '{}' })
+    ).json();
     await sleep(300); // first attempts are refused
     const late = await startReceiver(port);
     t.after(() => late.close());
@@ -365,7 +366,11 @@ describe('webhook delivery', { skip: SKIP }, () => {
     t.after(async () => restore());
     const auth = 'Basic ' + Buffer.from(`OPENVIDUAPP:${target.secret}`).toString('base64');
     const call = (method: string, p: string, body?: unknown) =>
-      fetch(`${target.url}/openvidu/api${p}`, { method, headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      fetch(`${target.url}/openvidu/api${p}`, {
+        method,
+        headers: { Authorization: auth, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     const s = await (await call('POST', '/sessions', {})).json();
     const conn = await (await call('POST', `/sessions/${s.id}/connection`, {})).json();
     const rpc = await RpcClient.connect(conn.token);
@@ -376,7 +381,13 @@ describe('webhook delivery', { skip: SKIP }, () => {
     const rec1 = await (await call('POST', '/recordings/start', { session: s.id, resolution: '320x240', frameRate: 10 })).json();
     assert.equal(rec1.status, 'started');
     const t0 = Date.now();
-    const stopped1 = await waitForEvent(rx, s.id, (x) => x.event === 'recordingStatusChanged' && x.id === rec1.id && x.status === 'stopped', 'autostopped', 6000);
+    const stopped1 = await waitForEvent(
+      rx,
+      s.id,
+      (x) => x.event === 'recordingStatusChanged' && x.id === rec1.id && x.status === 'stopped',
+      'autostopped',
+      6000,
+    );
     assert.equal(stopped1.reason, 'automaticStop');
     assert.ok(Date.now() - t0 >= 800, 'not before the timeout');
     assert.equal((await rpc.waitFor('recordingStopped', (x) => x.id === rec1.id, 3000)).reason, 'automaticStop');
@@ -394,7 +405,13 @@ describe('webhook delivery', { skip: SKIP }, () => {
     const tail = eventsOf(rx, s.id)
       .slice(eventsOf(rx, s.id).findIndex((e) => e.event === 'recordingStatusChanged' && e.id === rec2.id))
       .map((e) => (e.event === 'recordingStatusChanged' ? `recording:${e.status}:${e.reason ?? ''}` : `${e.event}:${e.reason ?? ''}`));
-    assert.deepEqual(tail, ['recording:started:', 'participantLeft:disconnect', 'recording:stopped:automaticStop', 'recording:ready:automaticStop', 'sessionDestroyed:automaticStop']);
+    assert.deepEqual(tail, [
+      'recording:started:',
+      'participantLeft:disconnect',
+      'recording:stopped:automaticStop',
+      'recording:ready:automaticStop',
+      'sessionDestroyed:automaticStop',
+    ]);
     assert.equal((await call('GET', `/sessions/${s.id}`)).status, 404);
   });
 
@@ -405,7 +422,11 @@ describe('webhook delivery', { skip: SKIP }, () => {
     t.after(() => target.close());
     const auth = 'Basic ' + Buffer.from(`OPENVIDUAPP:${target.secret}`).toString('base64');
     const post = (p: string, body: unknown) =>
-      fetch(`${target.url}/openvidu/api${p}`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+      fetch(`${target.url}/openvidu/api${p}`, {
+        method: 'POST',
+        headers: { Authorization: auth, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json());
     const s = await post('/sessions', {});
     const conn = await post(`/sessions/${s.id}/connection`, {});
     const rpc = await RpcClient.connect(conn.token);

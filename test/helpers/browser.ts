@@ -8,7 +8,7 @@ export function chromePath(): string {
   const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
   const found = candidates.find((c) => c && existsSync(c));
   if (!found) {
-    throw new Error('No Chromium found. Install Debian\'s chromium (apt-get install chromium) or set CHROME_PATH.');
+    throw new Error("No Chromium found. Install Debian's chromium (apt-get install chromium) or set CHROME_PATH.");
   }
   return found;
 }

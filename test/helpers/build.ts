@@ -8,9 +8,28 @@ import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const INPUTS = ['src', 'components', 'react', 'server', 'demo-server', 'package.json', 'rollup.config.mjs', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.server.json', 'custom-elements-manifest.config.mjs'];
+const INPUTS = [
+  'src',
+  'components',
+  'react',
+  'server',
+  'demo-server',
+  'package.json',
+  'rollup.config.mjs',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'tsconfig.server.json',
+  'custom-elements-manifest.config.mjs',
+];
 /** One output of each build step; the manifest is written last. */
-const OUTPUTS = ['dist/ov-live-elements.js', 'dist/index.js', 'dist/react.js', 'dist/types/components/index.d.ts', 'dist/server/server/index.js', 'dist/custom-elements.json'];
+const OUTPUTS = [
+  'dist/ov-live-elements.js',
+  'dist/index.js',
+  'dist/react.js',
+  'dist/types/components/index.d.ts',
+  'dist/server/server/index.js',
+  'dist/custom-elements.json',
+];
 
 function newest(p: string): number {
   const info = statSync(p, { throwIfNoEntry: false });

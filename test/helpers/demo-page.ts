@@ -94,11 +94,17 @@ export const tiles = (where: Evaluates) =>
     return [...(room?.shadowRoot?.querySelectorAll('ov-video-tile') ?? [])].map((t) => {
       const tile = t as HTMLElement & { name: string; stream?: { kind: string; isLocal: boolean } };
       const v = tile.shadowRoot?.querySelector('video');
-      return { name: tile.name, kind: tile.stream?.kind ?? 'none', local: !!tile.stream?.isLocal, playing: !!v && !v.hidden && !v.paused && v.readyState >= 2 && v.videoWidth > 0 && v.currentTime > 0 };
+      return {
+        name: tile.name,
+        kind: tile.stream?.kind ?? 'none',
+        local: !!tile.stream?.isLocal,
+        playing: !!v && !v.hidden && !v.paused && v.readyState >= 2 && v.videoWidth > 0 && v.currentTime > 0,
+      };
     });
   }) as Promise<Tile[]>;
 
-export const roomState = (where: Evaluates): Promise<string> => where.evaluate(() => (document.querySelector('ov-live-room') as (HTMLElement & { state: string }) | null)?.state ?? 'none');
+export const roomState = (where: Evaluates): Promise<string> =>
+  where.evaluate(() => (document.querySelector('ov-live-room') as (HTMLElement & { state: string }) | null)?.state ?? 'none');
 
 /** The items of the page's <ov-clip-list>: id and status. */
 export const clips = (page: Evaluates) =>
@@ -111,7 +117,11 @@ export const clips = (page: Evaluates) =>
 
 /** The demo page's snapshot gallery: ids whose image has loaded. */
 export const gallery = (page: Evaluates) =>
-  page.evaluate(() => [...document.querySelectorAll('#gallery li')].filter((li) => (li.querySelector('img') as HTMLImageElement)?.naturalWidth > 0).map((li) => (li as HTMLElement).dataset.id!));
+  page.evaluate(() =>
+    [...document.querySelectorAll('#gallery li')]
+      .filter((li) => (li.querySelector('img') as HTMLImageElement)?.naturalWidth > 0)
+      .map((li) => (li as HTMLElement).dataset.id!),
+  );
 
 /** Fill the demo page's form and join. */
 export async function joinFromForm(page: Page, base: string, room: string, name: string) {

@@ -26,7 +26,9 @@ export class Participant {
     return r;
   }
 
-  publish(opts: { audio?: boolean; video?: boolean; publishAudio?: boolean; publishVideo?: boolean; screen?: boolean; resolution?: string; frameRate?: number } = {}): Promise<string> {
+  publish(
+    opts: { audio?: boolean; video?: boolean; publishAudio?: boolean; publishVideo?: boolean; screen?: boolean; resolution?: string; frameRate?: number } = {},
+  ): Promise<string> {
     return this.page.evaluate((o) => (window as any).ovPublish(o), opts);
   }
 

@@ -30,7 +30,6 @@ export interface RawPublisher {
   close(): Promise<void>;
 }
 
-
 interface PageInit {
   video: 'camera' | { color: string } | false;
   audio: boolean;
@@ -94,7 +93,8 @@ export async function startRawPublisher(target: Browser | BrowserContext, opts: 
 
   let remoteSet = false;
   const serverCandidates: CandidateInit[] = [];
-  const addToPage = (c: CandidateInit) => page.evaluate((cand) => (window as unknown as { __pc: RTCPeerConnection }).__pc.addIceCandidate(cand), c).catch(() => {});
+  const addToPage = (c: CandidateInit) =>
+    page.evaluate((cand) => (window as unknown as { __pc: RTCPeerConnection }).__pc.addIceCandidate(cand), c).catch(() => {});
   const endpoint = new PublisherEndpoint({
     streamId: opts.streamId,
     connectionId: opts.connectionId,

@@ -25,8 +25,10 @@ export async function startPageServer(): Promise<{ url: string; close(): Promise
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end('<!doctype html><html><head><title>ov test</title></head><body><div id="videos"></div>' +
-        '<script src="/openvidu-browser.js"></script><script src="/ov-page.js"></script></body></html>');
+      res.end(
+        '<!doctype html><html><head><title>ov test</title></head><body><div id="videos"></div>' +
+          '<script src="/openvidu-browser.js"></script><script src="/ov-page.js"></script></body></html>',
+      );
       return;
     }
     const f = files[url.pathname];
@@ -42,9 +44,10 @@ export async function startPageServer(): Promise<{ url: string; close(): Promise
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

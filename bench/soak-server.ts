@@ -7,11 +7,11 @@ import { startServer } from '../demo-server/src/server.js';
 
 const server = await startServer(loadConfig(process.env), { openvidu: 'in-process' });
 
-/** Entries of a Map or Set found at `path` on `root`; undefined when it does not exist (renamed, say). */
+/** Entries of a Map, Set or anything with a numeric `size` at `path` on `root`; undefined when it does not exist. */
 function size(root: unknown, path: string): number | undefined {
   let v = root as Record<string, unknown> | undefined;
   for (const key of path.split('.')) v = v?.[key] as Record<string, unknown> | undefined;
-  return v instanceof Map || v instanceof Set ? v.size : undefined;
+  return typeof v?.size === 'number' ? v.size : undefined;
 }
 
 function figures() {
@@ -28,7 +28,7 @@ function figures() {
       'gateway sessions': size(s, 'gateway.sessions'),
       'event bus histories': size(s, 'bus.history'),
       'event bus listeners': size(s, 'bus.listeners'),
-      'clip start times': size(s, 'clips.startedAt'),
+      'clip statuses': size(s, 'clips.statuses'),
       'clip watchers': size(s, 'clips.watchers'),
     },
   };

@@ -12,26 +12,40 @@ const RANK: Record<ClipState, number> = { recording: 0, processing: 1, ready: 2,
  * second `ready`, is no news. Returns the status to adopt, or undefined when `next` changes nothing.
  */
 export function advanceClipStatus(prev: ClipState | undefined, next: ClipState): ClipState | undefined {
-  if (!(next in RANK)) return undefined;
+  if (!Object.hasOwn(RANK, next)) return undefined;
   return prev === undefined || RANK[next] > RANK[prev] ? next : undefined;
 }
 
-/** Last known status per clip id, moved only by `advanceClipStatus`; the oldest ids go beyond `max`. */
+/**
+ * Last known status per clip id, moved only by `advanceClipStatus`; the oldest ids go beyond `max`. OpenVidu may
+ * give a deleted recording's id to the room's next recording: news with a later `createdAt` than the one on record
+ * is a new clip (its history starts over), news with an earlier one is about the old clip and changes nothing.
+ * News without `createdAt` (a deletion signal) is about the clip on record.
+ */
 export class ClipStatusBook {
-  readonly #seen = new Map<string, ClipState>();
+  readonly #seen = new Map<string, { state: ClipState; createdAt?: number }>();
 
   constructor(private readonly max = 1000) {}
 
+  /** Clips on record. */
+  get size(): number {
+    return this.#seen.size;
+  }
+
   get(id: string): ClipState | undefined {
-    return this.#seen.get(id);
+    return this.#seen.get(id)?.state;
   }
 
   /** Adopts `status` for `id` if it is news; returns whether it was. */
-  advance(id: string, status: ClipState): boolean {
-    const next = advanceClipStatus(this.#seen.get(id), status);
+  advance(id: string, status: ClipState, createdAt?: number): boolean {
+    const known = this.#seen.get(id);
+    const at = createdAt ?? known?.createdAt;
+    const newer = known?.createdAt !== undefined && at !== undefined && at !== known.createdAt;
+    if (newer && at! < known!.createdAt!) return false;
+    const next = advanceClipStatus(newer ? undefined : known?.state, status);
     if (!next) return false;
     this.#seen.delete(id); // re-inserted last: the map's order is the eviction order
-    this.#seen.set(id, next);
+    this.#seen.set(id, { state: next, createdAt: at });
     if (this.#seen.size > this.max) this.#seen.delete(this.#seen.keys().next().value!);
     return true;
   }

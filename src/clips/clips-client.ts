@@ -140,7 +140,7 @@ export class ClipsClient {
   }
 
   #noteClip(clip: Clip) {
-    if (!this.#book.advance(clip.id, clip.status)) return;
+    if (!this.#book.advance(clip.id, clip.status, clip.createdAt)) return;
     this.#present.add(clip.id);
     this.#events.emit('clip', { clip });
   }

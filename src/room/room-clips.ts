@@ -77,7 +77,7 @@ export class RoomClips {
     if (!clip?.id) return;
     const prev = this.#book.get(clip.id);
     // Late news never moves a clip backwards (a `recording` signal after our own `processing`).
-    if (!this.#book.advance(clip.id, clip.status)) return;
+    if (!this.#book.advance(clip.id, clip.status, clip.createdAt)) return;
     const events = this.#events;
     const wasRecordingThis = this.#recording.active && this.#recording.clip?.id === clip.id;
     if (clip.status === 'recording') {

@@ -31,4 +31,21 @@ describe('clip status: recording → processing → ready | failed, never backwa
     book.advance('c', 'recording');
     expect([book.get('a'), book.get('b'), book.get('c')]).to.deep.equal([undefined, 'recording', 'recording']);
   });
+
+  it('an id given to a new clip after a deletion starts over; late news of the old clip changes nothing', () => {
+    const book = new ClipStatusBook();
+    expect(book.advance('s', 'recording', 100)).to.equal(true);
+    expect(book.advance('s', 'ready', 100)).to.equal(true);
+    expect(book.advance('s', 'deleted')).to.equal(true); // a deletion signal says no time: the clip on record
+    expect(book.advance('s', 'ready', 100), 'the deleted clip again').to.equal(false);
+    expect(book.advance('s', 'recording', 200), 'a new clip with the same id').to.equal(true);
+    expect(book.advance('s', 'processing', 100), 'late news of the old one').to.equal(false);
+    expect(book.get('s')).to.equal('recording');
+    expect(book.advance('s', 'ready')).to.equal(true);
+  });
+
+  it('a status name that is not one (from the wire) is no news, even an inherited property name', () => {
+    expect(advanceClipStatus(undefined, 'toString' as ClipState)).to.equal(undefined);
+    expect(advanceClipStatus('recording', 'constructor' as ClipState)).to.equal(undefined);
+  });
 });

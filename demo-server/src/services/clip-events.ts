@@ -14,9 +14,6 @@ const FAST_POLL_FOR_MS = 10_000;
 const WATCH_LIMIT_MS = 10 * 60_000;
 const REMEMBERED = 2000;
 
-/** A clip's key in the status book: its id and start time (the embedded OpenVidu gives a deleted recording's id to the room's next one). */
-const clipKey = (id: string, createdAt: number) => `${id}\n${createdAt}`;
-
 /**
  * Tells everyone about clip status changes: SSE subscribers through the event bus, and the session's participants
  * through an OpenVidu signal, which reaches them whichever instance of the server they are connected to. News of a
@@ -26,8 +23,6 @@ const clipKey = (id: string, createdAt: number) => `${id}\n${createdAt}`;
  */
 export class ClipEvents {
   private readonly statuses = new ClipStatusBook(REMEMBERED);
-  /** The start time of the newest clip seen per id, for a deletion that does not say it. */
-  private readonly startedAt = new Map<string, number>();
   private readonly watchers = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
@@ -39,21 +34,17 @@ export class ClipEvents {
 
   /** Publish a clip's state if it is news (a step forward for that clip). Returns whether it was published. */
   publish(clip: Clip): boolean {
-    if (!this.statuses.advance(clipKey(clip.id, clip.createdAt), clip.status)) return false;
-    if (!(clip.createdAt < (this.startedAt.get(clip.id) ?? -Infinity))) {
-      this.startedAt.delete(clip.id);
-      this.startedAt.set(clip.id, clip.createdAt);
-      if (this.startedAt.size > REMEMBERED) this.startedAt.delete(this.startedAt.keys().next().value!);
-    }
+    // Keyed by id and start time: OpenVidu may give a deleted recording's id to the room's next recording.
+    if (!this.statuses.advance(clip.id, clip.status, clip.createdAt)) return false;
     this.bus.publish(clip.sessionId, 'clip', clip);
     void this.gateway.signal(clip.sessionId, CLIP_SIGNAL, JSON.stringify(clip));
     if (clip.status === 'processing') this.watch(clip.id);
     return true;
   }
 
-  /** A clip was deleted (`createdAt`: its start time; default, the newest clip seen with that id): nothing later about it is news. */
-  deleted(sessionId: string, clipId: string, createdAt = this.startedAt.get(clipId)): void {
-    if (createdAt !== undefined) this.statuses.advance(clipKey(clipId, createdAt), 'deleted');
+  /** A clip was deleted (`createdAt`: its start time; default, the clip on record with that id): nothing later about it is news. */
+  deleted(sessionId: string, clipId: string, createdAt?: number): void {
+    this.statuses.advance(clipId, 'deleted', createdAt);
     this.stopWatching(clipId);
     this.bus.publish(sessionId, 'clip-deleted', { id: clipId, sessionId });
     void this.gateway.signal(sessionId, CLIP_DELETED_SIGNAL, JSON.stringify({ id: clipId, sessionId }));

@@ -17,7 +17,10 @@ import { until } from '../helpers/until.js';
  * Budgets from the issues: our own code; the whole script-tag build (its entry and every part in
  * dist/ov-live-elements/, the room's included); and what a page with only a clip list and a snapshot button loads.
  */
-const OWN_CODE_BUDGET = 20 * 1024;
+// Own code was held at 20 KB until the script tag loaded in parts: the room's stand-in and loader (~0.7 KB), the
+// explicit browser check (~0.3 KB) and the ordered clip-status book (~0.1 KB) took it to ~21 KB while a page without
+// a room dropped from 95 to 23 KB. The budget moved to 22 KB on purpose (docs/performance.md).
+const OWN_CODE_BUDGET = 22 * 1024;
 const BUNDLE_BUDGET = 110 * 1024;
 const NO_ROOM_PAGE_BUDGET = 25 * 1024;
 

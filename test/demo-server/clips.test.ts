@@ -4,19 +4,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/app-server.js';
-import { launchChromium, newContext } from '../helpers/browser.js';
-import { startPageServer } from '../helpers/static-server.js';
-import { Participant } from '../helpers/participant.js';
+import { startOvBrowser, type OvBrowser } from '../helpers/ov-browser.js';
 import { SseClient } from '../helpers/sse.js';
 import { probe } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { sleep } from '../helpers/until.js';
 
 let server: TestServer;
-let browser: Browser;
-let context: BrowserContext;
-let pages: Awaited<ReturnType<typeof startPageServer>>;
+let chromium: OvBrowser;
 const sse: SseClient[] = [];
 
 const api = (p: string, init: RequestInit & { json?: unknown } = {}) =>
@@ -34,7 +29,7 @@ async function json(res: Response) {
 async function join(room: string, name: string, publish = true) {
   const { status, body } = await json(await api(`/sessions/${room}/token`, { method: 'POST', json: { name } }));
   assert.equal(status, 201, JSON.stringify(body));
-  const p = await Participant.open(context, pages.url);
+  const p = await chromium.participant();
   const joined = await p.join(body.token, JSON.stringify({ clientData: name }));
   assert.equal(joined.connectionId, body.connectionId);
   if (publish) await p.publish();
@@ -50,15 +45,12 @@ function events(room: string, headers: Record<string, string> = {}) {
 describe('clips through the reference server', () => {
   before(async () => {
     server = await startTestServer();
-    pages = await startPageServer();
-    browser = await launchChromium();
-    context = await newContext(browser);
+    chromium = await startOvBrowser();
   });
 
   after(async () => {
     for (const c of sse) c.close();
-    await browser?.close();
-    await pages?.close();
+    await chromium?.close();
     await server?.stop();
   });
 
@@ -71,11 +63,11 @@ describe('clips through the reference server', () => {
     // A subscriber token cannot publish.
     const sub = await json(await api('/sessions/token-room/token', { method: 'POST', json: { name: 'Viewer', role: 'subscriber' } }));
     assert.equal(sub.status, 201);
-    const viewer = await Participant.open(context, pages.url);
+    const viewer = await chromium.participant();
     assert.equal((await viewer.join(sub.body.token)).role, 'SUBSCRIBER');
     await assert.rejects(viewer.publish(), /PERMISSION/);
     // Tokens are single use.
-    const again = await Participant.open(context, pages.url);
+    const again = await chromium.participant();
     await assert.rejects(again.join(sub.body.token));
     await Promise.all([p.close(), viewer.close(), again.close()]);
   });

@@ -10,9 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { root } from '../helpers/demo-page.js';
 import { RpcClient } from '../helpers/rpc-client.js';
-import { launchChromium, newContext } from '../helpers/browser.js';
-import { startPageServer } from '../helpers/static-server.js';
-import { Participant } from '../helpers/participant.js';
+import { startOvBrowser } from '../helpers/ov-browser.js';
 import { sleep } from '../helpers/until.js';
 
 const alive = (pid: number) => {
@@ -151,8 +149,7 @@ describe('the embedded OpenVidu in its own process', { skip: process.platform ==
       const server = run(serverCmd[0], [...serverCmd[1]], { DATA_DIR: dataDir });
       started.push(server);
       const [, base, pidText] = await server.waitFor(BANNER);
-      const pages = await startPageServer();
-      const browser = await launchChromium();
+      const chromium = await startOvBrowser();
       let clipId = '';
       try {
         const res = await fetch(`${base}/api/sessions/stop-room/token`, {
@@ -161,7 +158,7 @@ describe('the embedded OpenVidu in its own process', { skip: process.platform ==
           body: JSON.stringify({ name: 'Ana' }),
         });
         const { token } = (await res.json()) as { token: string };
-        const p = await Participant.open(await newContext(browser), pages.url);
+        const p = await chromium.participant();
         await p.join(token);
         await p.publish();
         const clip = await fetch(`${base}/api/sessions/stop-room/clips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -173,8 +170,7 @@ describe('the embedded OpenVidu in its own process', { skip: process.platform ==
         assert.equal(await server.exited, 0, server.output());
         assert.equal(alive(Number(pidText)), false, 'the OpenVidu process ended too');
       } finally {
-        await browser.close();
-        await pages.close();
+        await chromium.close();
       }
       const again = run(serverCmd[0], [...serverCmd[1]], { DATA_DIR: dataDir });
       started.push(again);

@@ -4,19 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OpenVidu, OpenViduRole, type Session } from 'openvidu-node-client';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/openvidu-target.js';
-import { launchChromium, newContext } from '../helpers/browser.js';
-import { startPageServer } from '../helpers/static-server.js';
-import { Participant } from '../helpers/participant.js';
+import { OpenViduRole, type Session } from 'openvidu-node-client';
+import { isEmbedded } from '../helpers/openvidu-target.js';
+import { startOvBrowserTarget, type OvBrowserTarget } from '../helpers/ov-browser.js';
 import { sleep } from '../helpers/until.js';
 
-let target: OpenViduTarget;
-let ov: OpenVidu;
-let browser: Browser;
-let context: BrowserContext;
-let pages: Awaited<ReturnType<typeof startPageServer>>;
+let env: OvBrowserTarget;
 const hooks: Array<Record<string, any>> = [];
 let hookServer: http.Server | undefined;
 
@@ -34,29 +27,23 @@ before(async () => {
     await new Promise<void>((r) => hookServer!.listen(0, '127.0.0.1', r));
     webhook = { endpoint: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook` };
   }
-  target = await openviduTarget({ webhook });
-  ov = new OpenVidu(target.url, target.secret);
-  pages = await startPageServer();
-  browser = await launchChromium();
-  context = await newContext(browser);
+  env = await startOvBrowserTarget({ webhook });
 });
 
 after(async () => {
-  await browser?.close();
-  await pages?.close();
-  await target?.close();
+  await env?.close();
   hookServer?.closeAllConnections();
   hookServer?.close();
 });
 
 let roomCounter = 0;
 async function room(): Promise<Session> {
-  return ov.createSession({ customSessionId: `browser-${process.pid}-${++roomCounter}` });
+  return env.ov.createSession({ customSessionId: `browser-${process.pid}-${++roomCounter}` });
 }
 
 async function joined(session: Session, name: string, opts: { role?: OpenViduRole; data?: string } = {}) {
   const conn = await session.createConnection({ role: opts.role ?? OpenViduRole.PUBLISHER, data: opts.data ?? '' });
-  const p = await Participant.open(context, pages.url);
+  const p = await env.participant();
   await p.join(conn.token, name);
   return p;
 }

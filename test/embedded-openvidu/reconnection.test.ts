@@ -2,46 +2,32 @@
 // participant's socket from the server side, so they run against the embedded server only.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { OpenVidu } from 'openvidu-node-client';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { openviduTarget, isEmbedded, type OpenViduTarget } from '../helpers/openvidu-target.js';
-import { launchChromium, newContext } from '../helpers/browser.js';
-import { startPageServer } from '../helpers/static-server.js';
-import { Participant } from '../helpers/participant.js';
+import { isEmbedded } from '../helpers/openvidu-target.js';
+import { startOvBrowserTarget, type OvBrowserTarget } from '../helpers/ov-browser.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import type { RpcSocket } from '../../demo-server/embedded-openvidu/rpc/rpc-socket.js';
 import { sleep } from '../helpers/until.js';
 
 const GRACE_MS = 4000;
-let target: OpenViduTarget;
-let ov: OpenVidu;
-let browser: Browser;
-let context: BrowserContext;
-let pages: Awaited<ReturnType<typeof startPageServer>>;
+let env: OvBrowserTarget;
 
 describe('socket loss', { skip: !isEmbedded() && 'cuts sockets from inside the embedded server' }, () => {
   before(async () => {
-    target = await openviduTarget({ reconnectionGraceMs: GRACE_MS });
-    ov = new OpenVidu(target.url, target.secret);
-    pages = await startPageServer();
-    browser = await launchChromium();
-    context = await newContext(browser);
+    env = await startOvBrowserTarget({ reconnectionGraceMs: GRACE_MS });
   });
 
   after(async () => {
-    await browser?.close();
-    await pages?.close();
-    await target?.close();
+    await env?.close();
   });
 
-  const connection = (sessionId: string, connectionId: string) => target.embedded!.core.sessions.get(sessionId)!.connections.get(connectionId)!;
+  const connection = (sessionId: string, connectionId: string) => env.target.embedded!.core.sessions.get(sessionId)!.connections.get(connectionId)!;
 
   it('a dropped socket reconnects within the grace and media keeps flowing', async () => {
-    const session = await ov.createSession({ customSessionId: 'reconnect-ok' });
-    const a = await Participant.open(context, pages.url);
+    const session = await env.ov.createSession({ customSessionId: 'reconnect-ok' });
+    const a = await env.participant();
     await a.join((await session.createConnection()).token, 'A');
     await a.publish();
-    const b = await Participant.open(context, pages.url);
+    const b = await env.participant();
     await b.join((await session.createConnection()).token, 'B');
     await b.waitForRemoteVideo(a.connectionId, 3);
 
@@ -70,10 +56,10 @@ describe('socket loss', { skip: !isEmbedded() && 'cuts sockets from inside the e
   });
 
   it('past the grace the participant is evicted and the others get networkDisconnect', async () => {
-    const session = await ov.createSession({ customSessionId: 'reconnect-late' });
-    const a = await Participant.open(context, pages.url);
+    const session = await env.ov.createSession({ customSessionId: 'reconnect-late' });
+    const a = await env.participant();
     await a.join((await session.createConnection()).token, 'A');
-    const b = await Participant.open(context, pages.url);
+    const b = await env.participant();
     await b.join((await session.createConnection()).token, 'B');
     await b.publish();
     await a.waitForRemoteVideo(b.connectionId, 1);
@@ -93,7 +79,7 @@ describe('socket loss', { skip: !isEmbedded() && 'cuts sockets from inside the e
   });
 
   it('a reconnection with an unknown rpc session id gets error 40007', async () => {
-    const session = await ov.createSession({ customSessionId: 'reconnect-unknown' });
+    const session = await env.ov.createSession({ customSessionId: 'reconnect-unknown' });
     const conn = await session.createConnection();
     const c = await RpcClient.connect(conn.token, '&reconnect=true');
     await assert.rejects(c.request('connect', { sessionId: 'nope', reconnect: true }), (e: any) => e.code === 40007 && e.message === 'reconnection error');
@@ -101,7 +87,7 @@ describe('socket loss', { skip: !isEmbedded() && 'cuts sockets from inside the e
   });
 
   it('a client that stops pinging is cut off after three intervals and then evicted', async () => {
-    const session = await ov.createSession({ customSessionId: 'ping-watchdog' });
+    const session = await env.ov.createSession({ customSessionId: 'ping-watchdog' });
     const watcherConn = await session.createConnection();
     const watcher = await RpcClient.connect(watcherConn.token);
     await watcher.join(watcherConn.token);

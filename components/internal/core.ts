@@ -50,30 +50,6 @@ export function createLiveRoom(options: LiveRoomOptions): LiveRoomApi {
 }
 
 
-/** What `<ov-clip-list>` needs from the clips client (REST + live updates). */
-export interface ClipFeed {
-  list(): Promise<Clip[]>;
-  remove(id: string): Promise<void>;
-  /** Live updates: a clip changed status (or appeared); a clip was deleted. Returns `off`. */
-  onClip(fn: (clip: Clip) => void): () => void;
-  onDeleted(fn: (id: string) => void): () => void;
-  /** Starts live updates (SSE, else polling); called after the first `list()`. */
-  start(): void;
-  close(): void;
-}
-
-export function createClipFeed(api: string, session: string): ClipFeed {
-  const c = new ClipsClient(session, { api });
-  return {
-    list: () => c.list(),
-    remove: (id) => c.delete(id),
-    onClip: (fn) => c.on('clip', (e) => fn(e.clip)),
-    onDeleted: (fn) => c.on('clipDeleted', (e) => fn(e.id)),
-    start: () => c.subscribe(),
-    close: () => c.close(),
-  };
-}
-
 export interface UploadRequest {
   api: string;
   session: string;

@@ -2,9 +2,8 @@
 // is re-exported here, so a change of a core signature is a one-file change.
 import { OvError, toOvError } from '../../src/errors.js';
 import { clipStatusLabel, errorMessage, format, pickLang, resolveStrings, watchingCount, type OvStrings } from '../../src/i18n/strings.js';
-import { ClipsClient } from '../../src/clips/clips-client.js';
 import { uploadSnapshot } from '../../src/snapshot/snapshot.js';
-import type { Clip, OvErrorCode, Snapshot } from '../../src/types.js';
+import type { OvErrorCode, Snapshot } from '../../src/types.js';
 import type { LiveRoomApi, LiveRoomOptions } from '../../src/room/room-api.js';
 import type { LiveRoom } from '../../src/room/live-room.js';
 import { LazyRoom } from './lazy-room.js';
@@ -48,7 +47,6 @@ export function preloadLiveRoom(): void {
 export function createLiveRoom(options: LiveRoomOptions): LiveRoomApi {
   return new LazyRoom(loadLiveRoom, options);
 }
-
 
 export interface UploadRequest {
   api: string;

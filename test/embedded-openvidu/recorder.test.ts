@@ -50,8 +50,11 @@ after(async () => {
 });
 
 /** Errors printed by a full decode (the test the brief asks for: nothing at all). */
-async function decodeErrors(file: string): Promise<string> {
-  const r = await runTool(FFMPEG, ['-v', 'error', '-i', file, '-f', 'null', '-']);
+async function decodeErrors(file: string, opts: { variableFrameRate?: boolean } = {}): Promise<string> {
+  // A browser's WebM has a variable frame rate: two frames may fall on one tick of the frame rate ffmpeg guesses for
+  // the null output, which it reports as "non monotonically increasing dts". `-vsync vfr` lets such a frame go
+  // (decoding errors still show); the recordings we encode have a fixed rate and are checked strictly.
+  const r = await runTool(FFMPEG, ['-v', 'error', '-i', file, ...(opts.variableFrameRate ? ['-vsync', 'vfr'] : []), '-f', 'null', '-']);
   return (r.stderr + (r.code === 0 ? '' : `exit ${r.code}`)).trim();
 }
 
@@ -274,7 +277,7 @@ test('INDIVIDUAL: one WebM per stream + JSON, zipped', { skip }, async () => {
     assert.ok(v.width! >= 160 && Math.abs(v.width! / v.height! - 4 / 3) < 0.05, `${f.name}: ${v.width}x${v.height}`);
     const recorded = (f.endTimeOffset - f.startTimeOffset) / 1000;
     assert.ok(Math.abs(info.duration - recorded) < 0.5, `${f.name}: ${info.duration} s for ${recorded} s`);
-    assert.equal(await decodeErrors(file), '');
+    assert.equal(await decodeErrors(file, { variableFrameRate: true }), '');
   }
 });
 

@@ -557,14 +557,13 @@ describe('Recordings', () => {
     }
 
     // Embedded: hold the recorder factory so the recording stays "starting" deterministically.
-    const manager = target.embedded.core.recordings as unknown as { createRecorder: (...a: unknown[]) => Promise<unknown> };
-    assert.equal(typeof manager.createRecorder, 'function', 'RecordingManager.createRecorder exists (test hook)');
-    const original = manager.createRecorder;
+    const manager = target.embedded.core.recordings;
+    const original = manager.recorderFactory;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    manager.createRecorder = async function (this: unknown, ...args: unknown[]) {
+    manager.recorderFactory = async (request) => {
       await gate;
-      return original.apply(this, args);
+      return original(request);
     };
     try {
       const startP = startHttp();
@@ -592,7 +591,7 @@ describe('Recordings', () => {
         t.diagnostic(`the held start answered ${startRes.status}: composed-recorder.ts is missing`);
       }
     } finally {
-      manager.createRecorder = original;
+      manager.recorderFactory = original;
       release();
     }
   });

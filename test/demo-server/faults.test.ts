@@ -242,8 +242,14 @@ describe('faults', () => {
         assert.equal(res.status, 401, JSON.stringify(headers));
         assert.deepEqual(body, { statusCode: 401, error: 'Unauthorized', message: 'Missing or wrong webhook token', code: 'OV_WEBHOOK_UNAUTHORIZED' });
       }
-      await sleep(200);
-      assert.deepEqual(stream.events, [], 'no event from a refused webhook');
+      // Barrier: an accepted event posted after them reaches the stream after anything they could have published.
+      assert.equal((await post(event('started', { id: 'hook-room~0', name: 'hook-room~0' }), { authorization: `Bearer ${TOKEN}` })).status, 200);
+      await stream.waitFor((e) => e.data?.id === 'hook-room~0', 5000);
+      assert.deepEqual(
+        stream.events.map((e) => e.data?.id),
+        ['hook-room~0'],
+        'no event from a refused webhook',
+      );
     });
 
     it('without the token, a bad body is never read: 401, not 400/413/415 (the token is checked before the body)', async () => {
@@ -323,20 +329,24 @@ describe('faults', () => {
       assert.equal(f.data.name, '');
       assert.equal(typeof f.data.error, 'string');
       const count = stream.events.length;
+      const other = new SseClient(`${base}/api/sessions/other-room/events`);
+      sse.push(other);
+      await other.ready;
       for (const e of ['sessionCreated', 'participantJoined', 'webrtcConnectionCreated', 'signalSent']) {
         const res = await post({ event: e, sessionId: 'hook-room', timestamp: Date.now() }, auth);
         assert.equal(res.status, 200, e);
       }
       const odd = await post(event('bogus'), auth);
       assert.equal(odd.status, 200);
-      await sleep(200);
-      assert.equal(stream.events.length, count, 'only recordingStatusChanged with a known status is published');
-      // Other rooms do not hear it.
-      const other = new SseClient(`${base}/api/sessions/other-room/events`);
-      sse.push(other);
-      await other.ready;
+      // Barrier: a clip event posted last reaches the stream after anything the events above could have published.
       await post(event('ready', { id: 'hook-room~5' }), auth);
       await stream.waitFor((e) => e.data?.id === 'hook-room~5', 5000);
+      assert.deepEqual(
+        stream.events.slice(count).map((e) => e.data?.id),
+        ['hook-room~5'],
+        'only recordingStatusChanged with a known status is published',
+      );
+      // Other rooms do not hear it.
       assert.deepEqual(other.events, []);
     });
 

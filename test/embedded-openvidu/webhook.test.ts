@@ -134,6 +134,16 @@ describe('webhook', { skip: SKIP }, () => {
     p.rpc.close(4102);
   };
 
+  /**
+   * Barrier for "nothing more arrives": the webhook is one ordered queue (retries included), so once a marker session
+   * created now has been delivered, every event queued before it has been delivered too.
+   */
+  const delivered = async () => {
+    const marker = await createSession(`whmark-${uid()}`);
+    await waitForEvent(rx, marker.id, (x) => x.event === 'sessionCreated', 'the marker sessionCreated');
+    await api('DELETE', `/sessions/${marker.id}`);
+  };
+
   const assertCommon = (e: Record<string, any>, s: { id: string; createdAt: number }) => {
     assert.equal(e.sessionId, s.id, `${e.event}.sessionId`);
     assert.equal(e.uniqueSessionId, `${s.id}_${s.createdAt}`, `${e.event}.uniqueSessionId`);
@@ -172,7 +182,7 @@ describe('webhook', { skip: SKIP }, () => {
     await waitForEvent(rx, s.id, (x) => x.event === 'participantLeft' && x.connectionId === b.id, 'participantLeft B');
     await leave(a);
     await waitForEvent(rx, s.id, (x) => x.event === 'sessionDestroyed', 'sessionDestroyed');
-    await sleep(100); // nothing may follow sessionDestroyed
+    await delivered(); // nothing may follow sessionDestroyed
 
     const ev = eventsOf(rx, s.id);
     assert.deepEqual(
@@ -327,7 +337,7 @@ describe('webhook', { skip: SKIP }, () => {
     const a = await join(s.id, '', '');
     await leave(a);
     await waitForEvent(rx, s.id, (x) => x.event === 'sessionDestroyed', 'sessionDestroyed');
-    await sleep(300);
+    await delivered();
     assert.deepEqual(
       eventsOf(rx, s.id).map((e) => e.event),
       ['sessionCreated', 'participantJoined', 'participantLeft', 'sessionDestroyed'],
@@ -434,10 +444,13 @@ describe('webhook delivery', { skip: SKIP }, () => {
     await rpc.join(conn.token, '');
     await rpc.request('leaveRoom', {});
     await waitForEvent(rx, s.id, (x) => x.event === 'sessionDestroyed', 'sessionDestroyed');
-    await sleep(200);
+    // Barrier: a marker session's sessionDestroyed (allowed) is delivered after everything queued before it.
+    const marker = await post('/sessions', {});
+    await fetch(`${target.url}/openvidu/api/sessions/${marker.id}`, { method: 'DELETE', headers: { Authorization: auth } });
+    await waitForEvent(rx, marker.id, (x) => x.event === 'sessionDestroyed', 'the marker sessionDestroyed');
     assert.deepEqual(
-      rx.deliveries.map((d) => d.body.event),
-      ['participantLeft', 'sessionDestroyed'],
+      rx.deliveries.map((d) => `${d.body.sessionId === s.id ? '' : 'marker:'}${d.body.event}`),
+      ['participantLeft', 'sessionDestroyed', 'marker:sessionDestroyed'],
     );
     assert.equal(rx.deliveries[0].headers['content-type'], 'application/json', 'content-type added when no custom header sets it');
   });

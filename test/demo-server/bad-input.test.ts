@@ -574,32 +574,35 @@ describe('bad input on every route', () => {
     assert.equal((await request('GET', `/api/sessions/${KEEP_ROOM}/snapshots`)).json.snapshots.length, before, 'refused uploads are not stored');
   });
 
-  it('huge bodies → 413 OV_BODY_TOO_LARGE (JSON routes) and OV_SNAPSHOT_TOO_LARGE (snapshot upload), also chunked and with a lying Content-Length', async () => {
-    const bigJson = JSON.stringify({ name: 'x'.repeat(70 * 1024) });
-    const jsonRoutes = ROUTES.filter((s) => s.method === 'POST' || s.method === 'DELETE').filter((s) => s.body !== 'image');
-    for (const spec of jsonRoutes) {
-      const url = spec.method === 'DELETE' ? fill(spec, spec.param === 'snapshotId' ? 'snap_AAAAAAAAAAAAAAAA' : 'no-such-clip') : fill(spec);
-      for (const chunked of [false, true]) {
-        const res = await request(spec.method, url, { headers: { 'content-type': 'application/json' }, body: bigJson, chunked });
-        assertApiError(res, `${spec.method} ${url} 70 KiB${chunked ? ' chunked' : ''}`, 413, 'OV_BODY_TOO_LARGE');
+  it(
+    'huge bodies → 413 OV_BODY_TOO_LARGE (JSON routes) and OV_SNAPSHOT_TOO_LARGE (snapshot upload), also chunked ' + 'and with a lying Content-Length',
+    async () => {
+      const bigJson = JSON.stringify({ name: 'x'.repeat(70 * 1024) });
+      const jsonRoutes = ROUTES.filter((s) => s.method === 'POST' || s.method === 'DELETE').filter((s) => s.body !== 'image');
+      for (const spec of jsonRoutes) {
+        const url = spec.method === 'DELETE' ? fill(spec, spec.param === 'snapshotId' ? 'snap_AAAAAAAAAAAAAAAA' : 'no-such-clip') : fill(spec);
+        for (const chunked of [false, true]) {
+          const res = await request(spec.method, url, { headers: { 'content-type': 'application/json' }, body: bigJson, chunked });
+          assertApiError(res, `${spec.method} ${url} 70 KiB${chunked ? ' chunked' : ''}`, 413, 'OV_BODY_TOO_LARGE');
+        }
       }
-    }
-    const bigImage = Buffer.concat([images.jpeg, Buffer.alloc(SNAPSHOT_MAX)]);
-    for (const chunked of [false, true]) {
-      const res = await request('POST', `/api/sessions/${KEEP_ROOM}/snapshots`, { headers: { 'content-type': 'image/jpeg' }, body: bigImage, chunked });
-      assertApiError(res, `snapshot of ${bigImage.length} bytes${chunked ? ' chunked' : ''}`, 413, 'OV_SNAPSHOT_TOO_LARGE');
-    }
-    // A Content-Length of 10 GB with no body behind it: refused at once, without waiting for bytes that never come.
-    for (const [url, type, code] of [
-      [`/api/sessions/${KEEP_ROOM}/snapshots`, 'image/jpeg', 'OV_SNAPSHOT_TOO_LARGE'],
-      ['/api/sessions/r1/token', 'application/json', 'OV_BODY_TOO_LARGE'],
-    ]) {
-      const res = await rawRequest(`POST ${url} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: 10000000000\r\n\r\n${'{'}`);
-      assert.equal(res.status, 413, res.head);
-      assert.equal(JSON.parse(res.body).code, code);
-      assert.ok(res.ms < 2000, `answered in ${res.ms} ms`);
-    }
-  });
+      const bigImage = Buffer.concat([images.jpeg, Buffer.alloc(SNAPSHOT_MAX)]);
+      for (const chunked of [false, true]) {
+        const res = await request('POST', `/api/sessions/${KEEP_ROOM}/snapshots`, { headers: { 'content-type': 'image/jpeg' }, body: bigImage, chunked });
+        assertApiError(res, `snapshot of ${bigImage.length} bytes${chunked ? ' chunked' : ''}`, 413, 'OV_SNAPSHOT_TOO_LARGE');
+      }
+      // A Content-Length of 10 GB with no body behind it: refused at once, without waiting for bytes that never come.
+      for (const [url, type, code] of [
+        [`/api/sessions/${KEEP_ROOM}/snapshots`, 'image/jpeg', 'OV_SNAPSHOT_TOO_LARGE'],
+        ['/api/sessions/r1/token', 'application/json', 'OV_BODY_TOO_LARGE'],
+      ]) {
+        const res = await rawRequest(`POST ${url} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: 10000000000\r\n\r\n${'{'}`);
+        assert.equal(res.status, 413, res.head);
+        assert.equal(JSON.parse(res.body).code, code);
+        assert.ok(res.ms < 2000, `answered in ${res.ms} ms`);
+      }
+    },
+  );
 
   it('wrong content types → 415 (text/plain JSON, multipart, forms, XML on JSON routes; anything but an image on the upload)', async () => {
     const body = JSON.stringify({ name: 'Ann' });
@@ -962,7 +965,8 @@ describe('bad input on every route', () => {
       .join(' ');
     const sorted = [...times].sort((a, b) => a - b);
     console.log(
-      `    fuzz seed ${FUZZ_SEED}: ${sent} requests answered; ${hist}; p50 ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`,
+      `    fuzz seed ${FUZZ_SEED}: ${sent} requests answered; ${hist}; p50 ` +
+        `${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`,
     );
     assert.ok(sent >= 500, `at least 500 requests reached the server (got ${sent})`);
     assert.deepEqual(failures.slice(0, 15), [], `${failures.length} bad answers (FUZZ_SEED=${FUZZ_SEED} reproduces them)`);

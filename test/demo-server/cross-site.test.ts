@@ -40,7 +40,8 @@ async function attackerSite() {
     if (url.pathname === '/form') {
       const action = (url.searchParams.get('action') ?? '').replace(/"/g, '&quot;');
       res.end(
-        `<!doctype html><form id=f method=post action="${action}"><input type=hidden name=name value=pwned></form><script>document.getElementById('f').submit()</script>`,
+        `<!doctype html><form id=f method=post action="${action}"><input type=hidden name=name ` +
+          `value=pwned></form><script>document.getElementById('f').submit()</script>`,
       );
     } else res.end('<!doctype html><title>another site</title><p>nothing to see</p>');
   });
@@ -271,73 +272,81 @@ describe('cross-site matrix (inject): Origin and Sec-Fetch-Site on every state-c
     return { status: res.statusCode, code: (res.json() as { code?: string }).code, body: res.body };
   }
 
-  it('refused (403 OV_CROSS_SITE, before authorize): foreign, null, other-port, other-scheme and look-alike origins; cross-site or same-site fetch metadata without an allowed Origin', async () => {
-    const a = await make();
-    const refused: Record<string, string>[] = [
-      { origin: 'https://evil.example' },
-      { origin: 'null' },
-      { origin: 'http://127.0.0.1:5081' },
-      { origin: 'https://127.0.0.1:5080' },
-      { origin: 'http://127.0.0.1' },
-      { origin: 'http://127.0.0.1:5080.evil.example' },
-      { origin: 'http://localhost:5080' },
-      { origin: 'not a url' },
-      { 'sec-fetch-site': 'cross-site' },
-      { 'sec-fetch-site': 'same-site' },
-      { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
-      { 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1:5081' },
-    ];
-    const failures: string[] = [];
-    for (const [method, url] of WRITES) {
-      for (const headers of refused) {
-        for (const payload of [undefined, '{}']) {
-          const h = payload === undefined ? headers : { ...headers, 'content-type': 'application/json' };
-          const r = await code(a, method, url, h, payload);
-          if (r.status !== 403 || r.code !== 'OV_CROSS_SITE') failures.push(`${method} ${url} ${JSON.stringify(h)} → ${r.status} ${r.body}`);
+  it(
+    'refused (403 OV_CROSS_SITE, before authorize): foreign, null, other-port, other-scheme and look-alike ' +
+      'origins; cross-site or same-site fetch metadata without an allowed Origin',
+    async () => {
+      const a = await make();
+      const refused: Record<string, string>[] = [
+        { origin: 'https://evil.example' },
+        { origin: 'null' },
+        { origin: 'http://127.0.0.1:5081' },
+        { origin: 'https://127.0.0.1:5080' },
+        { origin: 'http://127.0.0.1' },
+        { origin: 'http://127.0.0.1:5080.evil.example' },
+        { origin: 'http://localhost:5080' },
+        { origin: 'not a url' },
+        { 'sec-fetch-site': 'cross-site' },
+        { 'sec-fetch-site': 'same-site' },
+        { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+        { 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1:5081' },
+      ];
+      const failures: string[] = [];
+      for (const [method, url] of WRITES) {
+        for (const headers of refused) {
+          for (const payload of [undefined, '{}']) {
+            const h = payload === undefined ? headers : { ...headers, 'content-type': 'application/json' };
+            const r = await code(a, method, url, h, payload);
+            if (r.status !== 403 || r.code !== 'OV_CROSS_SITE') failures.push(`${method} ${url} ${JSON.stringify(h)} → ${r.status} ${r.body}`);
+          }
         }
       }
-    }
-    assert.deepEqual(failures, []);
-    const one = await code(a, 'POST', '/api/sessions/room/clips', { origin: 'https://evil.example' });
-    const body = JSON.parse(one.body);
-    assert.deepEqual(Object.keys(body).sort(), ['code', 'error', 'message', 'statusCode']);
-    assert.equal(body.error, 'Forbidden');
-    assert.doesNotMatch(body.message, /evil/, 'the origin is not echoed');
-  });
+      assert.deepEqual(failures, []);
+      const one = await code(a, 'POST', '/api/sessions/room/clips', { origin: 'https://evil.example' });
+      const body = JSON.parse(one.body);
+      assert.deepEqual(Object.keys(body).sort(), ['code', 'error', 'message', 'statusCode']);
+      assert.equal(body.error, 'Forbidden');
+      assert.doesNotMatch(body.message, /evil/, 'the origin is not echoed');
+    },
+  );
 
-  it('allowed (reaches authorize → OV_FORBIDDEN here): no Origin and no fetch metadata (curl, webhooks, node clients), same origin (default ports, case), same-origin or user-initiated fetch metadata; GET/HEAD unchanged', async () => {
-    const a = await make();
-    const allowed: [Record<string, string>, string?][] = [
-      [{}],
-      [{ origin: 'http://127.0.0.1:5080' }],
-      [{ origin: 'http://127.0.0.1:5080', 'sec-fetch-site': 'same-origin' }],
-      [{ 'sec-fetch-site': 'same-origin' }],
-      [{ 'sec-fetch-site': 'none' }],
-      [{ origin: 'http://example.com' }, 'example.com'],
-      [{ origin: 'http://example.com' }, 'example.com:80'],
-      [{ origin: 'http://example.com:80' }, 'EXAMPLE.com'],
-      [{ origin: 'http://[::1]:5080' }, '[::1]:5080'],
-    ];
-    const failures: string[] = [];
-    for (const [method, url] of WRITES) {
-      for (const [headers, host] of allowed) {
-        const r = await code(a, method, url, { ...headers, ...(host ? { host } : {}) });
-        // The unknown route and methods answer 404 from the not-found handler.
-        const ok = r.code === 'OV_FORBIDDEN' || (r.status === 404 && r.code === 'OV_ROUTE_NOT_FOUND');
-        if (!ok) failures.push(`${method} ${url} ${JSON.stringify(headers)} host ${host ?? HOST} → ${r.status} ${r.body}`);
-      }
-    }
-    for (const method of ['GET', 'HEAD']) {
-      for (const url of ['/api/sessions/room/clips', '/api/health', '/api/sessions/room/snapshots']) {
-        for (const headers of [{ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'cross-site' }]) {
-          const r = await a.inject({ method: method as 'GET', url, headers: { host: HOST, ...headers } });
-          if (r.statusCode !== 403 || (method === 'GET' && r.json().code !== 'OV_FORBIDDEN'))
-            failures.push(`${method} ${url} ${JSON.stringify(headers)} → ${r.statusCode} ${r.body}`);
+  it(
+    'allowed (reaches authorize → OV_FORBIDDEN here): no Origin and no fetch metadata (curl, webhooks, node ' +
+      'clients), same origin (default ports, case), same-origin or user-initiated fetch metadata; GET/HEAD unchanged',
+    async () => {
+      const a = await make();
+      const allowed: [Record<string, string>, string?][] = [
+        [{}],
+        [{ origin: 'http://127.0.0.1:5080' }],
+        [{ origin: 'http://127.0.0.1:5080', 'sec-fetch-site': 'same-origin' }],
+        [{ 'sec-fetch-site': 'same-origin' }],
+        [{ 'sec-fetch-site': 'none' }],
+        [{ origin: 'http://example.com' }, 'example.com'],
+        [{ origin: 'http://example.com' }, 'example.com:80'],
+        [{ origin: 'http://example.com:80' }, 'EXAMPLE.com'],
+        [{ origin: 'http://[::1]:5080' }, '[::1]:5080'],
+      ];
+      const failures: string[] = [];
+      for (const [method, url] of WRITES) {
+        for (const [headers, host] of allowed) {
+          const r = await code(a, method, url, { ...headers, ...(host ? { host } : {}) });
+          // The unknown route and methods answer 404 from the not-found handler.
+          const ok = r.code === 'OV_FORBIDDEN' || (r.status === 404 && r.code === 'OV_ROUTE_NOT_FOUND');
+          if (!ok) failures.push(`${method} ${url} ${JSON.stringify(headers)} host ${host ?? HOST} → ${r.status} ${r.body}`);
         }
       }
-    }
-    assert.deepEqual(failures, []);
-  });
+      for (const method of ['GET', 'HEAD']) {
+        for (const url of ['/api/sessions/room/clips', '/api/health', '/api/sessions/room/snapshots']) {
+          for (const headers of [{ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'cross-site' }]) {
+            const r = await a.inject({ method: method as 'GET', url, headers: { host: HOST, ...headers } });
+            if (r.statusCode !== 403 || (method === 'GET' && r.json().code !== 'OV_FORBIDDEN'))
+              failures.push(`${method} ${url} ${JSON.stringify(headers)} → ${r.statusCode} ${r.body}`);
+          }
+        }
+      }
+      assert.deepEqual(failures, []);
+    },
+  );
 
   it('CORS_ORIGINS lists the other origins allowed to change things; `*` allows every origin', async () => {
     const listed = await make({ CORS_ORIGINS: 'https://good.example, http://127.0.0.1:5081' });

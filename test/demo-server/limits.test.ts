@@ -110,37 +110,40 @@ describe('event-stream limits', () => {
     await server?.stop();
   });
 
-  it('one address: 20 streams open, the 21st → 429 OV_TOO_MANY_STREAMS; upload and health from that address still work; closing streams frees slots', async () => {
-    for (let i = 0; i < 20; i++) {
-      const s = await openStream(server.url, `flood-${i % 3}`);
-      sockets.push(s.socket);
-      assert.equal(s.status, 200, `stream ${i + 1}: ${s.head}`);
-    }
-    const extra = await openStream(server.url, 'flood-0');
-    sockets.push(extra.socket);
-    assertTooMany(extra, 'stream 21');
-    // The refused stream was answered, not hijacked: its connection stays usable for ordinary requests.
-    extra.socket.destroy();
+  it(
+    'one address: 20 streams open, the 21st → 429 OV_TOO_MANY_STREAMS; upload and health from that address still ' + 'work; closing streams frees slots',
+    async () => {
+      for (let i = 0; i < 20; i++) {
+        const s = await openStream(server.url, `flood-${i % 3}`);
+        sockets.push(s.socket);
+        assert.equal(s.status, 200, `stream ${i + 1}: ${s.head}`);
+      }
+      const extra = await openStream(server.url, 'flood-0');
+      sockets.push(extra.socket);
+      assertTooMany(extra, 'stream 21');
+      // The refused stream was answered, not hijacked: its connection stays usable for ordinary requests.
+      extra.socket.destroy();
 
-    // The same address is not starved of anything else.
-    const up = await fetch(`${server.url}/api/sessions/flood-0/snapshots`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body: new Uint8Array(png),
-    });
-    assert.equal(up.status, 201, await up.text());
-    const health = await fetch(`${server.url}/api/health`);
-    assert.equal(health.status, 200);
-    assert.equal((await health.json()).status, 'ok');
+      // The same address is not starved of anything else.
+      const up = await fetch(`${server.url}/api/sessions/flood-0/snapshots`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png' },
+        body: new Uint8Array(png),
+      });
+      assert.equal(up.status, 201, await up.text());
+      const health = await fetch(`${server.url}/api/health`);
+      assert.equal(health.status, 200);
+      assert.equal((await health.json()).status, 'ok');
 
-    // Closing 5 streams gives 5 slots back, and no more.
-    for (const s of sockets.splice(0, 5)) s.destroy();
-    for (let i = 0; i < 5; i++) sockets.push((await openWhenFree(server.url, 'flood-1')).socket);
-    const again = await openStream(server.url, 'flood-1');
-    sockets.push(again.socket);
-    assertTooMany(again, 'after the freed slots were taken');
-    closeAll();
-  });
+      // Closing 5 streams gives 5 slots back, and no more.
+      for (const s of sockets.splice(0, 5)) s.destroy();
+      for (let i = 0; i < 5; i++) sockets.push((await openWhenFree(server.url, 'flood-1')).socket);
+      const again = await openStream(server.url, 'flood-1');
+      sockets.push(again.socket);
+      assertTooMany(again, 'after the freed slots were taken');
+      closeAll();
+    },
+  );
 
   it('another address has its own budget; the total is capped across addresses (30 here)', async () => {
     // The first test's streams may still be closing on the server: wait until 127.0.0.1 has its 20 again.
@@ -344,37 +347,40 @@ describe('per-room state is bounded', () => {
     }
   });
 
-  it("npm start's embedded OpenVidu collects rooms nobody joined and their unused tokens (OPENVIDU_SESSIONS_GARBAGE_*); the room works again afterwards", async () => {
-    const server = await startTestServer({
-      RATE_LIMIT_PER_MINUTE: '100000',
-      OPENVIDU_SESSIONS_GARBAGE_INTERVAL: '1',
-      OPENVIDU_SESSIONS_GARBAGE_THRESHOLD: '1',
-    });
-    try {
-      const token = () =>
-        fetch(`${server.url}/api/sessions/idle-room/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
-          (r) => r.json() as Promise<{ token: string }>,
-        );
-      // Asked over OpenVidu's REST API: the embedded OpenVidu runs in a process of its own.
-      const ov = server.openvidu!;
-      const auth = { authorization: 'Basic ' + Buffer.from(`OPENVIDUAPP:${ov.secret}`).toString('base64') };
-      const exists = async () => (await fetch(`${ov.url}/openvidu/api/sessions/idle-room`, { headers: auth })).status === 200;
-      const unused = await token();
-      assert.ok(await exists());
-      for (let i = 0; i < 100 && (await exists()); i++) await sleep(50);
-      assert.equal(await exists(), false, 'collected after the 1 s threshold');
-      const stale = await RpcClient.connect(unused.token);
-      await assert.rejects(stale.join(unused.token), 'the unused token went with its room');
-      stale.close();
-      // The gateway's cached session is stale now: the next token creates the room again.
-      const fresh = await token();
-      const rpc = await RpcClient.connect(fresh.token);
-      await rpc.join(fresh.token);
-      rpc.close();
-    } finally {
-      await server.stop();
-    }
-  });
+  it(
+    "npm start's embedded OpenVidu collects rooms nobody joined and their unused tokens " + '(OPENVIDU_SESSIONS_GARBAGE_*); the room works again afterwards',
+    async () => {
+      const server = await startTestServer({
+        RATE_LIMIT_PER_MINUTE: '100000',
+        OPENVIDU_SESSIONS_GARBAGE_INTERVAL: '1',
+        OPENVIDU_SESSIONS_GARBAGE_THRESHOLD: '1',
+      });
+      try {
+        const token = () =>
+          fetch(`${server.url}/api/sessions/idle-room/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then(
+            (r) => r.json() as Promise<{ token: string }>,
+          );
+        // Asked over OpenVidu's REST API: the embedded OpenVidu runs in a process of its own.
+        const ov = server.openvidu!;
+        const auth = { authorization: 'Basic ' + Buffer.from(`OPENVIDUAPP:${ov.secret}`).toString('base64') };
+        const exists = async () => (await fetch(`${ov.url}/openvidu/api/sessions/idle-room`, { headers: auth })).status === 200;
+        const unused = await token();
+        assert.ok(await exists());
+        for (let i = 0; i < 100 && (await exists()); i++) await sleep(50);
+        assert.equal(await exists(), false, 'collected after the 1 s threshold');
+        const stale = await RpcClient.connect(unused.token);
+        await assert.rejects(stale.join(unused.token), 'the unused token went with its room');
+        stale.close();
+        // The gateway's cached session is stale now: the next token creates the room again.
+        const fresh = await token();
+        const rpc = await RpcClient.connect(fresh.token);
+        await rpc.join(fresh.token);
+        rpc.close();
+      } finally {
+        await server.stop();
+      }
+    },
+  );
 
   it('without webhooks, the gateway keeps at most its cache size of sessions (LRU), and forgets idle ones', async () => {
     let now = 1_000_000;

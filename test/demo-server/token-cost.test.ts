@@ -69,66 +69,70 @@ describe('token cost: no download of the room per token', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('after the session cache expires, and from a fresh gateway, a token costs two small calls in a room of 400 unused tokens; later ones one; a re-created room keeps its creation time', async () => {
-    let now = 1_000_000;
-    const gateway = new OpenViduGateway({ url: proxy.url, secret: ov.secret, timeoutMs: 4000, clip, sessionIdleMs: 60_000, now: () => now });
-    const room = 'busy-room';
-    for (let i = 0; i < PENDING; i++) await gateway.createToken(room, { role: 'subscriber', data: `{"i":${i}}` });
-    assert.equal(ov.core.sessions.get(room)?.connections.size, PENDING, 'the room holds every unused token');
-    const oneConnection = proxy.calls.at(-1)!.bytes;
+  it(
+    'after the session cache expires, and from a fresh gateway, a token costs two small calls in a room of 400 ' +
+      'unused tokens; later ones one; a re-created room keeps its creation time',
+    async () => {
+      let now = 1_000_000;
+      const gateway = new OpenViduGateway({ url: proxy.url, secret: ov.secret, timeoutMs: 4000, clip, sessionIdleMs: 60_000, now: () => now });
+      const room = 'busy-room';
+      for (let i = 0; i < PENDING; i++) await gateway.createToken(room, { role: 'subscriber', data: `{"i":${i}}` });
+      assert.equal(ov.core.sessions.get(room)?.connections.size, PENDING, 'the room holds every unused token');
+      const oneConnection = proxy.calls.at(-1)!.bytes;
 
-    // The cache entry expires: the next token creates the session again (409: it exists) and asks for one connection.
-    now += 61_000;
-    let mark = proxy.calls.length;
-    const t = await gateway.createToken(room, { role: 'publisher', data: '{}' });
-    assert.ok(t.token && t.connectionId);
-    let spent = proxy.since(mark);
-    assert.deepEqual(spent.gets, [], 'no GET of the session or its connections');
-    assert.deepEqual(
-      spent.list.map((c) => `${c.method} ${c.url.split('?')[0]} ${c.status}`),
-      ['POST /openvidu/api/sessions 409', `POST /openvidu/api/sessions/${room}/connection 200`],
-    );
-    assert.ok(spent.bytes < 4 * oneConnection, `${spent.bytes} bytes read from OpenVidu for one token (one connection is ${oneConnection})`);
+      // The cache entry expires: the next token creates the session again (409: it exists) and asks for one connection.
+      now += 61_000;
+      let mark = proxy.calls.length;
+      const t = await gateway.createToken(room, { role: 'publisher', data: '{}' });
+      assert.ok(t.token && t.connectionId);
+      let spent = proxy.since(mark);
+      assert.deepEqual(spent.gets, [], 'no GET of the session or its connections');
+      assert.deepEqual(
+        spent.list.map((c) => `${c.method} ${c.url.split('?')[0]} ${c.status}`),
+        ['POST /openvidu/api/sessions 409', `POST /openvidu/api/sessions/${room}/connection 200`],
+      );
+      assert.ok(spent.bytes < 4 * oneConnection, `${spent.bytes} bytes read from OpenVidu for one token (one connection is ${oneConnection})`);
 
-    // The next tokens hit the cache: one call each.
-    mark = proxy.calls.length;
-    for (let i = 0; i < 5; i++) await gateway.createToken(room, { role: 'subscriber', data: '{}' });
-    spent = proxy.since(mark);
-    assert.equal(spent.list.length, 5);
-    assert.ok(spent.list.every((c) => c.method === 'POST' && c.url === `/openvidu/api/sessions/${room}/connection`));
+      // The next tokens hit the cache: one call each.
+      mark = proxy.calls.length;
+      for (let i = 0; i < 5; i++) await gateway.createToken(room, { role: 'subscriber', data: '{}' });
+      spent = proxy.since(mark);
+      assert.equal(spent.list.length, 5);
+      assert.ok(spent.list.every((c) => c.method === 'POST' && c.url === `/openvidu/api/sessions/${room}/connection`));
 
-    // A fresh gateway (a restarted server), 50 tokens at once: one session creation, no GET, one connection each.
-    const fresh = new OpenViduGateway({ url: proxy.url, secret: ov.secret, timeoutMs: 4000, clip });
-    mark = proxy.calls.length;
-    const burst = await Promise.all(Array.from({ length: 50 }, () => fresh.createToken(room, { role: 'subscriber', data: '{}' })));
-    assert.equal(new Set(burst.map((b) => b.connectionId)).size, 50);
-    spent = proxy.since(mark);
-    assert.deepEqual(spent.gets, []);
-    assert.equal(spent.list.filter((c) => c.url === '/openvidu/api/sessions').length, 1, 'one creation for the room');
-    assert.ok(spent.bytes < 60 * 2 * oneConnection, `${spent.bytes} bytes read for 50 tokens`);
+      // A fresh gateway (a restarted server), 50 tokens at once: one session creation, no GET, one connection each.
+      const fresh = new OpenViduGateway({ url: proxy.url, secret: ov.secret, timeoutMs: 4000, clip });
+      mark = proxy.calls.length;
+      const burst = await Promise.all(Array.from({ length: 50 }, () => fresh.createToken(room, { role: 'subscriber', data: '{}' })));
+      assert.equal(new Set(burst.map((b) => b.connectionId)).size, 50);
+      spent = proxy.since(mark);
+      assert.deepEqual(spent.gets, []);
+      assert.equal(spent.list.filter((c) => c.url === '/openvidu/api/sessions').length, 1, 'one creation for the room');
+      assert.ok(spent.bytes < 60 * 2 * oneConnection, `${spent.bytes} bytes read for 50 tokens`);
 
-    // A room created again after it closed keeps its creation time, so a late sessionDestroyed of the old one keeps it.
-    const state = fresh as unknown as { sessions: Map<string, unknown>; ov: { activeSessions: { sessionId: string; createdAt: number }[] } };
-    await fresh.createToken('closing-room', { role: 'publisher', data: '{}' });
-    const first = ov.core.sessions.get('closing-room')!;
-    const firstCreated = first.createdAt;
-    await ov.core.closeSession(first, 'sessionClosedByServer');
-    // The cached session is gone in OpenVidu: the next token creates it again (200), through the node client's list.
-    mark = proxy.calls.length;
-    await fresh.createToken('closing-room', { role: 'publisher', data: '{}' });
-    assert.deepEqual(proxy.since(mark).gets, []);
-    const kept = state.ov.activeSessions.filter((s) => s.sessionId === 'closing-room');
-    assert.equal(kept.length, 1, "one Session in the node client's list for the room");
-    assert.ok(kept[0].createdAt >= firstCreated);
-    fresh.sessionEnded('closing-room', firstCreated - 1);
-    assert.equal(state.sessions.has('closing-room'), true, 'the end of an older session does not forget the newer one');
-    fresh.sessionEnded('closing-room', kept[0].createdAt);
-    assert.equal(state.sessions.has('closing-room'), false);
-    assert.equal(
-      state.ov.activeSessions.some((s) => s.sessionId === 'closing-room'),
-      false,
-    );
-  });
+      // A room created again after it closed keeps its creation time, so a late sessionDestroyed of the old one keeps it.
+      const state = fresh as unknown as { sessions: Map<string, unknown>; ov: { activeSessions: { sessionId: string; createdAt: number }[] } };
+      await fresh.createToken('closing-room', { role: 'publisher', data: '{}' });
+      const first = ov.core.sessions.get('closing-room')!;
+      const firstCreated = first.createdAt;
+      await ov.core.closeSession(first, 'sessionClosedByServer');
+      // The cached session is gone in OpenVidu: the next token creates it again (200), through the node client's list.
+      mark = proxy.calls.length;
+      await fresh.createToken('closing-room', { role: 'publisher', data: '{}' });
+      assert.deepEqual(proxy.since(mark).gets, []);
+      const kept = state.ov.activeSessions.filter((s) => s.sessionId === 'closing-room');
+      assert.equal(kept.length, 1, "one Session in the node client's list for the room");
+      assert.ok(kept[0].createdAt >= firstCreated);
+      fresh.sessionEnded('closing-room', firstCreated - 1);
+      assert.equal(state.sessions.has('closing-room'), true, 'the end of an older session does not forget the newer one');
+      fresh.sessionEnded('closing-room', kept[0].createdAt);
+      assert.equal(state.sessions.has('closing-room'), false);
+      assert.equal(
+        state.ov.activeSessions.some((s) => s.sessionId === 'closing-room'),
+        false,
+      );
+    },
+  );
 
   it('a kept-alive socket that OpenVidu closes as it is reused does not fail the token (asked again on a new socket)', async () => {
     // A stand-in for OpenVidu that answers one request per connection, then closes the connection when the next

@@ -219,11 +219,18 @@ if (isMain()) {
       ? 'embedded (in this process)'
       : config.openviduUrl;
   console.log(`\n  ov-live-elements demo: ${server.url}/\n  API docs:             ${server.url}/api/docs\n  OpenVidu:             ${ov}\n`);
-  let stopping = false;
+  let stopping = 0;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
-      if (stopping) process.exit(1);
-      stopping = true;
+      if (stopping) {
+        // One Ctrl-C arrives twice under npm: from the terminal and forwarded by npm. Only a later one means "now":
+        // then the OpenVidu process goes too (its recordings are recovered at the next start), never left behind.
+        if (Date.now() - stopping < 1000) return;
+        const pid = server.openvidu?.pid;
+        if (pid) process.kill(pid, 'SIGKILL');
+        process.exit(1);
+      }
+      stopping = Date.now();
       console.log('Stopping: finishing clips being recorded…');
       server.close().then(
         () => process.exit(0),

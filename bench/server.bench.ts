@@ -98,7 +98,7 @@ interface GatewayInternals {
 /** Pending connections (unused tokens) of a room, from OpenVidu's REST API as any client would read them. */
 async function pendingConnections(server: { openvidu?: { url: string; secret: string } }, room: string): Promise<number> {
   if (!server.openvidu) return 0;
-  const res = await fetch(new URL(`/openvidu/api/sessions/${room}`, server.openvidu.url), {
+  const res = await fetch(new URL(`/openvidu/api/sessions/${room}?pendingConnections=true`, server.openvidu.url), {
     headers: { Authorization: 'Basic ' + Buffer.from(`OPENVIDUAPP:${server.openvidu.secret}`).toString('base64') },
   });
   const body = (await res.json().catch(() => undefined)) as { connections?: { content?: { status?: string }[] } } | undefined;

@@ -17,13 +17,27 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const ts = () =>
-  typescript({ tsconfig: './tsconfig.build.json', declaration: false, emitDeclarationOnly: false, noEmit: false, outDir: undefined, rootDir: undefined, sourceMap: true, include: ['src/**/*.ts', 'components/**/*.ts', 'react/**/*.ts'] });
+  typescript({
+    tsconfig: './tsconfig.build.json',
+    declaration: false,
+    emitDeclarationOnly: false,
+    noEmit: false,
+    outDir: undefined,
+    rootDir: undefined,
+    sourceMap: true,
+    include: ['src/**/*.ts', 'components/**/*.ts', 'react/**/*.ts'],
+  });
 
 // openvidu-browser's CommonJS lib reads process.env and process.browser, which do not exist in a browser.
 const browserGlobals = () =>
   replace({
     preventAssignment: true,
-    values: { 'process.env.NODE_ENV': JSON.stringify('production'), 'process.env.NODE_DEBUG': 'undefined', 'process.browser': 'true', 'global.': 'globalThis.' },
+    values: {
+      'process.env.NODE_ENV': JSON.stringify('production'),
+      'process.env.NODE_DEBUG': 'undefined',
+      'process.browser': 'true',
+      'global.': 'globalThis.',
+    },
   });
 
 /** Circular requires inside openvidu-browser are harmless; anything else is worth seeing. */
@@ -70,8 +84,7 @@ function scriptParts(entry) {
 }
 
 const elements = ['live-room', 'clip-list', 'snapshot-button'];
-const external = (id) =>
-  ['lit', 'openvidu-browser', 'react', 'react-dom'].some((p) => id === p || id.startsWith(`${p}/`)) || id.startsWith('@lit/');
+const external = (id) => ['lit', 'openvidu-browser', 'react', 'react-dom'].some((p) => id === p || id.startsWith(`${p}/`)) || id.startsWith('@lit/');
 
 export default [
   {

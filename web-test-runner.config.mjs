@@ -30,13 +30,20 @@ const FIREFOX_PREFS = JSON.parse(readFileSync(path.join(root, 'test/helpers/fire
 let firefoxHeadless = true;
 function firefoxLaunchers() {
   if (!wanted.includes('firefox')) return [];
-  if (!existsSync(firefoxPath)) throw new Error(`No Firefox at ${firefoxPath}: apt-get install firefox-esr, or set FIREFOX_PATH (OV_TEST_BROWSERS=chromium skips it).`);
+  if (!existsSync(firefoxPath))
+    throw new Error(`No Firefox at ${firefoxPath}: apt-get install firefox-esr, or set FIREFOX_PATH (OV_TEST_BROWSERS=chromium skips it).`);
   const display = virtualDisplay();
   firefoxHeadless = !display;
   return [
     chromeLauncher({
       puppeteer: puppeteerCore,
-      launchOptions: { browser: 'firefox', executablePath: firefoxPath, headless: !display, env: display ? { ...process.env, DISPLAY: display } : process.env, extraPrefsFirefox: FIREFOX_PREFS },
+      launchOptions: {
+        browser: 'firefox',
+        executablePath: firefoxPath,
+        headless: !display,
+        env: display ? { ...process.env, DISPLAY: display } : process.env,
+        extraPrefsFirefox: FIREFOX_PREFS,
+      },
     }),
   ];
 }
@@ -51,7 +58,7 @@ function virtualDisplay() {
   process.once('exit', () => x.kill());
   // Ready once its socket exists (a few ms); Firefox started before that would fail to open the display.
   const socket = `/tmp/.X11-unix/X${display.slice(1)}`;
-  for (const end = Date.now() + 5000; !existsSync(socket) && Date.now() < end; ) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  for (const end = Date.now() + 5000; !existsSync(socket) && Date.now() < end;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   return existsSync(socket) ? display : undefined;
 }
 
@@ -64,9 +71,15 @@ let ovBundle;
 function openviduBrowserBundle() {
   if (ovBundle) return ovBundle;
   const lib = path.join(root, 'node_modules/openvidu-browser/lib/index.js');
-  const names = [...new Set([...readFileSync(lib, 'utf8').matchAll(/(?:exports\.([A-Za-z]+) = |defineProperty\(exports, "([A-Za-z]+)")/g)].map((m) => m[1] ?? m[2]))];
+  const names = [
+    ...new Set([...readFileSync(lib, 'utf8').matchAll(/(?:exports\.([A-Za-z]+) = |defineProperty\(exports, "([A-Za-z]+)")/g)].map((m) => m[1] ?? m[2])),
+  ];
   const result = esbuild.buildSync({
-    stdin: { contents: `import * as ov from 'openvidu-browser';\nexport const { ${names.join(', ')} } = ov;\nexport default ov;\n`, resolveDir: root, loader: 'js' },
+    stdin: {
+      contents: `import * as ov from 'openvidu-browser';\nexport const { ${names.join(', ')} } = ov;\nexport default ov;\n`,
+      resolveDir: root,
+      loader: 'js',
+    },
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -106,7 +119,11 @@ const reactPlugin = {
   serve(context) {
     if (context.path === REACT_BUNDLE_PATH) {
       reactBundle ??= esbuild.buildSync({
-        stdin: { contents: `import * as React from 'react';\nimport * as ReactDOMClient from 'react-dom/client';\nexport { React, ReactDOMClient };\n`, resolveDir: root, loader: 'js' },
+        stdin: {
+          contents: `import * as React from 'react';\nimport * as ReactDOMClient from 'react-dom/client';\nexport { React, ReactDOMClient };\n`,
+          resolveDir: root,
+          loader: 'js',
+        },
         bundle: true,
         format: 'esm',
         platform: 'browser',
@@ -119,7 +136,10 @@ const reactPlugin = {
     for (const [id, { path: modulePath, name }] of Object.entries(REACT_MODULES)) {
       if (context.path !== modulePath) continue;
       const names = cjsExportNames(id);
-      return { body: `import { ${name} } from '${REACT_BUNDLE_PATH}';\nexport const { ${names.join(', ')} } = ${name};\nexport default ${name};\n`, type: 'js' };
+      return {
+        body: `import { ${name} } from '${REACT_BUNDLE_PATH}';\nexport const { ${names.join(', ')} } = ${name};\nexport default ${name};\n`,
+        type: 'js',
+      };
     }
   },
 };
@@ -135,7 +155,15 @@ function ovServerPlugin() {
       dataDir = mkdtempSync(path.join(os.tmpdir(), 'ov-wtr-'));
       child = spawn(process.execPath, ['--import', 'tsx', 'demo-server/src/server.ts'], {
         cwd: root,
-        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL || 'silent', CORS_ORIGINS: '*', RATE_LIMIT_PER_MINUTE: '10000' },
+        env: {
+          ...process.env,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATA_DIR: dataDir,
+          LOG_LEVEL: process.env.LOG_LEVEL || 'silent',
+          CORS_ORIGINS: '*',
+          RATE_LIMIT_PER_MINUTE: '10000',
+        },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       url = await new Promise((resolve, reject) => {
@@ -217,13 +245,10 @@ export default {
   browserStartTimeout: 60_000,
   middleware: [failingEndpoint, apiProxy],
   // openvidu-browser logs an error for every participant that leaves after our own disconnect: noise in tests.
-  filterBrowserLogs: ({ args }) => !args.some((a) => typeof a === 'string' && /unknown when 'onParticipant(Left|Unpublished)'/.test(a)) && !args.some((a) => a && typeof a === 'object' && typeof a.message === 'string' && /unknown when 'onParticipant/.test(a.message)),
-  plugins: [
-    ovServer,
-    openviduBrowserPlugin,
-    reactPlugin,
-    esbuildPlugin({ ts: true, tsconfig: path.join(root, 'tsconfig.json') }),
-  ],
+  filterBrowserLogs: ({ args }) =>
+    !args.some((a) => typeof a === 'string' && /unknown when 'onParticipant(Left|Unpublished)'/.test(a)) &&
+    !args.some((a) => a && typeof a === 'object' && typeof a.message === 'string' && /unknown when 'onParticipant/.test(a.message)),
+  plugins: [ovServer, openviduBrowserPlugin, reactPlugin, esbuildPlugin({ ts: true, tsconfig: path.join(root, 'tsconfig.json') })],
   // Tests read the server from these globals: `OV_TEST_API` is same-origin (proxied), `OV_TEST_SERVER` the direct URL.
   testRunnerHtml: (testFramework) => `<!doctype html>
 <html><head><meta charset="utf-8"></head><body>

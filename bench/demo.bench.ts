@@ -27,25 +27,46 @@ export async function run(): Promise<BenchRow[]> {
 
       let t = performance.now();
       await joinFromForm(a, demo.url, room, 'Ana');
-      await waitFor('Ana playing', () => tiles(a), (x) => x.length === 1 && x[0].playing);
+      await waitFor(
+        'Ana playing',
+        () => tiles(a),
+        (x) => x.length === 1 && x[0].playing,
+      );
       m.join.push(performance.now() - t);
 
       t = performance.now();
       await b.goto(`${demo.url}/?session=${room}&name=Ben`);
-      await waitFor('both see both', async () => [...(await tiles(a)), ...(await tiles(b))], (x) => x.length === 4 && x.every((y) => y.playing));
+      await waitFor(
+        'both see both',
+        async () => [...(await tiles(a)), ...(await tiles(b))],
+        (x) => x.length === 4 && x.every((y) => y.playing),
+      );
       m.meet.push(performance.now() - t);
 
       await a.click('ov-live-room [part~="clip-button"]');
-      await waitFor('recording', () => clips(b), (l) => l.length === 1);
+      await waitFor(
+        'recording',
+        () => clips(b),
+        (l) => l.length === 1,
+      );
       await a.waitForTimeout(CLIP_SECONDS * 1000);
       t = performance.now();
       await a.click('ov-live-room [part~="clip-button"]');
-      await waitFor('ready in Ben’s list', () => clips(b), (l) => l[0]?.status === 'ready', 30_000);
+      await waitFor(
+        'ready in Ben’s list',
+        () => clips(b),
+        (l) => l[0]?.status === 'ready',
+        30_000,
+      );
       m.clip.push(performance.now() - t);
 
       t = performance.now();
       await a.click('ov-snapshot-button [part~="button"]');
-      await waitFor('in Ben’s gallery', () => gallery(b), (g) => g.length === 1);
+      await waitFor(
+        'in Ben’s gallery',
+        () => gallery(b),
+        (g) => g.length === 1,
+      );
       m.snapshot.push(performance.now() - t);
 
       if ((await roomState(a)) !== 'live') throw new Error('Ana left the room during the round');

@@ -40,7 +40,9 @@ export function rssMiB(pid: number): number {
 }
 
 /** Starts the embedded OpenVidu server as its own process so its CPU can be measured alone. */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<{ url: string; secret: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function startServerProcess(
+  env: Record<string, string> = {},
+): Promise<{ url: string; secret: string; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'demo-server/embedded-openvidu/cli.ts')], {
     cwd: root,
     env: { ...process.env, OPENVIDU_PORT: '0', OPENVIDU_SECRET: 'BENCH_SECRET', LOG_LEVEL: 'info', ...env },
@@ -78,7 +80,13 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
 }
 
 export function machine() {
-  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.type()} ${os.release()}` };
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
 }
 
 /** One table of every suite's rows: suite, measure, value, target, how. */
@@ -92,7 +100,12 @@ export function printTable(suites: Record<string, BenchRow[]>) {
     { head: 'how', cell: (r: (typeof rows)[number]) => r.detail ?? '' },
   ];
   const widths = cols.map((c) => Math.max(c.head.length, ...rows.map((r) => c.cell(r).length)));
-  const line = (cells: string[]) => '  ' + cells.map((c, i) => (cols[i].right ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    '  ' +
+    cells
+      .map((c, i) => (cols[i].right ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   console.log(line(cols.map((c) => c.head)));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(cols.map((c) => c.cell(r))));

@@ -12,7 +12,10 @@ const FIRST_FRAME_RUNS = Number(process.env.BENCH_FIRST_FRAME_RUNS ?? 12);
 const CPU_WINDOW_S = Number(process.env.BENCH_CPU_WINDOW_S ?? 10);
 /** What a webcam publishes by default in openvidu-browser. */
 const PUBLISH = { resolution: '640x480', frameRate: 30 };
-const RECORDING_LENGTHS = (process.env.BENCH_RECORDING_SECONDS ?? '5,30').split(',').map(Number).filter((n) => n > 0);
+const RECORDING_LENGTHS = (process.env.BENCH_RECORDING_SECONDS ?? '5,30')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];

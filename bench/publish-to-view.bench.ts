@@ -142,7 +142,11 @@ interface PageMarks {
 }
 
 export async function run(): Promise<BenchRow[]> {
-  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = () =>
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   const loadBefore = load();
   const server = await startEmbeddedOpenVidu({ port: 0, secret: 'BENCH_SECRET', recording: false, logger: consoleLogger('warn') });
   const ov = new OpenVidu(server.url, server.secret);
@@ -252,7 +256,11 @@ function summarise(rounds: Array<Record<string, number>>, loadBefore: string, lo
     { name: "A's connect() → B's first decoded frame of A, p95", value: round(percentile(total, 95)), unit: 'ms' },
   ];
   const keys = [...new Set(rounds.flatMap((r) => Object.keys(r)))].filter((k) => k !== 'firstFrameDecoded');
-  const med = (k: string) => percentile(rounds.map((r) => r[k]).filter((v) => Number.isFinite(v)), 50);
+  const med = (k: string) =>
+    percentile(
+      rounds.map((r) => r[k]).filter((v) => Number.isFinite(v)),
+      50,
+    );
   keys.sort((x, y) => med(x) - med(y));
   for (const k of keys) {
     const counted = k.endsWith('received') || k.endsWith('sent') ? k.includes('PLIs') : false;

@@ -21,11 +21,18 @@ for (const f of files) {
 
 // `npm run bench -- demo` reruns one suite: the others keep their last results (and dates).
 const file = path.join(root, 'bench/results/latest.json');
-const previous = only.length ? await readFile(file, 'utf8').then((t) => JSON.parse(t) as { suites?: Record<string, BenchRow[]>; dates?: Record<string, string> }, () => undefined) : undefined;
+const previous = only.length
+  ? await readFile(file, 'utf8').then(
+      (t) => JSON.parse(t) as { suites?: Record<string, BenchRow[]>; dates?: Record<string, string> },
+      () => undefined,
+    )
+  : undefined;
 const date = started.toISOString();
 const dates = { ...previous?.dates, ...Object.fromEntries(Object.keys(suites).map((k) => [k, date])) };
 const result = { date, machine: machine(), dates, suites: { ...previous?.suites, ...suites } };
-console.log(`\n=== ov-live-elements benchmarks — ${date} — ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memGiB} GiB, Node ${result.machine.node}, ${result.machine.platform}\n`);
+console.log(
+  `\n=== ov-live-elements benchmarks — ${date} — ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memGiB} GiB, Node ${result.machine.node}, ${result.machine.platform}\n`,
+);
 printTable(result.suites);
 await mkdir(path.dirname(file), { recursive: true });
 await writeFile(file, JSON.stringify(result, null, 2) + '\n');

@@ -119,7 +119,7 @@ async function cycleRoom(base: string, room: string): Promise<void> {
     if (!sse.ok) throw new Error(`events → ${sse.status}`);
     const clip = await api<{ id: string }>(`${base}/api/sessions/${room}/clips`, { method: 'POST', body: '{}' });
     await api(`${base}/api/clips/${encodeURIComponent(clip.id)}/stop`, { method: 'POST' });
-    for (const deadline = Date.now() + 30_000; ; ) {
+    for (const deadline = Date.now() + 30_000; ;) {
       const c = await api<{ status: string }>(`${base}/api/clips/${encodeURIComponent(clip.id)}`);
       if (c.status === 'ready') break;
       if (c.status === 'failed' || Date.now() > deadline) throw new Error(`clip ${clip.id} ended ${c.status}`);
@@ -151,7 +151,9 @@ export async function run(): Promise<BenchRow[]> {
   try {
     // Warm-up: every code path (ffmpeg recorder, SSE, GC) loaded and JIT-compiled before the baseline.
     await pool(WARMUP_ROOMS, ROOM_CONCURRENCY, (i) => cycleRoom(server.url, `soak-warm-${i}`));
-    await pool(WARMUP_ROOMS, TOKEN_CONCURRENCY, (i) => api(`${server.url}/api/sessions/soak-warm-idle-${i}/token`, { method: 'POST', body: '{}' }).then(() => {}));
+    await pool(WARMUP_ROOMS, TOKEN_CONCURRENCY, (i) =>
+      api(`${server.url}/api/sessions/soak-warm-idle-${i}/token`, { method: 'POST', body: '{}' }).then(() => {}),
+    );
     const start = await settle(server);
 
     let t = performance.now();
@@ -170,12 +172,28 @@ export async function run(): Promise<BenchRow[]> {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
     const rows: BenchRow[] = [
-      { name: `${ROOMS} rooms: 2 JSON-RPC joins, SSE, a clip ready, leave`, value: round(roomsS, 1), unit: 's', detail: `${ROOM_CONCURRENCY} at a time; ${round((roomsS * 1000) / ROOMS)} ms per room` },
+      {
+        name: `${ROOMS} rooms: 2 JSON-RPC joins, SSE, a clip ready, leave`,
+        value: round(roomsS, 1),
+        unit: 's',
+        detail: `${ROOM_CONCURRENCY} at a time; ${round((roomsS * 1000) / ROOMS)} ms per room`,
+      },
       { name: `${UNUSED_TOKENS} tokens never used (one room each)`, value: round(tokensS, 1), unit: 's', detail: `${TOKEN_CONCURRENCY} at a time` },
       { name: 'RSS after warm-up + GC (start)', value: round(start.rssMiB, 1), unit: 'MiB', detail: `heap ${round(start.heapUsedMiB, 1)} MiB` },
-      { name: 'RSS peak during the soak', value: round(peak, 1), unit: 'MiB', detail: `right after the tokens, before GC: heap ${round(loaded.heapUsedMiB, 1)} MiB; ${maps(loaded)}` },
+      {
+        name: 'RSS peak during the soak',
+        value: round(peak, 1),
+        unit: 'MiB',
+        detail: `right after the tokens, before GC: heap ${round(loaded.heapUsedMiB, 1)} MiB; ${maps(loaded)}`,
+      },
       { name: 'RSS after OpenVidu GC + V8 GC (end)', value: round(end.rssMiB, 1), unit: 'MiB', detail: `heap ${round(end.heapUsedMiB, 1)} MiB` },
-      { name: 'RSS end / start', value: round(ratio * 100, 1), unit: '%', target: '≤ 110 %', detail: `heap end/start ${round((end.heapUsedMiB / start.heapUsedMiB) * 100, 1)} %` },
+      {
+        name: 'RSS end / start',
+        value: round(ratio * 100, 1),
+        unit: '%',
+        target: '≤ 110 %',
+        detail: `heap end/start ${round((end.heapUsedMiB / start.heapUsedMiB) * 100, 1)} %`,
+      },
       { name: 'long-lived maps at the end', value: Object.values(end.maps).reduce((a: number, v) => a + (v ?? 0), 0), unit: 'entries', detail: maps(end) },
     ];
     printTable({ soak: rows });

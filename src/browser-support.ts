@@ -91,7 +91,19 @@ export function browserSupport(env: BrowserEnv = here()): BrowserSupport {
       (/Apple/.test(env.vendor ?? '') && !has(/CriOS|FxiOS/)) || !has(/Safari/) || has(/CriOS|CrMo|FxiOS/) || (browser === 'Opera' && has(/Mobi/)) || edgeMobile
     : edgeMobile || (browser === 'Edge' && v >= 80) || SUPPORTED.includes(browser);
   const engine =
-    ios || iDevice ? 'WebKit' : has(/Trident|MSIE/) ? 'Trident' : has(/\bEdge\//) ? 'EdgeHTML' : has(/\bGecko\/\d/) ? 'Gecko' : has(/Chrome\/|CrMo/) ? 'Blink' : has(/AppleWebKit/i) ? 'WebKit' : '';
+    ios || iDevice
+      ? 'WebKit'
+      : has(/Trident|MSIE/)
+        ? 'Trident'
+        : has(/\bEdge\//)
+          ? 'EdgeHTML'
+          : has(/\bGecko\/\d/)
+            ? 'Gecko'
+            : has(/Chrome\/|CrMo/)
+              ? 'Blink'
+              : has(/AppleWebKit/i)
+                ? 'WebKit'
+                : '';
   const reason = ok ? missingApi(env) : 'browser';
   return { supported: !reason, browser, version, engine, ...(reason && { reason }) };
 }

@@ -20,13 +20,22 @@ if (!chrome) {
 process.env.CHROME_PATH = chrome;
 const firefox = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
 if ((process.env.OV_TEST_BROWSERS ?? 'firefox').includes('firefox') && !existsSync(firefox)) {
-  console.error("npm test: no Firefox found. Install Debian's firefox-esr (apt-get install firefox-esr) or set FIREFOX_PATH (OV_TEST_BROWSERS=chromium runs the browser tests in Chromium only).");
+  console.error(
+    "npm test: no Firefox found. Install Debian's firefox-esr (apt-get install firefox-esr) or set FIREFOX_PATH (OV_TEST_BROWSERS=chromium runs the browser tests in Chromium only).",
+  );
   process.exit(1);
 }
 
 /** Node test files under the given folders, in a stable order. */
 function nodeTests(...dirs) {
-  return dirs.flatMap((d) => (existsSync(d) ? readdirSync(d, { recursive: true }).filter((f) => String(f).endsWith('.test.ts')).sort().map((f) => path.join(d, String(f))) : []));
+  return dirs.flatMap((d) =>
+    existsSync(d)
+      ? readdirSync(d, { recursive: true })
+          .filter((f) => String(f).endsWith('.test.ts'))
+          .sort()
+          .map((f) => path.join(d, String(f)))
+      : [],
+  );
 }
 
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
@@ -43,9 +52,14 @@ const lintStatus = run(process.execPath, [path.join(root, 'scripts/lint.mjs')]);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ov-test-'));
 const tap = path.join(tmp, 'node.tap');
 const nodeStatus = run(process.execPath, [
-  '--import', 'tsx', '--test', '--test-concurrency=1',
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+  '--import',
+  'tsx',
+  '--test',
+  '--test-concurrency=1',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=tap',
+  `--test-reporter-destination=${tap}`,
   ...nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/build', 'test/e2e'),
 ]);
 const tapText = readFileSync(tap, 'utf8');
@@ -53,7 +67,12 @@ const count = (key) => [...tapText.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'
 rmSync(tmp, { recursive: true, force: true });
 
 // Browser suites: their output is passed through and their totals read from it.
-const wtr = spawnSync(process.execPath, [path.join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs'], { env: process.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+const wtr = spawnSync(process.execPath, [path.join(root, 'node_modules/@web/test-runner/dist/bin.js'), '--config', 'web-test-runner.config.mjs'], {
+  env: process.env,
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+  maxBuffer: 64 * 1024 * 1024,
+});
 process.stdout.write(wtr.stdout ?? '');
 // Each browser's last progress line holds its totals: "Firefox: |███| 13/13 test files | 129 passed, 0 failed".
 const perBrowser = new Map([...(wtr.stdout ?? '').matchAll(/^(\w+):\s+\|.*\| (\d+) passed, (\d+) failed/gm)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]));
@@ -65,7 +84,12 @@ const failed = count('fail') + sum(1) + (browserStatus !== 0 && !perBrowser.size
 console.log(`\nNode: ${count('pass')} passed, ${count('fail')} failed; ${[...perBrowser].map(([b, [p, f]]) => `${b}: ${p} passed, ${f} failed`).join('; ')}`);
 console.log(`${passed} passed, ${failed} failed`);
 if (typecheckStatus !== 0 || lintStatus !== 0 || nodeStatus !== 0 || browserStatus !== 0) {
-  const what = [typecheckStatus && 'Type errors.', lintStatus && 'Lint errors (npm run lint -- --fix fixes most).', nodeStatus && 'Node tests failed.', browserStatus && 'Browser tests failed.'];
+  const what = [
+    typecheckStatus && 'Type errors.',
+    lintStatus && 'Lint errors (npm run lint -- --fix fixes most).',
+    nodeStatus && 'Node tests failed.',
+    browserStatus && 'Browser tests failed.',
+  ];
   console.error(`npm test: ${what.filter(Boolean).join(' ')}`);
   process.exit(1);
 }

@@ -127,7 +127,8 @@ export class OvClipList extends OvElement {
     const old = this.clips.find((c) => c.id === clip.id);
     const clips = old ? this.clips.map((c) => (c.id === clip.id ? { ...c, ...clip } : c)) : [clip, ...this.clips];
     this.clips = clips.sort((a, b) => b.createdAt - a.createdAt);
-    if (live && this.status === 'ready' && clip.status === 'ready' && old?.status !== 'ready') this.announcement = this.t('clipReadyAnnouncement', { name: clip.name || this.t('clipUntitled') });
+    if (live && this.status === 'ready' && clip.status === 'ready' && old?.status !== 'ready')
+      this.announcement = this.t('clipReadyAnnouncement', { name: clip.name || this.t('clipUntitled') });
   }
 
   private readonly handleRoomEvent = (e: Event) => {
@@ -206,33 +207,43 @@ export class OvClipList extends OvElement {
     const duration = `${Math.floor(d / 60)}:${String(d % 60).padStart(2, '0')}`;
     const ready = clip.status === 'ready';
     const name = clip.name || this.t('clipUntitled');
-    const body = html`${ready
-        ? html`<span class="thumb"
-            ><img part="thumbnail" loading="lazy" alt="" src=${this.thumbUrl(clip)} />${playIcon}</span
-          >`
-        : html`<span class="thumb" aria-hidden="true"></span>`}
+    const body = html`${
+        ready
+          ? html`<span class="thumb"><img part="thumbnail" loading="lazy" alt="" src=${this.thumbUrl(clip)} />${playIcon}</span>`
+          : html`<span class="thumb" aria-hidden="true"></span>`
+      }
       <span class="text">
         <span part="name" class="name">${name}</span>
         <span part="meta" class="meta">${ready ? html`${duration} · ` : nothing}<time datetime=${new Date(clip.createdAt).toISOString()}>${when}</time></span>
       </span>
       <span part="status status-${clip.status}" class="badge ${clip.status}">${clipStatusLabel(this.texts, clip.status)}</span>`;
     return html`<li part="item" data-id=${clip.id}>
-      ${ready
-        ? html`<button part="clip" class="clip" @click=${(e: Event) => this.handleOpen(clip, e)}>
-            <span class="sr-only">${this.t('play')}:</span>${body}
-          </button>`
-        : html`<div part="clip" class="clip">${body}</div>`}
-      ${this.noDelete || clip.status === 'recording'
-        ? nothing
-        : this.confirming === clip.id
-          ? html`<span part="confirm" class="confirm" role="group" aria-labelledby="q-${clip.id}">
-              <span id="q-${clip.id}">${this.t('deleteConfirm', { name })}</span>
-              <button part="confirm-button" class="danger" @click=${() => this.handleDelete(clip)}>${this.t('confirm')}</button>
-              <button part="cancel-button" @click=${() => this.cancelDelete(clip)}>${this.t('cancel')}</button>
-            </span>`
-          : html`<button part="delete-button" class="del" data-delete=${clip.id} aria-label=${`${this.t('delete')}: ${name}`} @click=${() => this.askDelete(clip)}>
-              ${this.t('delete')}
-            </button>`}
+      ${
+        ready
+          ? html`<button part="clip" class="clip" @click=${(e: Event) => this.handleOpen(clip, e)}>
+              <span class="sr-only">${this.t('play')}:</span>${body}
+            </button>`
+          : html`<div part="clip" class="clip">${body}</div>`
+      }
+      ${
+        this.noDelete || clip.status === 'recording'
+          ? nothing
+          : this.confirming === clip.id
+            ? html`<span part="confirm" class="confirm" role="group" aria-labelledby="q-${clip.id}">
+                <span id="q-${clip.id}">${this.t('deleteConfirm', { name })}</span>
+                <button part="confirm-button" class="danger" @click=${() => this.handleDelete(clip)}>${this.t('confirm')}</button>
+                <button part="cancel-button" @click=${() => this.cancelDelete(clip)}>${this.t('cancel')}</button>
+              </span>`
+            : html`<button
+                part="delete-button"
+                class="del"
+                data-delete=${clip.id}
+                aria-label=${`${this.t('delete')}: ${name}`}
+                @click=${() => this.askDelete(clip)}
+              >
+                ${this.t('delete')}
+              </button>`
+      }
     </li>`;
   }
 
@@ -244,11 +255,20 @@ export class OvClipList extends OvElement {
         <button part="retry-button" class="primary" @click=${() => this.refresh()}>${this.t('retry')}</button>
       </div>`;
     } else if (this.status === 'loading') {
-      body = html`<div class="state" role="status"><div class="spinner" aria-hidden="true"></div><span class="sr-only">${this.t('loading')}</span></div>`;
+      body = html`<div class="state" role="status">
+        <div class="spinner" aria-hidden="true"></div>
+        <span class="sr-only">${this.t('loading')}</span>
+      </div>`;
     } else if (!this.clips.length) {
       body = html`<p part="empty" class="state">${this.t('clipsEmpty')}</p>`;
     } else {
-      body = html`<ul part="list" aria-label=${this.t('clipsTitle')}>${repeat(this.clips, (c) => c.id, (c) => this.renderClip(c))}</ul>`;
+      body = html`<ul part="list" aria-label=${this.t('clipsTitle')}>
+        ${repeat(
+          this.clips,
+          (c) => c.id,
+          (c) => this.renderClip(c),
+        )}
+      </ul>`;
     }
     return html`<div part="base" class="base" aria-busy=${this.status === 'loading' ? 'true' : 'false'}>
       ${body}

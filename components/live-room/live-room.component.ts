@@ -359,25 +359,25 @@ export class OvLiveRoom extends OvElement {
     const watching = this.watching;
     return html`${watching ? html`<p part="watching" class="watching">${watchingCount(this.texts, watching)}</p>` : nothing}
       <div part="grid" class="grid" data-count=${tiles.length}>
-      ${repeat(
-        tiles,
-        (x) => x.key,
-        ({ p, s }) => {
-          const name = p.isLocal ? `${p.name} (${this.t('you')})` : p.name;
-          return html`<ov-video-tile
-            exportparts=${TILE_PARTS}
-            .stream=${s}
-            .name=${name}
-            .speaking=${p.speaking && s?.kind !== 'screen'}
-            .labels=${{
-              micOff: this.t('micOff'),
-              cameraOff: this.t('cameraOff'),
-              label: s?.kind === 'screen' ? this.t('screenOf', { name }) : name,
-            }}
-          ></ov-video-tile>`;
-        },
-      )}
-    </div>`;
+        ${repeat(
+          tiles,
+          (x) => x.key,
+          ({ p, s }) => {
+            const name = p.isLocal ? `${p.name} (${this.t('you')})` : p.name;
+            return html`<ov-video-tile
+              exportparts=${TILE_PARTS}
+              .stream=${s}
+              .name=${name}
+              .speaking=${p.speaking && s?.kind !== 'screen'}
+              .labels=${{
+                micOff: this.t('micOff'),
+                cameraOff: this.t('cameraOff'),
+                label: s?.kind === 'screen' ? this.t('screenOf', { name }) : name,
+              }}
+            ></ov-video-tile>`;
+          },
+        )}
+      </div>`;
   }
 
   private renderToolbar() {
@@ -386,54 +386,58 @@ export class OvLiveRoom extends OvElement {
     const { active: rec, startedAt } = this.rc.recording;
     const elapsed = formatClock(Date.now() - (startedAt ?? Date.now()));
     return html`<div part="toolbar" class="toolbar" role="toolbar">
-      ${publisher
-        ? html`<button
-              part="control mic-button"
-              aria-label=${this.t('microphone')}
-              title=${this.t(cam?.audioActive ? 'muteMic' : 'unmuteMic')}
-              aria-pressed=${cam?.audioActive ? 'true' : 'false'}
-              @click=${this.handleMic}
-            >
-              ${cam?.audioActive ? micIcon : micOffIcon}
-            </button>
-            <button
-              part="control camera-button"
-              aria-label=${this.t('camera')}
-              title=${this.t(cam?.videoActive ? 'muteCamera' : 'unmuteCamera')}
-              aria-pressed=${cam?.videoActive ? 'true' : 'false'}
-              @click=${this.handleCamera}
-            >
-              ${cam?.videoActive ? camIcon : camOffIcon}
-            </button>
-            ${this.canScreen()
-              ? html`<button
-                  part="control screen-button"
-                  aria-label=${this.t('shareScreen')}
-                  title=${this.t(this.rc.screenSharing ? 'stopSharing' : 'shareScreen')}
-                  aria-pressed=${this.rc.screenSharing ? 'true' : 'false'}
-                  ?disabled=${this.busy}
-                  @click=${this.handleScreen}
-                >
-                  ${screenIcon}
-                </button>`
-              : nothing}`
-        : nothing}
-      ${this.noClips
-        ? nothing
-        : html`<button
-            part="control clip-button"
-            aria-label=${this.t('recordClip')}
-            title=${rec ? `${this.t('stopClip')} ${elapsed}` : this.t('startClip')}
-            aria-pressed=${rec ? 'true' : 'false'}
-            ?disabled=${this.busy}
-            @click=${this.handleClip}
-          >
-            ${recIcon}
-          </button>
-          ${rec ? html`<span part="clip-clock" class="clock" aria-hidden="true">${elapsed}</span>` : nothing}`}
-      <button part="control leave-button" class="danger" aria-label=${this.t('leave')} title=${this.t('leave')} @click=${this.handleLeave}>
-        ${leaveIcon}
-      </button>
+      ${
+        publisher
+          ? html`<button
+                part="control mic-button"
+                aria-label=${this.t('microphone')}
+                title=${this.t(cam?.audioActive ? 'muteMic' : 'unmuteMic')}
+                aria-pressed=${cam?.audioActive ? 'true' : 'false'}
+                @click=${this.handleMic}
+              >
+                ${cam?.audioActive ? micIcon : micOffIcon}
+              </button>
+              <button
+                part="control camera-button"
+                aria-label=${this.t('camera')}
+                title=${this.t(cam?.videoActive ? 'muteCamera' : 'unmuteCamera')}
+                aria-pressed=${cam?.videoActive ? 'true' : 'false'}
+                @click=${this.handleCamera}
+              >
+                ${cam?.videoActive ? camIcon : camOffIcon}
+              </button>
+              ${
+                this.canScreen()
+                  ? html`<button
+                      part="control screen-button"
+                      aria-label=${this.t('shareScreen')}
+                      title=${this.t(this.rc.screenSharing ? 'stopSharing' : 'shareScreen')}
+                      aria-pressed=${this.rc.screenSharing ? 'true' : 'false'}
+                      ?disabled=${this.busy}
+                      @click=${this.handleScreen}
+                    >
+                      ${screenIcon}
+                    </button>`
+                  : nothing
+              }`
+          : nothing
+      }
+      ${
+        this.noClips
+          ? nothing
+          : html`<button
+                part="control clip-button"
+                aria-label=${this.t('recordClip')}
+                title=${rec ? `${this.t('stopClip')} ${elapsed}` : this.t('startClip')}
+                aria-pressed=${rec ? 'true' : 'false'}
+                ?disabled=${this.busy}
+                @click=${this.handleClip}
+              >
+                ${recIcon}
+              </button>
+              ${rec ? html`<span part="clip-clock" class="clock" aria-hidden="true">${elapsed}</span>` : nothing}`
+      }
+      <button part="control leave-button" class="danger" aria-label=${this.t('leave')} title=${this.t('leave')} @click=${this.handleLeave}>${leaveIcon}</button>
     </div>`;
   }
 
@@ -462,31 +466,29 @@ export class OvLiveRoom extends OvElement {
       </div>`;
     }
     const { active: rec, startedAt } = this.rc.recording;
-    return html`${rec
+    return html`${
+      rec
         ? html`<div part="recording-indicator" class="rec" role="status">
             ${recIcon}<span>${this.t('recordingElapsed', { elapsed: formatClock(Date.now() - (startedAt ?? Date.now())) })}</span>
           </div>`
-        : nothing}
-      ${this.renderTiles()}
-      ${s === 'reconnecting'
+        : nothing
+    }
+    ${this.renderTiles()}
+    ${
+      s === 'reconnecting'
         ? html`<div part="reconnecting" class="overlay" role="status">
             <div class="spinner" aria-hidden="true"></div>
             <p>${this.t('reconnecting')}</p>
           </div>`
-        : nothing}
-      ${this.renderToolbar()}`;
+        : nothing
+    }
+    ${this.renderToolbar()}`;
   }
 
   protected override render() {
     const s = this.state;
-    return html`<div
-      part="base"
-      class="room"
-      data-state=${s}
-      aria-busy=${s === 'joining' || s === 'reconnecting' ? 'true' : 'false'}
-    >
+    return html`<div part="base" class="room" data-state=${s} aria-busy=${s === 'joining' || s === 'reconnecting' ? 'true' : 'false'}>
       ${this.renderBody()}
     </div>`;
   }
 }
-

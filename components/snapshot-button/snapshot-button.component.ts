@@ -110,7 +110,13 @@ export class OvSnapshotButton extends OvElement {
 
   protected override render() {
     const saving = this.phase === 'saving';
-    return html`<button part="button" class="primary" aria-busy=${saving ? 'true' : 'false'} aria-disabled=${saving ? "true" : "false"} @click=${this.handleClick}>
+    return html`<button
+        part="button"
+        class="primary"
+        aria-busy=${saving ? 'true' : 'false'}
+        aria-disabled=${saving ? 'true' : 'false'}
+        @click=${this.handleClick}
+      >
         ${saving ? html`<span class="spinner" style="width:16px;height:16px;border-width:2px" aria-hidden="true"></span>` : cameraShotIcon}
         <slot>${this.t('snapshot')}</slot>
       </button>

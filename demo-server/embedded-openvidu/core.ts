@@ -53,12 +53,7 @@ export interface CoreOptions {
 }
 
 export type LeaveReason =
-  | 'disconnect'
-  | 'forceDisconnectByUser'
-  | 'forceDisconnectByServer'
-  | 'sessionClosedByServer'
-  | 'networkDisconnect'
-  | 'openviduServerStopped';
+  'disconnect' | 'forceDisconnectByUser' | 'forceDisconnectByServer' | 'sessionClosedByServer' | 'networkDisconnect' | 'openviduServerStopped';
 
 const EVICTION_REASONS = new Set<LeaveReason>(['forceDisconnectByUser', 'forceDisconnectByServer', 'sessionClosedByServer', 'openviduServerStopped']);
 
@@ -389,7 +384,17 @@ export class OpenViduCore {
 
   async publish(
     c: Connection,
-    p: { sdpOffer: string; hasAudio: boolean; hasVideo: boolean; audioActive: boolean; videoActive: boolean; typeOfVideo?: string; frameRate: number; videoDimensions?: string; filter?: Record<string, unknown> },
+    p: {
+      sdpOffer: string;
+      hasAudio: boolean;
+      hasVideo: boolean;
+      audioActive: boolean;
+      videoActive: boolean;
+      typeOfVideo?: string;
+      frameRate: number;
+      videoDimensions?: string;
+      filter?: Record<string, unknown>;
+    },
   ): Promise<{ sdpAnswer: string; id: string; createdAt: number }> {
     const session = this.requireSession(c);
     if (c.role === 'SUBSCRIBER') throw new RpcError(RpcCodes.UNAUTHORIZED, `User ${c.id} is not authorized to publish in session ${session.id}`);
@@ -399,7 +404,7 @@ export class OpenViduCore {
       hasVideo: p.hasVideo,
       audioActive: p.audioActive,
       videoActive: p.videoActive,
-      typeOfVideo: p.hasVideo ? p.typeOfVideo ?? 'CAMERA' : undefined,
+      typeOfVideo: p.hasVideo ? (p.typeOfVideo ?? 'CAMERA') : undefined,
       frameRate: p.frameRate,
       videoDimensions: p.hasVideo ? p.videoDimensions : undefined,
       filter: p.filter ?? {},
@@ -479,8 +484,10 @@ export class OpenViduCore {
     const session = this.requireSession(c);
     const publisherId = streamId.slice(streamId.lastIndexOf('con_'));
     const owner = session.connections.get(publisherId);
-    if (!owner || owner.gone || owner.status !== 'active') throw new RpcError(RpcCodes.USER_NOT_FOUND, `User ${publisherId} not found in session ${session.id}`);
-    if (!owner.publisher || owner.publisher.streamId !== streamId) throw new RpcError(RpcCodes.USER_NOT_STREAMING, `User ${publisherId} is not streaming ${streamId}`);
+    if (!owner || owner.gone || owner.status !== 'active')
+      throw new RpcError(RpcCodes.USER_NOT_FOUND, `User ${publisherId} not found in session ${session.id}`);
+    if (!owner.publisher || owner.publisher.streamId !== streamId)
+      throw new RpcError(RpcCodes.USER_NOT_STREAMING, `User ${publisherId} is not streaming ${streamId}`);
     const existing = c.subscriptions.get(owner.id);
     if (existing && reconnect) {
       return existing.endpoint.answer(sdpOffer).catch((err) => {
@@ -591,7 +598,9 @@ export class OpenViduCore {
 
   /** Returns the ids in `to` that are not participants of the session. */
   unknownTargets(session: Session, to: unknown[]): unknown[] {
-    return to.filter((id) => typeof id !== 'string' || !session.connections.get(id) || session.connections.get(id)!.status !== 'active' || session.connections.get(id)!.gone);
+    return to.filter(
+      (id) => typeof id !== 'string' || !session.connections.get(id) || session.connections.get(id)!.status !== 'active' || session.connections.get(id)!.gone,
+    );
   }
 
   streamPropertyChanged(c: Connection, p: { streamId: string; property: string; newValue: unknown; reason: string }) {

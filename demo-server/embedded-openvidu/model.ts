@@ -149,10 +149,7 @@ export class Connection {
       platform: this.platform,
       clientData: this.clientData,
       publishers: this.status === 'active' ? (this.publisher ? [publisherJson(this.publisher)] : []) : null,
-      subscribers:
-        this.status === 'active'
-          ? [...this.subscriptions.values()].map((s) => ({ createdAt: s.createdAt, streamId: s.streamId }))
-          : null,
+      subscribers: this.status === 'active' ? [...this.subscriptions.values()].map((s) => ({ createdAt: s.createdAt, streamId: s.streamId })) : null,
     };
   }
 }
@@ -218,9 +215,7 @@ export class Session {
   }
 
   toJSON(pendingConnections: boolean): Record<string, unknown> {
-    const list = [...this.connections.values()].filter(
-      (c) => !c.gone && (c.status === 'active' || pendingConnections),
-    );
+    const list = [...this.connections.values()].filter((c) => !c.gone && (c.status === 'active' || pendingConnections));
     const p = this.properties;
     return {
       id: this.id,

@@ -54,7 +54,11 @@ const params = new URLSearchParams(location.search);
 let lang = pickLang(params.get('lang') ?? safeStorage('get', 'ov-demo-lang') ?? navigator.language);
 
 function pickLang(value) {
-  return String(value ?? '').toLowerCase().startsWith('ko') ? 'ko' : 'en';
+  return String(value ?? '')
+    .toLowerCase()
+    .startsWith('ko')
+    ? 'ko'
+    : 'en';
 }
 
 function safeStorage(op, key, value) {
@@ -148,7 +152,11 @@ export function startGallery(session, list, empty) {
     return el(
       'li',
       { 'data-id': s.id },
-      el('a', { href: s.url, target: '_blank', rel: 'noopener' }, el('img', { src: s.url, alt: s.name || t('snapshots'), loading: 'lazy', width: s.width, height: s.height })),
+      el(
+        'a',
+        { href: s.url, target: '_blank', rel: 'noopener' },
+        el('img', { src: s.url, alt: s.name || t('snapshots'), loading: 'lazy', width: s.width, height: s.height }),
+      ),
       el('span', { class: 'caption', title: s.name }, `${when} · ${s.width}×${s.height}`),
       del,
     );

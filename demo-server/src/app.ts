@@ -55,7 +55,8 @@ declare module 'fastify' {
 /** The reference server as a Fastify instance, ready to `listen` or `inject`. */
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = opts;
-  if (!config.openviduUrl || !config.openviduSecret) throw new Error('buildApp needs config.openviduUrl and config.openviduSecret (server.ts fills them in for the embedded server)');
+  if (!config.openviduUrl || !config.openviduSecret)
+    throw new Error('buildApp needs config.openviduUrl and config.openviduSecret (server.ts fills them in for the embedded server)');
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel },
     bodyLimit: 64 * 1024,
@@ -66,10 +67,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     // A request too broken to route (raw control bytes in the request line…) still gets our JSON error.
     clientErrorHandler: (_err, socket) => {
       const body = JSON.stringify(new ApiError(400, 'OV_BAD_REQUEST', 'Malformed request').toJSON());
-      if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
       else socket.destroy();
     },
-    frameworkErrors: (_err, _request, reply: FastifyReply) => void reply.code(400).type('application/json').send(new ApiError(400, 'OV_BAD_REQUEST', 'Malformed URL').toJSON()), // e.g. a bad %-escape
+    frameworkErrors: (_err, _request, reply: FastifyReply) =>
+      void reply
+        .code(400)
+        .type('application/json')
+        .send(new ApiError(400, 'OV_BAD_REQUEST', 'Malformed URL').toJSON()), // e.g. a bad %-escape
     ...(opts.fastify as object),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -104,7 +112,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     if (err instanceof ApiError) e = err;
     else if (err.validation) e = errors.validation(err.message);
     else if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new ApiError(413, 'OV_BODY_TOO_LARGE', 'The request body is too large');
-    else if (err.statusCode === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new ApiError(415, 'OV_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type');
+    else if (err.statusCode === 415 || err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      e = new ApiError(415, 'OV_UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type');
     else if (err.statusCode === 429) e = new ApiError(429, 'OV_RATE_LIMITED', 'Too many requests; slow down');
     else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new ApiError(err.statusCode, 'OV_BAD_REQUEST', err.message);
     else {
@@ -145,7 +154,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'ov-live-elements reference server', version: '0.1.0', description: 'Tokens, clips, snapshots and live events for <ov-live-room>, <ov-clip-list> and <ov-snapshot-button>.' },
+      info: {
+        title: 'ov-live-elements reference server',
+        version: '0.1.0',
+        description: 'Tokens, clips, snapshots and live events for <ov-live-room>, <ov-clip-list> and <ov-snapshot-button>.',
+      },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });

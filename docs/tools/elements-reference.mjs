@@ -12,29 +12,108 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'dist/custom-elements.j
 const docPath = path.join(root, 'docs/elements.md');
 const head = readFileSync(docPath, 'utf8').split(MARK)[0].trimEnd();
 
-const cell = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n+/g, ' ').trim();
+const cell = (s) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n+/g, ' ')
+    .trim();
 const type = (t) => (t?.text ? '`' + t.text.replace(/\s+/g, ' ').trim() + '`' : ''); // escaped once, by the table's cell()
-const table = (title, cols, rows) => (rows.length ? [`#### ${title}`, '', `| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`), ''] : []);
+const table = (title, cols, rows) =>
+  rows.length
+    ? [`#### ${title}`, '', `| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`), '']
+    : [];
 
 const out = [head, '', MARK, '', '## Reference', ''];
-const decls = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.tagName).sort((a, b) => a.tagName.localeCompare(b.tagName));
+const decls = manifest.modules
+  .flatMap((m) => m.declarations ?? [])
+  .filter((d) => d.tagName)
+  .sort((a, b) => a.tagName.localeCompare(b.tagName));
 for (const d of decls) {
   out.push(`### \`<${d.tagName}>\``, '', d.summary ?? d.description ?? '', '');
-  out.push(...table('Attributes', ['attribute', 'property', 'type', 'default', 'description'], (d.attributes ?? []).map((a) => [`\`${a.name}\``, a.fieldName ? `\`${a.fieldName}\`` : '', type(a.type), a.default ? '`' + a.default + '`' : '', a.description])));
-  const props = (d.members ?? []).filter((m) => m.kind === 'field' && m.privacy !== 'private' && m.privacy !== 'protected' && !m.static && !(d.attributes ?? []).some((a) => a.fieldName === m.name));
-  out.push(...table('Properties (no attribute)', ['property', 'type', 'description'], props.map((m) => [`\`${m.name}\``, type(m.type), `${m.readonly ? '(read-only) ' : ''}${m.description ?? ''}`])));
-  const methods = (d.members ?? []).filter((m) => m.kind === 'method' && m.privacy !== 'private' && m.privacy !== 'protected' && !m.static && !m.name.startsWith('_'));
-  out.push(...table('Methods', ['method', 'returns', 'description'], methods.map((m) => [`\`${m.name}(${(m.parameters ?? []).map((p) => p.name + (p.optional ? '?' : '')).join(', ')})\``, type(m.return?.type), m.description])));
-  out.push(...table('Events', ['event', 'description'], (d.events ?? []).map((e) => [`\`${e.name}\``, e.description])));
-  out.push(...table('CSS parts', ['part', 'description'], (d.cssParts ?? []).map((p) => [`\`${p.name}\``, p.description])));
-  out.push(...table('CSS custom properties', ['property', 'description'], (d.cssProperties ?? []).map((p) => [`\`${p.name}\``, p.description])));
-  out.push(...table('Slots', ['slot', 'description'], (d.slots ?? []).map((s) => [s.name ? `\`${s.name}\`` : '(default)', s.description])));
+  out.push(
+    ...table(
+      'Attributes',
+      ['attribute', 'property', 'type', 'default', 'description'],
+      (d.attributes ?? []).map((a) => [
+        `\`${a.name}\``,
+        a.fieldName ? `\`${a.fieldName}\`` : '',
+        type(a.type),
+        a.default ? '`' + a.default + '`' : '',
+        a.description,
+      ]),
+    ),
+  );
+  const props = (d.members ?? []).filter(
+    (m) => m.kind === 'field' && m.privacy !== 'private' && m.privacy !== 'protected' && !m.static && !(d.attributes ?? []).some((a) => a.fieldName === m.name),
+  );
+  out.push(
+    ...table(
+      'Properties (no attribute)',
+      ['property', 'type', 'description'],
+      props.map((m) => [`\`${m.name}\``, type(m.type), `${m.readonly ? '(read-only) ' : ''}${m.description ?? ''}`]),
+    ),
+  );
+  const methods = (d.members ?? []).filter(
+    (m) => m.kind === 'method' && m.privacy !== 'private' && m.privacy !== 'protected' && !m.static && !m.name.startsWith('_'),
+  );
+  out.push(
+    ...table(
+      'Methods',
+      ['method', 'returns', 'description'],
+      methods.map((m) => [
+        `\`${m.name}(${(m.parameters ?? []).map((p) => p.name + (p.optional ? '?' : '')).join(', ')})\``,
+        type(m.return?.type),
+        m.description,
+      ]),
+    ),
+  );
+  out.push(
+    ...table(
+      'Events',
+      ['event', 'description'],
+      (d.events ?? []).map((e) => [`\`${e.name}\``, e.description]),
+    ),
+  );
+  out.push(
+    ...table(
+      'CSS parts',
+      ['part', 'description'],
+      (d.cssParts ?? []).map((p) => [`\`${p.name}\``, p.description]),
+    ),
+  );
+  out.push(
+    ...table(
+      'CSS custom properties',
+      ['property', 'description'],
+      (d.cssProperties ?? []).map((p) => [`\`${p.name}\``, p.description]),
+    ),
+  );
+  out.push(
+    ...table(
+      'Slots',
+      ['slot', 'description'],
+      (d.slots ?? []).map((s) => [s.name ? `\`${s.name}\`` : '(default)', s.description]),
+    ),
+  );
 }
 // The strings every element shows, in both built-in languages (the `strings` property overrides any key).
-const compiled = esbuild.buildSync({ entryPoints: [path.join(root, 'src/i18n/strings.ts')], bundle: true, format: 'esm', platform: 'neutral', write: false, logLevel: 'silent' });
+const compiled = esbuild.buildSync({
+  entryPoints: [path.join(root, 'src/i18n/strings.ts')],
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  write: false,
+  logLevel: 'silent',
+});
 const { en, ko } = await import(`data:text/javascript;base64,${Buffer.from(compiled.outputFiles[0].text).toString('base64')}`);
 out.push('### Strings', '', 'Keys of the `strings` property, with the built-in English and Korean texts. `{placeholders}` are filled in.', '');
-out.push(...table('', ['key', 'English', '한국어'], Object.keys(en).map((k) => [`\`${k}\``, en[k], ko[k]])).slice(2));
+out.push(
+  ...table(
+    '',
+    ['key', 'English', '한국어'],
+    Object.keys(en).map((k) => [`\`${k}\``, en[k], ko[k]]),
+  ).slice(2),
+);
 
 writeFileSync(docPath, out.join('\n').trimEnd() + '\n');
 console.log(`docs/elements.md: ${decls.map((d) => d.tagName).join(', ')}`);

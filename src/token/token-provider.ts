@@ -64,7 +64,8 @@ export function literalTokenProvider(token: string): TokenProvider {
   let used = false;
   return async () => {
     if (!token) throw new OvError('TOKEN_FAILED', 'No token given');
-    if (used) throw new OvError('TOKEN_FAILED', 'This token was already used: OpenVidu tokens are single use. Give a new token (or a token endpoint) to join again.');
+    if (used)
+      throw new OvError('TOKEN_FAILED', 'This token was already used: OpenVidu tokens are single use. Give a new token (or a token endpoint) to join again.');
     used = true;
     return token;
   };

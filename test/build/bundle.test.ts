@@ -67,10 +67,11 @@ async function startDistServer(page: string, hold?: RegExp): Promise<DistServer>
       released = true;
       waiting.splice(0).forEach((go) => go());
     },
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
   const server = http.createServer(async (req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://x');
@@ -133,7 +134,12 @@ describe('bundles', () => {
   it('the package entries keep lit and openvidu-browser as dependencies', () => {
     // the entries (index, core, components/*, react) and the chunks they share
     const dist = path.join(root, 'dist');
-    const files = ['index.js', 'core.js', 'react.js', ...['components', 'chunks'].flatMap((d) => readdirSync(path.join(dist, d)).map((f) => `${d}/${f}`))].filter((f) => f.endsWith('.js'));
+    const files = [
+      'index.js',
+      'core.js',
+      'react.js',
+      ...['components', 'chunks'].flatMap((d) => readdirSync(path.join(dist, d)).map((f) => `${d}/${f}`)),
+    ].filter((f) => f.endsWith('.js'));
     const code = files.map((f) => readFileSync(path.join(dist, f), 'utf8')).join('\n');
     assert.match(code, /from ['"]lit['"]/);
     assert.match(code, /import ['"]openvidu-browser['"]|from ['"]openvidu-browser['"]/);
@@ -151,7 +157,10 @@ describe('bundles', () => {
       await page.route('http://bundle.test/**', (route) => {
         const file = files.get(new URL(route.request().url()).pathname);
         if (file) return route.fulfill({ contentType: 'text/javascript', body: readFileSync(file, 'utf8') });
-        return route.fulfill({ contentType: 'text/html', body: '<!doctype html><ov-live-room session="demo"></ov-live-room><ov-clip-list session="demo"></ov-clip-list><ov-snapshot-button></ov-snapshot-button>' });
+        return route.fulfill({
+          contentType: 'text/html',
+          body: '<!doctype html><ov-live-room session="demo"></ov-live-room><ov-clip-list session="demo"></ov-clip-list><ov-snapshot-button></ov-snapshot-button>',
+        });
       });
       await page.goto('http://bundle.test/');
       await page.addScriptTag({ url: 'http://bundle.test/ov-live-elements.js', type: 'module' });
@@ -185,13 +194,21 @@ describe('bundles', () => {
       const before = [...server.scripts];
       const total = before.reduce((sum, url) => sum + server.sizes.get(url)!, 0);
       console.log(`    scripts of a page without a room: ${before.join(', ')}: ${(total / 1024).toFixed(1)} KB gzip`);
-      assert.deepEqual(requested.map((u) => new URL(u).pathname), before, 'every script the page asked for came from the script-tag build');
+      assert.deepEqual(
+        requested.map((u) => new URL(u).pathname),
+        before,
+        'every script the page asked for came from the script-tag build',
+      );
       assert.ok(total <= NO_ROOM_PAGE_BUDGET, `${total} B of script > ${NO_ROOM_PAGE_BUDGET} B`);
       const openvidu = before.filter((url) => OPENVIDU_BROWSER.test(readFileSync(scriptTagFiles().get(url)!, 'utf8')));
       assert.deepEqual(openvidu, [], 'no openvidu-browser without a room');
       // The barrier: a room added now makes the page ask for openvidu-browser, and for nothing else.
       await page.evaluate(() => document.body.append(Object.assign(document.createElement('ov-live-room'), { session: 'demo' })));
-      const room = await until(() => server.scripts.slice(before.length).find((url) => OPENVIDU_BROWSER.test(readFileSync(scriptTagFiles().get(url)!, 'utf8'))), 'the room part is asked for', 15_000);
+      const room = await until(
+        () => server.scripts.slice(before.length).find((url) => OPENVIDU_BROWSER.test(readFileSync(scriptTagFiles().get(url)!, 'utf8'))),
+        'the room part is asked for',
+        15_000,
+      );
       assert.deepEqual(server.scripts.slice(before.length), [room], 'the room adds its own part, nothing more');
     } finally {
       await browser.close();

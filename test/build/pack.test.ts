@@ -51,7 +51,8 @@ describe('npm package', () => {
   it('holds every file package.json points at: main, module, types, customElements and each exports target', () => {
     const referenced = [pkg.main, pkg.module, pkg.types, pkg.customElements].map((f: string) => f.replace(/^\.\//, ''));
     for (const f of referenced) assert.ok(files.has(f), `${f} is not in the package`);
-    for (const { subpath, condition, file } of exportTargets()) assert.ok(files.has(file), `exports["${subpath}"].${condition} → ${file} is not in the package`);
+    for (const { subpath, condition, file } of exportTargets())
+      assert.ok(files.has(file), `exports["${subpath}"].${condition} → ${file} is not in the package`);
     for (const subpath of ['.', './core', './components/*', './react', './server', './ov-live-elements.js', './custom-elements.json', './package.json']) {
       assert.ok(subpath in pkg.exports, `exports has ${subpath}`);
     }
@@ -64,22 +65,46 @@ describe('npm package', () => {
   it('every sideEffects pattern matches packaged files, and the code that defines tags is among them', () => {
     const toRegExp = (glob: string) => new RegExp(`^${glob.replace(/^\.\//, '').replace(/[.]/g, '\\.').replace(/\*/g, '[^/]*')}$`);
     const patterns = (pkg.sideEffects as string[]).map(toRegExp);
-    for (const [i, re] of patterns.entries()) assert.ok([...files].some((f) => re.test(f)), `sideEffects ${pkg.sideEffects[i]} matches nothing`);
+    for (const [i, re] of patterns.entries())
+      assert.ok(
+        [...files].some((f) => re.test(f)),
+        `sideEffects ${pkg.sideEffects[i]} matches nothing`,
+      );
     const js = [...files].filter((f) => /^dist\/(?!server\/|types\/)[^]*\.js$/.test(f));
     const defining = js.filter((f) => /\.define\(['"]ov-/.test(readFileSync(path.join(root, f), 'utf8')));
     assert.ok(defining.length >= 3, `tag definitions found in ${defining.join(', ')}`);
-    for (const f of defining) assert.ok(patterns.some((re) => re.test(f)), `${f} defines a tag but is not listed in sideEffects`);
+    for (const f of defining)
+      assert.ok(
+        patterns.some((re) => re.test(f)),
+        `${f} defines a tag but is not listed in sideEffects`,
+      );
   });
 
   it('ships the declarations, the manifest, the server and the README; no tests, sources or local data', () => {
-    for (const f of ['dist/types/components/index.d.ts', 'dist/types/src/index.d.ts', 'dist/types/react/index.d.ts', 'dist/server/server/index.d.ts', 'dist/custom-elements.json', 'README.md', 'package.json']) {
+    for (const f of [
+      'dist/types/components/index.d.ts',
+      'dist/types/src/index.d.ts',
+      'dist/types/react/index.d.ts',
+      'dist/server/server/index.d.ts',
+      'dist/custom-elements.json',
+      'README.md',
+      'package.json',
+    ]) {
       assert.ok(files.has(f), `${f} is in the package`);
     }
     for (const name of ELEMENTS) assert.ok(files.has(`dist/types/components/${name}/index.d.ts`), `declarations of components/${name}`);
-    const unwanted = [...files].filter((f) => /^(test|test-output|bench|scratch|\.data|\.ci|node_modules|src|components|react|server|demo-server|scripts)\//.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)));
+    const unwanted = [...files].filter(
+      (f) =>
+        /^(test|test-output|bench|scratch|\.data|\.ci|node_modules|src|components|react|server|demo-server|scripts)\//.test(f) ||
+        (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)),
+    );
     assert.deepEqual(unwanted, []);
     const manifest = JSON.parse(readFileSync(path.join(root, 'dist/custom-elements.json'), 'utf8'));
-    const tags = manifest.modules.flatMap((m: { declarations?: { tagName?: string }[] }) => m.declarations ?? []).map((d: { tagName?: string }) => d.tagName).filter(Boolean).sort();
+    const tags = manifest.modules
+      .flatMap((m: { declarations?: { tagName?: string }[] }) => m.declarations ?? [])
+      .map((d: { tagName?: string }) => d.tagName)
+      .filter(Boolean)
+      .sort();
     assert.deepEqual(tags, ['ov-clip-list', 'ov-live-room', 'ov-snapshot-button']);
     for (const m of manifest.modules) assert.ok(files.has(m.path), `manifest module ${m.path} is in the package`);
   });
@@ -114,7 +139,14 @@ describe('npm package', () => {
         rmSync(dir, { recursive: true, force: true });
       }
     `);
-    assert.deepEqual(result, { exports: ['ConfigError', 'buildApp', 'loadConfig', 'startEmbeddedOpenVidu', 'startServer'], openvidu: 200, health: 200, page: 200, bundle: 200, parts: 200 });
+    assert.deepEqual(result, {
+      exports: ['ConfigError', 'buildApp', 'loadConfig', 'startEmbeddedOpenVidu', 'startServer'],
+      openvidu: 200,
+      health: 200,
+      page: 200,
+      bundle: 200,
+      parts: 200,
+    });
   });
 
   it('ov-live-elements/react exports the three components; ov-live-elements/components/<name> defines that tag alone', () => {
@@ -170,7 +202,16 @@ export const all = [OvLiveRoom, OvClipList, OvSnapshotButton, LiveRoom, endpoint
       writeFileSync(
         path.join(dir, 'tsconfig.json'),
         JSON.stringify({
-          compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM', 'DOM.Iterable'], strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: ['node'],
+          },
           files: ['consumer.ts'],
         }),
       );
@@ -192,7 +233,16 @@ export const pick = (e: OvClipSelectEvent): string => e.detail.clip.id;
       writeFileSync(
         path.join(one, 'tsconfig.json'),
         JSON.stringify({
-          compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM', 'DOM.Iterable'], strict: true, noEmit: true, skipLibCheck: true, types: [] },
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: [],
+          },
           files: ['single.ts'],
         }),
       );

@@ -45,10 +45,12 @@ describe('elements with the real server and OpenVidu', () => {
   it('a clip started and stopped in <ov-live-room> appears ready in <ov-clip-list> live, and plays', async () => {
     const session = uniqueSession('clip');
     const roomId = `room-${session}`;
-    const wrap = await fixture(html`<div>
-      <ov-live-room id=${roomId} session=${session} name="Ann" autojoin></ov-live-room>
-      <ov-clip-list for=${roomId}></ov-clip-list>
-    </div>`);
+    const wrap = await fixture(
+      html`<div>
+        <ov-live-room id=${roomId} session=${session} name="Ann" autojoin></ov-live-room>
+        <ov-clip-list for=${roomId}></ov-clip-list>
+      </div>`,
+    );
     const room = wrap.querySelector('ov-live-room') as OvLiveRoom;
     const list = wrap.querySelector('ov-clip-list') as OvClipList;
     rooms.push(room);
@@ -78,17 +80,21 @@ describe('elements with the real server and OpenVidu', () => {
     const dialog = player.shadowRoot!.querySelector('dialog')!;
     const video = player.shadowRoot!.querySelector('video')!;
     await waitUntil(() => dialog.open, 'the player dialog opens', { timeout: 5_000 });
-    await waitUntil(() => video.currentTime > 0.3 && !video.paused, `the clip plays (currentTime ${video.currentTime}, error ${video.error?.code})`, { timeout: 15_000 });
+    await waitUntil(() => video.currentTime > 0.3 && !video.paused, `the clip plays (currentTime ${video.currentTime}, error ${video.error?.code})`, {
+      timeout: 15_000,
+    });
     expect(video.videoWidth).to.be.greaterThan(0);
   });
 
   it('<ov-snapshot-button for="room"> uploads a frame at the local track resolution, listed by the server', async () => {
     const session = uniqueSession('snap');
     const roomId = `room-${session}`;
-    const wrap = await fixture(html`<div>
-      <ov-live-room id=${roomId} session=${session} name="Ann" autojoin></ov-live-room>
-      <ov-snapshot-button for=${roomId}></ov-snapshot-button>
-    </div>`);
+    const wrap = await fixture(
+      html`<div>
+        <ov-live-room id=${roomId} session=${session} name="Ann" autojoin></ov-live-room>
+        <ov-snapshot-button for=${roomId}></ov-snapshot-button>
+      </div>`,
+    );
     const room = wrap.querySelector('ov-live-room') as OvLiveRoom;
     const button = wrap.querySelector('ov-snapshot-button') as OvSnapshotButton;
     rooms.push(room);
@@ -130,8 +136,15 @@ describe('elements with the real server and OpenVidu', () => {
       expect(rejected?.code, 'join() rejects with TOKEN_FAILED').to.equal('TOKEN_FAILED');
       expect(room.state).to.equal('error');
       expect(errors.length, 'one ov-error for one failed join').to.equal(1);
-      expect(errors.every((e) => e.code === 'TOKEN_FAILED'), `codes: ${errors.map((e) => e.code)}`).to.equal(true);
-      if (expectStatus !== undefined) expect(errors.every((e) => e.status === expectStatus), `statuses: ${errors.map((e) => e.status)}`).to.equal(true);
+      expect(
+        errors.every((e) => e.code === 'TOKEN_FAILED'),
+        `codes: ${errors.map((e) => e.code)}`,
+      ).to.equal(true);
+      if (expectStatus !== undefined)
+        expect(
+          errors.every((e) => e.status === expectStatus),
+          `statuses: ${errors.map((e) => e.status)}`,
+        ).to.equal(true);
       const errorCount = errors.length;
       await room.updateComplete;
       const panel = room.shadowRoot!.querySelector('[part~="error"]')!;
@@ -189,10 +202,12 @@ describe('elements with the real server and OpenVidu', () => {
 
   it('removing a joined room leaves the session (the other room sees it) and stops its local tracks', async () => {
     const session = uniqueSession('rm');
-    const wrap = await fixture(html`<div>
-      <ov-live-room id="a" session=${session} name="Ann" autojoin></ov-live-room>
-      <ov-live-room id="b" session=${session} name="Bob" autojoin></ov-live-room>
-    </div>`);
+    const wrap = await fixture(
+      html`<div>
+        <ov-live-room id="a" session=${session} name="Ann" autojoin></ov-live-room>
+        <ov-live-room id="b" session=${session} name="Bob" autojoin></ov-live-room>
+      </div>`,
+    );
     const [a, b] = [...wrap.querySelectorAll('ov-live-room')] as OvLiveRoom[];
     rooms.push(a, b);
     await waitLive(a, 2);
@@ -206,16 +221,20 @@ describe('elements with the real server and OpenVidu', () => {
     const { participant } = (await left).detail as { participant: { name: string } };
     expect(participant.name).to.equal('Ann');
     await waitUntil(() => tiles(b).length === 1, 'b shows only its own tile', { timeout: 10_000 });
-    await waitUntil(() => tracks.every((t) => t.readyState === 'ended'), `every local track of a ended (${tracks.map((t) => `${t.kind}:${t.readyState}`)})`, { timeout: 5_000 });
+    await waitUntil(() => tracks.every((t) => t.readyState === 'ended'), `every local track of a ended (${tracks.map((t) => `${t.kind}:${t.readyState}`)})`, {
+      timeout: 5_000,
+    });
     expect(a.state).to.not.equal('live');
   });
 
-  it('turning the mic off in one room shows it muted on the other room\'s tile', async () => {
+  it("turning the mic off in one room shows it muted on the other room's tile", async () => {
     const session = uniqueSession('mic');
-    const wrap = await fixture(html`<div>
-      <ov-live-room id="a" session=${session} name="Ann" autojoin></ov-live-room>
-      <ov-live-room id="b" session=${session} name="Bob" autojoin></ov-live-room>
-    </div>`);
+    const wrap = await fixture(
+      html`<div>
+        <ov-live-room id="a" session=${session} name="Ann" autojoin></ov-live-room>
+        <ov-live-room id="b" session=${session} name="Bob" autojoin></ov-live-room>
+      </div>`,
+    );
     const [a, b] = [...wrap.querySelectorAll('ov-live-room')] as OvLiveRoom[];
     rooms.push(a, b);
     await waitLive(a, 2);
@@ -247,4 +266,3 @@ describe('elements with the real server and OpenVidu', () => {
     await expect(room).to.be.accessible();
   });
 });
-

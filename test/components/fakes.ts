@@ -227,7 +227,18 @@ export class FakeSnapshotButton extends OvSnapshotButton {
   protected override async upload(r: UploadRequest): Promise<Snapshot> {
     FakeSnapshotButton.uploads.push(r);
     if (FakeSnapshotButton.fail) throw FakeSnapshotButton.fail;
-    return { id: 's1', sessionId: r.session, name: 'snap', streamId: r.streamId ?? '', contentType: 'image/jpeg', size: r.blob.size, width: 640, height: 480, createdAt: 0, url: '/api/snapshots/s1' };
+    return {
+      id: 's1',
+      sessionId: r.session,
+      name: 'snap',
+      streamId: r.streamId ?? '',
+      contentType: 'image/jpeg',
+      size: r.blob.size,
+      width: 640,
+      height: 480,
+      createdAt: 0,
+      url: '/api/snapshots/s1',
+    };
   }
 }
 FakeSnapshotButton.define('fake-snapshot-button');

@@ -51,7 +51,7 @@ describe('<ov-live-room>: nobody watches unseen', function (this: { timeout(ms: 
     const subs: Subscriber[] = [];
     spy.on('streamCreated', (e) => void subs.push(spy.subscribe((e as StreamEvent).stream, undefined)));
     await spy.connect((await tokenFor(session, { role: 'subscriber', name: 'Spy' })).token, { screenOf: `con_${Math.random().toString(36).slice(2)}` });
-    await waitUntil(() => subs.some((s) => s.stream.getMediaStream()?.getVideoTracks().length), 'the spy receives Ann\'s video', { timeout: 20_000 });
+    await waitUntil(() => subs.some((s) => s.stream.getMediaStream()?.getVideoTracks().length), "the spy receives Ann's video", { timeout: 20_000 });
 
     await waitUntil(() => part(room, 'watching'), 'the room shows a watching count', { timeout: 20_000 });
     expect(part(room, 'watching')!.textContent!.trim()).to.equal('1 watching');
@@ -67,10 +67,12 @@ describe('<ov-live-room>: nobody watches unseen', function (this: { timeout(ms: 
   it('a screen share through the element\'s default endpoint folds into its owner: camera and "Sam\'s screen" tiles, nothing else', async function () {
     if (!canCaptureScreen) this.skip(); // headless Firefox (no Xvfb): nothing to capture
     const session = uniqueSession('screen');
-    const wrap = await fixture(html`<div lang="en">
-      <ov-live-room id="viewer" session=${session} name="Vic" api=${api} autojoin></ov-live-room>
-      <ov-live-room id="sharer" session=${session} name="Sam" api=${api} autojoin></ov-live-room>
-    </div>`);
+    const wrap = await fixture(
+      html`<div lang="en">
+        <ov-live-room id="viewer" session=${session} name="Vic" api=${api} autojoin></ov-live-room>
+        <ov-live-room id="sharer" session=${session} name="Sam" api=${api} autojoin></ov-live-room>
+      </div>`,
+    );
     const viewer = wrap.querySelector<OvLiveRoom>('#viewer')!;
     const sharer = wrap.querySelector<OvLiveRoom>('#sharer')!;
     rooms.push(viewer, sharer);

@@ -55,7 +55,9 @@ describe('LazyRoom', () => {
     const room = new LazyRoom(g.load, options);
     const err = await room.startClip().catch((e: OvError) => e);
     expect((err as OvError).code).to.equal('NOT_CONNECTED');
-    expect(() => room.setAudio(true)).to.throw().with.property('code', 'NOT_CONNECTED');
+    expect(() => room.setAudio(true))
+      .to.throw()
+      .with.property('code', 'NOT_CONNECTED');
     const left: string[] = [];
     room.on('left', ({ reason }) => left.push(reason));
     const join = room.join({ session: 'demo' }).catch((e: OvError) => e);

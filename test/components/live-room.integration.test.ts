@@ -12,10 +12,12 @@ function videos(el: Element) {
 describe('<ov-live-room> with the embedded OpenVidu', function () {
   it('two rooms in one page join the same session and each plays the other', async () => {
     const session = `it-${Date.now()}`;
-    const wrap = await fixture(html`<div>
-      <ov-live-room id="a" session=${session} api=${api} name="Ann"></ov-live-room>
-      <ov-live-room id="b" session=${session} api=${api} name="Bob"></ov-live-room>
-    </div>`);
+    const wrap = await fixture(
+      html`<div>
+        <ov-live-room id="a" session=${session} api=${api} name="Ann"></ov-live-room>
+        <ov-live-room id="b" session=${session} api=${api} name="Bob"></ov-live-room>
+      </div>`,
+    );
     const [a, b] = [...wrap.querySelectorAll('ov-live-room')] as OvLiveRoom[];
     try {
       await a.join();

@@ -75,7 +75,9 @@ describe('React wrappers (ov-live-elements/react)', () => {
     expect(states).to.include('live');
 
     // a frame of the fake camera, captured by the button through the room it names
-    await waitUntil(() => room.shadowRoot!.querySelector('ov-video-tile')?.shadowRoot?.querySelector('video')?.videoWidth, 'the local video plays', { timeout: 20_000 });
+    await waitUntil(() => room.shadowRoot!.querySelector('ov-video-tile')?.shadowRoot?.querySelector('video')?.videoWidth, 'the local video plays', {
+      timeout: 20_000,
+    });
     (button.shadowRoot!.querySelector('[part~="button"]') as HTMLButtonElement).click();
     await waitUntil(() => snapshots.length === 1, 'onOvSnapshot was called', { timeout: 10_000 });
     expect(snapshots[0].detail.blob.type).to.equal('image/png');

@@ -67,9 +67,13 @@ describe('ClipsClient', () => {
   });
 
   it('REST errors carry the status', async () => {
-    const fn = (async () => new Response(JSON.stringify({ message: 'Clip is recording', code: 'OV_CLIP_RECORDING' }), { status: 409 })) as unknown as typeof fetch;
+    const fn = (async () =>
+      new Response(JSON.stringify({ message: 'Clip is recording', code: 'OV_CLIP_RECORDING' }), { status: 409 })) as unknown as typeof fetch;
     const c = new ClipsClient('s', { fetch: fn, EventSource: null });
-    const e = await c.delete('a').then(() => null, (err: { code: string; status: number; message: string }) => err);
+    const e = await c.delete('a').then(
+      () => null,
+      (err: { code: string; status: number; message: string }) => err,
+    );
     expect([e?.code, e?.status]).to.deep.equal(['CLIP_FAILED', 409]);
     expect(e?.message).to.contain('Clip is recording');
   });
@@ -120,7 +124,10 @@ describe('captureFrame', () => {
   it('rejects with SNAPSHOT_FAILED for an ended stream', async () => {
     const { stream, stop } = canvasStream(10, 10);
     stop();
-    const e = await captureFrame(stream).then(() => null, (err: { code: string }) => err);
+    const e = await captureFrame(stream).then(
+      () => null,
+      (err: { code: string }) => err,
+    );
     expect(e?.code).to.equal('SNAPSHOT_FAILED');
   });
 });

@@ -1,7 +1,19 @@
 // Fakes for the clips client's unit tests: a clip, and an EventSource the test drives.
 import type { Clip } from '../../src/types.js';
 
-export const clip = (id: string, status: Clip['status']): Clip => ({ id, sessionId: 's', name: id, status, createdAt: 1, duration: 0, size: 0, hasAudio: true, hasVideo: true, mediaUrl: '', thumbnailUrl: '' });
+export const clip = (id: string, status: Clip['status']): Clip => ({
+  id,
+  sessionId: 's',
+  name: id,
+  status,
+  createdAt: 1,
+  duration: 0,
+  size: 0,
+  hasAudio: true,
+  hasVideo: true,
+  mediaUrl: '',
+  thumbnailUrl: '',
+});
 
 /** A controllable EventSource; the last one made is `FakeEventSource.last`. */
 export class FakeEventSource extends EventTarget {

@@ -87,7 +87,7 @@ describe('call sites through fetchJson', () => {
     window.fetch = original;
   });
 
-  it('endpointTokenProvider: the request\'s signal aborts the token request (TOKEN_FAILED), and is not posted', async () => {
+  it("endpointTokenProvider: the request's signal aborts the token request (TOKEN_FAILED), and is not posted", async () => {
     const f = fakeFetch(hanging);
     window.fetch = f.fn;
     const ac = new AbortController();

@@ -12,7 +12,6 @@ const API = (window as unknown as { OV_TEST_API: string }).OV_TEST_API;
 let n = 0;
 const newSession = () => `ident-${Date.now().toString(36)}-${++n}`;
 
-
 /** The reference server's token route, as any page could call it. */
 async function tokenFor(session: string, body: Record<string, unknown>): Promise<{ token: string; connectionId: string; screenGrant?: string }> {
   const res = await fetch(`${API}/sessions/${session}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -42,7 +41,13 @@ class Raw {
     await this.session.connect(token, clientData);
   }
   async publishCamera() {
-    const pub = await this.ov.initPublisherAsync(undefined, { audioSource: false, publishAudio: false, publishVideo: true, resolution: '320x240', frameRate: 15 });
+    const pub = await this.ov.initPublisherAsync(undefined, {
+      audioSource: false,
+      publishAudio: false,
+      publishVideo: true,
+      resolution: '320x240',
+      frameRate: 15,
+    });
     await this.session.publish(pub);
   }
   leave() {
@@ -81,7 +86,7 @@ describe('identity comes from the server (real openvidu-browser attackers)', fun
     await alice.join({ session, name: 'Alice' });
     const spy = raw();
     await spy.connect((await tokenFor(session, { role: 'subscriber', name: 'Spy' })).token, { screenOf: `con_${Math.random().toString(36).slice(2)}` });
-    await until(() => spy.received.length > 0, 'the spy receives Alice\'s video');
+    await until(() => spy.received.length > 0, "the spy receives Alice's video");
     const seen = await until(() => byId(alice, spy.id), 'Alice lists the spy');
     expect(seen.role).to.equal('subscriber');
     expect(seen.name).to.equal('Spy');
@@ -100,7 +105,7 @@ describe('identity comes from the server (real openvidu-browser attackers)', fun
     // The token is Mallory's; the client data claims Alice's name and screen.
     await mallory.connect((await tokenFor(session, { name: 'Mallory' })).token, { clientData: 'Alice', screenOf: aliceId });
     await mallory.publishCamera();
-    const seen = await until(() => byId(bob, mallory.id)?.streams[0] && byId(bob, mallory.id), 'Bob sees Mallory\'s stream as Mallory\'s');
+    const seen = await until(() => byId(bob, mallory.id)?.streams[0] && byId(bob, mallory.id), "Bob sees Mallory's stream as Mallory's");
     expect(seen.name).to.equal('Mallory');
     expect(seen.streams.map((s) => s.kind)).to.deep.equal(['camera']);
     const aliceOnBob = byId(bob, aliceId)!;
@@ -109,7 +114,7 @@ describe('identity comes from the server (real openvidu-browser attackers)', fun
     expect(bob.participants.filter((p) => p.name === 'Alice')).to.have.length(1);
   });
 
-  it('a name in the client data cannot replace the server\'s, even an empty one', async () => {
+  it("a name in the client data cannot replace the server's, even an empty one", async () => {
     const session = newSession();
     const alice = room(session);
     await alice.join({ session, name: 'Alice' });
@@ -134,7 +139,7 @@ describe('identity comes from the server (real openvidu-browser attackers)', fun
     await until(() => byId(alice, owner.id), 'Alice lists Mallory');
     expect(byId(alice, screen.id), 'the screen connection is folded into its owner').to.equal(undefined);
     owner.leave();
-    await until(() => screen.received.length > 0, 'the leftover screen connection receives Alice\'s video');
+    await until(() => screen.received.length > 0, "the leftover screen connection receives Alice's video");
     const left = await until(() => alice.participants.find((p) => !p.isLocal), 'someone is still listed for the screen connection');
     expect(left.name).to.equal('Mallory');
     // Gone for good once the screen connection leaves too.

@@ -5,7 +5,19 @@ import { LiveRoom } from '../../src/room/live-room.js';
 import type { Clip, TokenRequest } from '../../src/types.js';
 import { fakeOpenVidu } from './fake-openvidu.js';
 
-const clip = (id: string, status: Clip['status']): Clip => ({ id, sessionId: 'ses_A', name: id, status, createdAt: 1, duration: 0, size: 0, hasAudio: true, hasVideo: true, mediaUrl: '', thumbnailUrl: '' });
+const clip = (id: string, status: Clip['status']): Clip => ({
+  id,
+  sessionId: 'ses_A',
+  name: id,
+  status,
+  createdAt: 1,
+  duration: 0,
+  size: 0,
+  hasAudio: true,
+  hasVideo: true,
+  mediaUrl: '',
+  thumbnailUrl: '',
+});
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe('LiveRoom cancellation (fake OpenVidu)', () => {
@@ -44,7 +56,10 @@ describe('LiveRoom cancellation (fake OpenVidu)', () => {
     expect(requests[0].signal!.aborted).to.equal(false);
     await room.leave();
     expect(requests[0].signal!.aborted, 'leave() aborted it').to.equal(true);
-    const code = await j.then(() => 'resolved', (e: { code: string }) => e.code);
+    const code = await j.then(
+      () => 'resolved',
+      (e: { code: string }) => e.code,
+    );
     expect(code).to.equal('JOIN_CANCELLED');
     expect(room.state).to.equal('left');
     expect(ov.sessions).to.be.empty;

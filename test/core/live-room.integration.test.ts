@@ -17,7 +17,12 @@ function room(session: string) {
   return new LiveRoom({ api: API, tokenProvider: endpointTokenProvider(`${API}/sessions/${session}/token`) });
 }
 
-function next<K extends keyof LiveRoomEvents>(r: LiveRoom, event: K, pred: (e: LiveRoomEvents[K]) => boolean = () => true, ms = 20_000): Promise<LiveRoomEvents[K]> {
+function next<K extends keyof LiveRoomEvents>(
+  r: LiveRoom,
+  event: K,
+  pred: (e: LiveRoomEvents[K]) => boolean = () => true,
+  ms = 20_000,
+): Promise<LiveRoomEvents[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -31,7 +36,6 @@ function next<K extends keyof LiveRoomEvents>(r: LiveRoom, event: K, pred: (e: L
     });
   });
 }
-
 
 const remoteOf = (r: LiveRoom, name: string): ParticipantInfo | undefined => r.participants.find((p) => !p.isLocal && p.name === name);
 
@@ -65,7 +69,7 @@ describe('LiveRoom (integration, real openvidu-browser + embedded OpenVidu)', fu
     return { session, a, b };
   }
 
-  it('two rooms join one session and each gets the other\'s live video', async () => {
+  it("two rooms join one session and each gets the other's live video", async () => {
     const states: string[] = [];
     const session = newSession();
     const a = room(session);
@@ -89,11 +93,11 @@ describe('LiveRoom (integration, real openvidu-browser + embedded OpenVidu)', fu
 
   it('a muted microphone shows as muted on the other room; joining with video:false is muted', async () => {
     const { a, b } = await pair();
-    await until(() => remoteOf(b, 'Alice')?.streams[0], 'Bob sees Alice\'s stream');
+    await until(() => remoteOf(b, 'Alice')?.streams[0], "Bob sees Alice's stream");
     a.setAudio(false);
-    await until(() => remoteOf(b, 'Alice')?.streams[0].audioActive === false, 'Alice muted on Bob\'s side');
+    await until(() => remoteOf(b, 'Alice')?.streams[0].audioActive === false, "Alice muted on Bob's side");
     a.setAudio(true);
-    await until(() => remoteOf(b, 'Alice')?.streams[0].audioActive === true, 'Alice unmuted on Bob\'s side');
+    await until(() => remoteOf(b, 'Alice')?.streams[0].audioActive === true, "Alice unmuted on Bob's side");
     const c = room(a.session!);
     rooms.push(c);
     await c.join({ session: a.session!, name: 'Carol', video: false });
@@ -169,7 +173,7 @@ describe('LiveRoom (integration, real openvidu-browser + embedded OpenVidu)', fu
     else screenTrack.dispatchEvent(new Event('ended'));
     await stopped;
     expect(s.screenSharing).to.equal(false);
-    await until(() => remoteOf(a, 'Sharer')?.streams.length === 1, 'screen gone on Alice\'s side');
+    await until(() => remoteOf(a, 'Sharer')?.streams.length === 1, "screen gone on Alice's side");
     expect(a.participants.filter((p) => p.name === 'Sharer')).to.have.length(1);
   });
 
@@ -190,7 +194,7 @@ describe('LiveRoom (integration, real openvidu-browser + embedded OpenVidu)', fu
     expect(s.state).to.equal('left');
     for (const t of tracks) expect(t.readyState, `${t.kind} track`).to.equal('ended');
     await left;
-    await until(() => !remoteOf(a, 'Leaver'), 'Leaver gone on Alice\'s side');
+    await until(() => !remoteOf(a, 'Leaver'), "Leaver gone on Alice's side");
     await s.leave(); // twice is fine
   });
 
@@ -214,7 +218,10 @@ describe('LiveRoom (integration, real openvidu-browser + embedded OpenVidu)', fu
     rooms.push(r);
     const errors: string[] = [];
     r.on('error', (e) => errors.push(e.error.code));
-    const err = await r.join({ session: 'x', name: 'X' }).then(() => null, (e: unknown) => e as { code: string; status: number });
+    const err = await r.join({ session: 'x', name: 'X' }).then(
+      () => null,
+      (e: unknown) => e as { code: string; status: number },
+    );
     expect(err?.code).to.equal('TOKEN_FAILED');
     expect(err?.status).to.be.within(400, 499);
     expect(r.state).to.equal('error');

@@ -92,7 +92,19 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
 
   it('clip signals count only from the server: one a participant sent (with `from`) changes nothing', async () => {
     const { rec, session } = await joined();
-    const clip = { id: 'ses_A~3', sessionId: 'ses_A', name: 'x', status: 'ready', createdAt: 1, duration: 2, size: 3, hasAudio: true, hasVideo: true, mediaUrl: '/m', thumbnailUrl: '/t' };
+    const clip = {
+      id: 'ses_A~3',
+      sessionId: 'ses_A',
+      name: 'x',
+      status: 'ready',
+      createdAt: 1,
+      duration: 2,
+      size: 3,
+      hasAudio: true,
+      hasVideo: true,
+      mediaUrl: '/m',
+      thumbnailUrl: '/t',
+    };
     session.emit('signal:ov-clip', { data: JSON.stringify({ ...clip, mediaUrl: 'https://evil.example/x.mp4' }), from: { connectionId: 'con_mallory' } });
     session.emit('signal:ov-clip-deleted', { data: JSON.stringify({ id: 'ses_A~1', sessionId: 'ses_A' }), from: { connectionId: 'con_mallory' } });
     expect(rec.of('clipReady')).to.be.empty;
@@ -175,7 +187,9 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     expect(room.participants).to.be.empty;
     expect(room.local).to.equal(undefined);
     // Verbs now say NOT_CONNECTED.
-    expect(() => room.setAudio(true)).to.throw(OvError).with.property('code', 'NOT_CONNECTED');
+    expect(() => room.setAudio(true))
+      .to.throw(OvError)
+      .with.property('code', 'NOT_CONNECTED');
   });
 
   it('leave() while unpublish() rejects (camera and screen): no unhandled rejection reaches the page', async () => {
@@ -189,7 +203,9 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
       const ov = fakeOpenVidu();
       const track = { kind: 'video', contentHint: '', addEventListener() {}, stop() {} };
       const media = { getVideoTracks: () => [track], getTracks: () => [track] } as unknown as MediaStream;
-      const room = new LiveRoom({ tokenProvider, OpenVidu: ov.OpenVidu, api: '/fake-api', getDisplayMedia: async () => media } as ConstructorParameters<typeof LiveRoom>[0]);
+      const room = new LiveRoom({ tokenProvider, OpenVidu: ov.OpenVidu, api: '/fake-api', getDisplayMedia: async () => media } as ConstructorParameters<
+        typeof LiveRoom
+      >[0]);
       await room.join({ session: 'ses_A', name: 'Ann' });
       await room.startScreenShare();
       const [camera, screen] = ov.sessions;
@@ -207,7 +223,11 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
   });
 
   const displayErrors: [string, () => unknown, string][] = [
-    ['NotFoundError (nothing to capture: headless Firefox)', () => new DOMException('The object can not be found here.', 'NotFoundError'), 'SCREEN_SHARE_FAILED'],
+    [
+      'NotFoundError (nothing to capture: headless Firefox)',
+      () => new DOMException('The object can not be found here.', 'NotFoundError'),
+      'SCREEN_SHARE_FAILED',
+    ],
     ['a plain Error', () => new Error('The object can not be found here.'), 'SCREEN_SHARE_FAILED'],
     ['NotAllowedError (refused)', () => new DOMException('The object can not be found here.', 'NotAllowedError'), 'SCREEN_SHARE_CANCELLED'],
   ];
@@ -357,7 +377,12 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
       tokenProvider: async () => (asked++, 'tok_fixed'),
       OpenVidu: ov.OpenVidu,
       api: '/fake-api',
-      browserSupport: () => ({ supported: false, browser: 'Chrome', engine: 'Blink', reason: missingApi({ hasRTCPeerConnection: true, hasGetUserMedia: false, secure: false }) }),
+      browserSupport: () => ({
+        supported: false,
+        browser: 'Chrome',
+        engine: 'Blink',
+        reason: missingApi({ hasRTCPeerConnection: true, hasGetUserMedia: false, secure: false }),
+      }),
     } as ConstructorParameters<typeof LiveRoom>[0]);
     const err = await rejection(room.join({ session: 'ses_A', name: 'Ann' }));
     expect([err.code, asked, room.state]).to.deep.equal(['INSECURE_CONTEXT', 0, 'error']);
@@ -405,7 +430,7 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     expect(ov.sessions[0].disconnects).to.equal(1);
   });
 
-  it('reconnecting is ignored unless live; after leave() the old session\'s events change nothing', async () => {
+  it("reconnecting is ignored unless live; after leave() the old session's events change nothing", async () => {
     const { room, rec, session } = await joined();
     await room.leave();
     session.emit('reconnecting');
@@ -500,7 +525,8 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
       typeOfVideo: 'CAMERA',
       getMediaStream: () => undefined,
     });
-    const list = (room: LiveRoom) => room.participants.filter((p) => !p.isLocal).map((p) => `${p.id}:${p.name}:${p.role}:${p.streams.map((x) => x.connectionId).join('+')}`);
+    const list = (room: LiveRoom) =>
+      room.participants.filter((p) => !p.isLocal).map((p) => `${p.id}:${p.name}:${p.role}:${p.streams.map((x) => x.connectionId).join('+')}`);
 
     it('a client-set screenOf hides nobody; a server-set one folds the screen into its owner; watchers are counted', async () => {
       const { room, session } = await joined();
@@ -531,7 +557,7 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
       await room.leave();
     });
 
-    it('a linked screen connection that arrives before (or without) its owner lists the owner by the server\'s name', async () => {
+    it("a linked screen connection that arrives before (or without) its owner lists the owner by the server's name", async () => {
       const { room, session } = await joined();
       const screen = conn('con_scr', { clientData: 'Zed' }, { name: 'Zoe', role: 'publisher', screenOf: 'con_zoe' });
       session.emit('connectionCreated', { connection: screen });
@@ -541,7 +567,7 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
       await room.leave();
     });
 
-    it('a screen token is asked for with the camera token\'s grant; none without one', async () => {
+    it("a screen token is asked for with the camera token's grant; none without one", async () => {
       const requests: unknown[] = [];
       let grant: string | undefined = 'grant-1';
       const ov = fakeOpenVidu();

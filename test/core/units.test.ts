@@ -91,11 +91,37 @@ describe('token providers', () => {
 describe('canShareScreen', () => {
   const gdm = { getDisplayMedia: () => undefined };
   const cases: [string, Parameters<typeof canShareScreen>[0], boolean][] = [
-    ['desktop Chrome', { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36', userAgentData: { mobile: false }, maxTouchPoints: 0, mediaDevices: gdm }, true],
-    ['iPhone UA', { userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148', maxTouchPoints: 5, mediaDevices: gdm }, false],
+    [
+      'desktop Chrome',
+      {
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36',
+        userAgentData: { mobile: false },
+        maxTouchPoints: 0,
+        mediaDevices: gdm,
+      },
+      true,
+    ],
+    [
+      'iPhone UA',
+      { userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148', maxTouchPoints: 5, mediaDevices: gdm },
+      false,
+    ],
     ['Android with UA-CH mobile', { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', userAgentData: { mobile: true }, mediaDevices: gdm }, false],
-    ['iPadOS as a touch Mac', { userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15', platform: 'MacIntel', maxTouchPoints: 5, mediaDevices: gdm }, false],
-    ['a real Mac', { userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15', platform: 'MacIntel', maxTouchPoints: 0, mediaDevices: gdm }, true],
+    [
+      'iPadOS as a touch Mac',
+      {
+        userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15',
+        platform: 'MacIntel',
+        maxTouchPoints: 5,
+        mediaDevices: gdm,
+      },
+      false,
+    ],
+    [
+      'a real Mac',
+      { userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Safari/605.1.15', platform: 'MacIntel', maxTouchPoints: 0, mediaDevices: gdm },
+      true,
+    ],
     ['missing getDisplayMedia', { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0', mediaDevices: {} }, false],
     ['no mediaDevices', { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0' }, false],
   ];
@@ -204,8 +230,16 @@ describe('strings', () => {
 describe('parseConnectionData', () => {
   const both = (client: unknown, server: unknown) => `${JSON.stringify(client)}%/%${JSON.stringify(server)}`;
   it('takes name, role and the screen link from the server part', () => {
-    expect(parseConnectionData(both({ clientData: 'me' }, { name: 'Server Ann', role: 'subscriber' }))).to.deep.equal({ name: 'Server Ann', role: 'subscriber', screenOf: undefined });
-    expect(parseConnectionData(both({ clientData: 'Ann' }, { name: 'Ann', role: 'publisher', screenOf: 'con_A' }))).to.deep.equal({ name: 'Ann', role: 'publisher', screenOf: 'con_A' });
+    expect(parseConnectionData(both({ clientData: 'me' }, { name: 'Server Ann', role: 'subscriber' }))).to.deep.equal({
+      name: 'Server Ann',
+      role: 'subscriber',
+      screenOf: undefined,
+    });
+    expect(parseConnectionData(both({ clientData: 'Ann' }, { name: 'Ann', role: 'publisher', screenOf: 'con_A' }))).to.deep.equal({
+      name: 'Ann',
+      role: 'publisher',
+      screenOf: 'con_A',
+    });
   });
   it('ignores a screen link in client data', () => {
     expect(parseConnectionData(both({ clientData: 'me', screenOf: 'con_1' }, { name: 'Eve', role: 'publisher' })).screenOf).to.equal(undefined);
@@ -213,16 +247,24 @@ describe('parseConnectionData', () => {
     expect(parseConnectionData('{"clientData":"me","screenOf":"con_1"}')).to.deep.equal({ name: 'me', role: undefined, screenOf: undefined });
     expect(parseConnectionData('{"name":"Ann","role":"publisher","screenOf":"con_1"}').screenOf).to.equal(undefined);
   });
-  it('a client name never replaces the server\'s, even an empty or missing one', () => {
+  it("a client name never replaces the server's, even an empty or missing one", () => {
     expect(parseConnectionData(both({ clientData: 'Alice', name: 'Alice' }, { name: '', role: 'subscriber' })).name).to.equal('');
     expect(parseConnectionData(both({ clientData: 'Alice' }, { role: 'publisher' })).name).to.equal('');
-    expect(parseConnectionData(both({ clientData: 'Alice', role: 'publisher' }, { name: 'Eve', role: 'subscriber' }))).to.deep.equal({ name: 'Eve', role: 'subscriber', screenOf: undefined });
+    expect(parseConnectionData(both({ clientData: 'Alice', role: 'publisher' }, { name: 'Eve', role: 'subscriber' }))).to.deep.equal({
+      name: 'Eve',
+      role: 'subscriber',
+      screenOf: undefined,
+    });
     // No server data at all (a backend that sets none): the client's name is all there is.
     expect(parseConnectionData('{"clientData":"Alice"}').name).to.equal('Alice');
   });
   it('the server part is after the last separator: a client cannot forge one inside its own data', () => {
     const forged = `${JSON.stringify({ clientData: 'x' })}%/%${JSON.stringify({ name: 'Alice', screenOf: 'con_A' })}`;
-    expect(parseConnectionData(`${forged}%/%${JSON.stringify({ name: 'Eve', role: 'subscriber' })}`)).to.deep.equal({ name: 'Eve', role: 'subscriber', screenOf: undefined });
+    expect(parseConnectionData(`${forged}%/%${JSON.stringify({ name: 'Eve', role: 'subscriber' })}`)).to.deep.equal({
+      name: 'Eve',
+      role: 'subscriber',
+      screenOf: undefined,
+    });
     // The reference server escapes `%` in its JSON, so a name with the separator survives.
     expect(parseConnectionData(`{"clientData":"a"}%/%{"name":"a\\u0025/\\u0025b","role":"publisher"}`).name).to.equal('a%/%b');
     // Unreadable server data: nothing from it, and still nothing from the client.

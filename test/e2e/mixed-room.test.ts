@@ -75,12 +75,28 @@ describe('a mixed room: Firefox and Chromium on the demo page', { timeout: 300_0
 
   it('Fia (Firefox, by link) and Chad (Chromium, from the form) join the same room and see each other’s video playing', async () => {
     await fia.goto(`${base}/?session=${ROOM}&name=Fia`);
-    await waitFor('Fia live', () => roomState(fia), (s) => s === 'live');
+    await waitFor(
+      'Fia live',
+      () => roomState(fia),
+      (s) => s === 'live',
+    );
     await joinFromForm(chad, base, ROOM, 'Chad');
-    await waitFor('Chad live', () => roomState(chad), (s) => s === 'live');
+    await waitFor(
+      'Chad live',
+      () => roomState(chad),
+      (s) => s === 'live',
+    );
 
-    for (const [who, page, other] of [['Fia', fia, 'Chad'], ['Chad', chad, 'Fia']] as const) {
-      const seen = await waitFor(`${who} sees two playing videos`, () => tiles(page), (t) => t.length === 2 && t.every((x) => x.playing), 30_000);
+    for (const [who, page, other] of [
+      ['Fia', fia, 'Chad'],
+      ['Chad', chad, 'Fia'],
+    ] as const) {
+      const seen = await waitFor(
+        `${who} sees two playing videos`,
+        () => tiles(page),
+        (t) => t.length === 2 && t.every((x) => x.playing),
+        30_000,
+      );
       assert.equal(seen.filter((t) => t.local).length, 1, `${who}: one local tile`);
       assert.equal(seen.find((t) => !t.local)!.name, other, `${who} sees ${other} by name`);
     }
@@ -92,12 +108,24 @@ describe('a mixed room: Firefox and Chromium on the demo page', { timeout: 300_0
   it('Fia records a 3 s clip in Firefox; it is ready in both lists, and her Firefox player plays it with sound', async () => {
     // `>>>` is puppeteer's deep combinator: its selectors do not pierce shadow roots otherwise.
     await fia.click('ov-live-room >>> [part~="clip-button"]');
-    await waitFor('the recording indicator on Chad’s side', () => chad.locator('ov-live-room [part~="recording-indicator"]').count(), (n) => n === 1);
+    await waitFor(
+      'the recording indicator on Chad’s side',
+      () => chad.locator('ov-live-room [part~="recording-indicator"]').count(),
+      (n) => n === 1,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     await fia.click('ov-live-room >>> [part~="clip-button"]');
 
-    for (const [who, page] of [['Chad', chad], ['Fia', fia]] as const) {
-      const list = await waitFor(`a ready clip in ${who}’s list`, () => clips(page), (l) => l.length === 1 && l[0].status === 'ready', 30_000);
+    for (const [who, page] of [
+      ['Chad', chad],
+      ['Fia', fia],
+    ] as const) {
+      const list = await waitFor(
+        `a ready clip in ${who}’s list`,
+        () => clips(page),
+        (l) => l.length === 1 && l[0].status === 'ready',
+        30_000,
+      );
       clipId ||= list[0].id;
       assert.equal(list[0].id, clipId, 'both lists show the same clip');
     }
@@ -114,8 +142,15 @@ describe('a mixed room: Firefox and Chromium on the demo page', { timeout: 300_0
   it('a snapshot taken in Firefox shows in Chromium’s gallery and in Firefox’s', async () => {
     await fia.click('ov-snapshot-button >>> [part~="button"]');
     let snapshotId = '';
-    for (const [who, page] of [['Chad', chad], ['Fia', fia]] as const) {
-      const ids = await waitFor(`Fia’s snapshot in ${who}’s gallery`, () => gallery(page), (g) => g.length === 1);
+    for (const [who, page] of [
+      ['Chad', chad],
+      ['Fia', fia],
+    ] as const) {
+      const ids = await waitFor(
+        `Fia’s snapshot in ${who}’s gallery`,
+        () => gallery(page),
+        (g) => g.length === 1,
+      );
       snapshotId ||= ids[0];
       assert.equal(ids[0], snapshotId, 'both galleries show the same snapshot');
     }

@@ -19,7 +19,6 @@ import { PID_FILE } from '../../demo-server/embedded-openvidu/recording/processe
 import { startEmbeddedOpenVidu } from '../../demo-server/embedded-openvidu/index.js';
 import { sleep } from '../helpers/until.js';
 
-
 interface ServerProcess {
   child: ChildProcess;
   url: string;
@@ -109,7 +108,11 @@ describe('a crash loses no clip', { skip: process.platform !== 'linux' && 'reads
   it('SIGKILL of the server while a clip records: none of its ffmpeg processes outlives it by 5 s', { timeout: 120_000 }, async () => {
     server = await startServerProcess(dataDir);
     const api = server.url + '/api';
-    const tokenRes = await fetch(`${api}/sessions/${ROOM}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ana' }) });
+    const tokenRes = await fetch(`${api}/sessions/${ROOM}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Ana' }),
+    });
     assert.equal(tokenRes.status, 201);
     const { token } = (await tokenRes.json()) as { token: string };
     const p = await Participant.open(context, pages.url);
@@ -170,15 +173,26 @@ describe('a crash loses no clip', { skip: process.platform !== 'linux' && 'reads
     const file = path.join(dataDir, 'downloaded.mp4');
     writeFileSync(file, Buffer.from(await media.arrayBuffer()));
     const info = await probe(file);
-    assert.ok(info.streams.some((s) => s.codec_type === 'video' && s.codec_name === 'h264'), JSON.stringify(info.streams));
-    assert.ok(info.streams.some((s) => s.codec_type === 'audio'), 'it has sound');
+    assert.ok(
+      info.streams.some((s) => s.codec_type === 'video' && s.codec_name === 'h264'),
+      JSON.stringify(info.streams),
+    );
+    assert.ok(
+      info.streams.some((s) => s.codec_type === 'audio'),
+      'it has sound',
+    );
     assert.ok(Math.abs(info.duration - ran) <= 2, `duration ${info.duration} s vs ${ran.toFixed(2)} s recorded before the kill`);
     console.log(`    recovered ${info.duration} s of the ${ran.toFixed(2)} s recorded, ready ${Date.now() - restartedAt} ms after the restart`);
     assert.ok(Math.abs(clip.duration - info.duration) < 0.5, `the clip says ${clip.duration} s, the file ${info.duration} s`);
 
     const thumb = await fetch(`${api}/clips/${encodeURIComponent(clipId)}/thumbnail`);
     assert.equal(thumb.status, 200, 'a thumbnail');
-    assert.equal(Buffer.from(await thumb.arrayBuffer()).subarray(0, 3).toString('hex'), 'ffd8ff');
+    assert.equal(
+      Buffer.from(await thumb.arrayBuffer())
+        .subarray(0, 3)
+        .toString('hex'),
+      'ffd8ff',
+    );
 
     const exited = new Promise((r) => server!.child.once('exit', r));
     server.child.kill('SIGINT');
@@ -207,13 +221,31 @@ describe('recordings found in progress at start, without a crash-safe copy', () 
     await mkdir(path.join(recordings, 'done'));
     writeFileSync(path.join(recordings, 'done', '.recording.done'), JSON.stringify(meta('done', 'stopped')));
     const { runTool } = await import('../../demo-server/embedded-openvidu/recording/ffmpeg.js');
-    const made = await runTool(resolveFfmpegPath(), ['-v', 'error', '-f', 'lavfi', '-i', 'color=c=black:s=320x240:r=10', '-t', '2', '-c:v', 'libx264', '-y', path.join(recordings, 'done', 'done.mp4')]);
+    const made = await runTool(resolveFfmpegPath(), [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=black:s=320x240:r=10',
+      '-t',
+      '2',
+      '-c:v',
+      'libx264',
+      '-y',
+      path.join(recordings, 'done', 'done.mp4'),
+    ]);
     assert.equal(made.code, 0, made.stderr);
     // `empty`: the server died while its first segment was starting.
     await mkdir(path.join(recordings, 'empty', '.empty.parts'), { recursive: true });
     writeFileSync(path.join(recordings, 'empty', '.recording.empty'), JSON.stringify(meta('empty', 'started')));
 
-    const ov = await startEmbeddedOpenVidu({ port: 0, secret: 'TEST_SECRET', recordingPath: recordings, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    const ov = await startEmbeddedOpenVidu({
+      port: 0,
+      secret: 'TEST_SECRET',
+      recordingPath: recordings,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
     try {
       const auth = { Authorization: 'Basic ' + Buffer.from('OPENVIDUAPP:TEST_SECRET').toString('base64') };
       const get = async (id: string) => (await (await fetch(`${ov.url}/openvidu/api/recordings/${id}`, { headers: auth })).json()) as Record<string, unknown>;
@@ -259,7 +291,23 @@ describe('the sweep at start', { skip: process.platform !== 'linux' && 'reads /p
     await mkdir(path.join(recordings, 'room~1', '.room~1.parts'), { recursive: true });
     await mkdir(elsewhere, { recursive: true });
     const ffmpeg = resolveFfmpegPath();
-    const encode = (out: string) => ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'anullsrc=r=8000', '-t', '120', '-f', 'matroska', '-y', out];
+    const encode = (out: string) => [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'anullsrc=r=8000',
+      '-t',
+      '120',
+      '-f',
+      'matroska',
+      '-y',
+      out,
+    ];
     // Ours: a segment encoder left running by a server that died.
     const stray = run(ffmpeg, encode(path.join(recordings, 'room~1', '.room~1.parts', 'segment-0.mkv')));
     // Not ours: an ffmpeg writing somewhere else (its pid may have been ours once), a program merely named ffmpeg,
@@ -280,11 +328,20 @@ describe('the sweep at start', { skip: process.platform !== 'linux' && 'reads /p
       stray.once('exit', (_code, signal) => r(signal));
       setTimeout(() => r('still running 5 s after the server started'), 5000).unref();
     });
-    const ov = await startEmbeddedOpenVidu({ port: 0, secret: 'TEST_SECRET', recordingPath: recordings, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+    const ov = await startEmbeddedOpenVidu({
+      port: 0,
+      secret: 'TEST_SECRET',
+      recordingPath: recordings,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
     try {
       assert.equal(await strayExit, 'SIGKILL', 'the stray encoder was killed at start');
-      for (const c of [other, lookalike, reader]) assert.ok(c.exitCode === null && c.signalCode === null && alive(c.pid!), `pid ${c.pid} (${c.spawnfile}) left alone`);
-      assert.ok(!existsSync(path.join(recordings, PID_FILE)) || !readFileSync(path.join(recordings, PID_FILE), 'utf8').includes(String(stray.pid)), 'the pid file forgets it');
+      for (const c of [other, lookalike, reader])
+        assert.ok(c.exitCode === null && c.signalCode === null && alive(c.pid!), `pid ${c.pid} (${c.spawnfile}) left alone`);
+      assert.ok(
+        !existsSync(path.join(recordings, PID_FILE)) || !readFileSync(path.join(recordings, PID_FILE), 'utf8').includes(String(stray.pid)),
+        'the pid file forgets it',
+      );
     } finally {
       await ov.close();
     }

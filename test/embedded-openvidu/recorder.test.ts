@@ -78,8 +78,7 @@ async function meanColor(file: string, at: number, rect: { x: number; y: number;
   const buf = await readFile(raw);
   assert.equal(buf.length, W * H * 3, 'frame size');
   const sum = [0, 0, 0];
-  for (let y = rect.y; y < rect.y + rect.h; y++)
-    for (let x = rect.x; x < rect.x + rect.w; x++) for (let c = 0; c < 3; c++) sum[c] += buf[(y * W + x) * 3 + c];
+  for (let y = rect.y; y < rect.y + rect.h; y++) for (let x = rect.x; x < rect.x + rect.w; x++) for (let c = 0; c < 3; c++) sum[c] += buf[(y * W + x) * 3 + c];
   const n = rect.w * rect.h;
   return [sum[0] / n, sum[1] / n, sum[2] / n];
 }
@@ -130,9 +129,18 @@ test('zip: STORE archive readable by unzip', async (t) => {
   const data = Buffer.from('x'.repeat(1000) + 'é');
   await writeFile(path.join(tmp, 'a.bin'), data);
   const zip = path.join(tmp, 'out.zip');
-  await writeZip(zip, [{ name: 'a.bin', path: path.join(tmp, 'a.bin') }, { name: 'b.json', data: Buffer.from('{}') }]);
+  await writeZip(zip, [
+    { name: 'a.bin', path: path.join(tmp, 'a.bin') },
+    { name: 'b.json', data: Buffer.from('{}') },
+  ]);
   const entries = await listZip(zip);
-  assert.deepEqual(entries.map((e) => [e.name, e.size]), [['a.bin', data.length], ['b.json', 2]]);
+  assert.deepEqual(
+    entries.map((e) => [e.name, e.size]),
+    [
+      ['a.bin', data.length],
+      ['b.json', 2],
+    ],
+  );
   const r = await runTool('python3', ['-m', 'zipfile', '-t', zip]).catch(() => undefined);
   if (r) assert.equal(r.code, 0, r.stderr);
 });
@@ -140,7 +148,16 @@ test('zip: STORE archive readable by unzip', async (t) => {
 test('COMPOSED: start() rejects when ffmpeg cannot run', async (t) => {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'recorder-bad-'));
   t.after(() => rm(tmp, { recursive: true, force: true }));
-  const rec = new ComposedRecorder({ dir: tmp, fileBase: 'x', width: 320, height: 240, frameRate: 10, hasAudio: true, hasVideo: true, ffmpegPath: '/nonexistent/ffmpeg' });
+  const rec = new ComposedRecorder({
+    dir: tmp,
+    fileBase: 'x',
+    width: 320,
+    height: 240,
+    frameRate: 10,
+    hasAudio: true,
+    hasVideo: true,
+    ffmpegPath: '/nonexistent/ffmpeg',
+  });
   await assert.rejects(rec.start([]), /ENOENT/);
   await assert.rejects(rec.stop(), /ENOENT/);
 });
@@ -348,7 +365,10 @@ test('COMPOSED: audio-only recording recovered as WebM; nothing to recover → r
   const result = await ComposedRecorder.recover({ dir, fileBase: 'crashed-audio', ffmpegPath: FFMPEG, log });
   assert.equal(result.file, path.join(dir, 'crashed-audio.recovered.webm'));
   const info = await probe(result.file);
-  assert.deepEqual(info.streams.map((s) => s.codec_name), ['opus']);
+  assert.deepEqual(
+    info.streams.map((s) => s.codec_name),
+    ['opus'],
+  );
   assert.ok(Math.abs(info.duration - ran) <= 1, `duration ${info.duration} s vs ${ran.toFixed(2)} s recorded`);
   assert.equal(await decodeErrors(result.file), '');
   await assert.rejects(ComposedRecorder.recover({ dir, fileBase: 'never-recorded', ffmpegPath: FFMPEG }), /nothing to recover/);

@@ -56,13 +56,30 @@ async function waitReady(id: string, timeoutMs = 15_000): Promise<Recording> {
  */
 async function halves(file: string, at: number): Promise<[number, number]> {
   const out = path.join(recordingPath, `frame-${process.pid}-${n}.rgb`);
-  const r = await runTool(resolveFfmpegPath(), ['-v', 'error', '-y', '-ss', String(at), '-i', file, '-frames:v', '1', '-vf', 'scale=64:36', '-f', 'rawvideo', '-pix_fmt', 'rgb24', out]);
+  const r = await runTool(resolveFfmpegPath(), [
+    '-v',
+    'error',
+    '-y',
+    '-ss',
+    String(at),
+    '-i',
+    file,
+    '-frames:v',
+    '1',
+    '-vf',
+    'scale=64:36',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    out,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const buf = await import('node:fs/promises').then((fs) => fs.readFile(out));
   await rm(out);
   let l = 0;
   let rr = 0;
-  for (let y = 12; y < 24; y++) for (let x = 0; x < 64; x++) (x < 32 ? (l += buf[(y * 64 + x) * 3 + 1]) : (rr += buf[(y * 64 + x) * 3 + 1]));
+  for (let y = 12; y < 24; y++) for (let x = 0; x < 64; x++) x < 32 ? (l += buf[(y * 64 + x) * 3 + 1]) : (rr += buf[(y * 64 + x) * 3 + 1]);
   return [l / (12 * 32), rr / (12 * 32)];
 }
 
@@ -72,7 +89,7 @@ async function decodesCleanly(file: string) {
   return r.stderr.trim();
 }
 
-describe('recording', { skip: !isEmbedded() && 'reads files from the embedded server\'s recording folder' }, () => {
+describe('recording', { skip: !isEmbedded() && "reads files from the embedded server's recording folder" }, () => {
   before(async () => {
     recordingPath = await mkdtemp(path.join(os.tmpdir(), 'ov-rec-it-'));
     await startTarget();
@@ -135,7 +152,7 @@ describe('recording', { skip: !isEmbedded() && 'reads files from the embedded se
     // A second recording of the same session gets the next id.
     const second = await ov.startRecording(session.sessionId, { name: 'second_take' });
     assert.equal(second.id, `${session.sessionId}~1`);
-    assert.equal(second.properties.name, "second_take");
+    assert.equal(second.properties.name, 'second_take');
     await new Promise((r) => setTimeout(r, 1000));
     await ov.stopRecording(second.id);
     assert.equal((await waitReady(second.id)).status, Recording.Status.ready);
@@ -194,8 +211,13 @@ describe('recording', { skip: !isEmbedded() && 'reads files from the embedded se
     assert.equal(ready.status, Recording.Status.ready);
     await assert.rejects(ov.getRecording('nope'), /404/);
     const deadline = Date.now() + 5000;
-    while ((await ov.fetch(), ov.activeSessions.some((s) => s.sessionId === session.sessionId)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(ov.activeSessions.some((s) => s.sessionId === session.sessionId), false, 'the session is gone');
+    while ((await ov.fetch(), ov.activeSessions.some((s) => s.sessionId === session.sessionId)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.equal(
+      ov.activeSessions.some((s) => s.sessionId === session.sessionId),
+      false,
+      'the session is gone',
+    );
     await people[0].close();
   });
 

@@ -123,7 +123,11 @@ test('a NACK for packets the SFU does not hold goes to the publisher, in its seq
       new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: r.rtcpSsrc, mediaSourceSsrc: sub.remoteSsrc(), lost: wanted }) }),
     ]);
     await until(async () => (await publisherCounters()).nackCount > before.nackCount, 5_000, 'the publisher got no NACK');
-    await until(() => seen.size === wanted.length, 5_000, () => `retransmitted: ${[...seen].join(', ') || 'none'} of ${wanted.join(', ')}`);
+    await until(
+      () => seen.size === wanted.length,
+      5_000,
+      () => `retransmitted: ${[...seen].join(', ') || 'none'} of ${wanted.join(', ')}`,
+    );
     stop();
   } finally {
     await sub.close();
@@ -189,10 +193,14 @@ test('a FIR from a subscriber makes the publisher send a keyframe', { skip }, as
     fir[12] = 1; // command sequence number
     const feedback = { count: FIR_FMT, length: fir.length / 4 - 1, serialize: () => fir };
     await r.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: feedback as unknown as RtcpPayloadSpecificFeedback['feedback'] })]);
-    await until(async () => {
-      const c = await publisherCounters();
-      return c.pliCount + c.firCount > before.pliCount + before.firCount;
-    }, 5_000, 'the publisher got no keyframe request');
+    await until(
+      async () => {
+        const c = await publisherCounters();
+        return c.pliCount + c.firCount > before.pliCount + before.firCount;
+      },
+      5_000,
+      'the publisher got no keyframe request',
+    );
     await until(() => pub.endpoint.stats.keyframes > keyframes, 5_000, 'no new keyframe from the publisher');
   } finally {
     await sub.close();

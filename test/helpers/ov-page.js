@@ -20,7 +20,16 @@
     session.on('connectionDestroyed', (e) => push({ type: 'connectionDestroyed', connectionId: e.connection.connectionId, reason: e.reason }));
     session.on('streamCreated', (e) => {
       const s = e.stream;
-      push({ type: 'streamCreated', connectionId: s.connection.connectionId, streamId: s.streamId, typeOfVideo: s.typeOfVideo, hasAudio: s.hasAudio, hasVideo: s.hasVideo, audioActive: s.audioActive, videoActive: s.videoActive });
+      push({
+        type: 'streamCreated',
+        connectionId: s.connection.connectionId,
+        streamId: s.streamId,
+        typeOfVideo: s.typeOfVideo,
+        hasAudio: s.hasAudio,
+        hasVideo: s.hasVideo,
+        audioActive: s.audioActive,
+        videoActive: s.videoActive,
+      });
       const video = document.createElement('video');
       video.autoplay = true;
       video.muted = true;
@@ -42,7 +51,15 @@
         subscribers.delete(id);
       }
     });
-    session.on('streamPropertyChanged', (e) => push({ type: 'streamPropertyChanged', connectionId: e.stream.connection.connectionId, property: e.changedProperty, newValue: e.newValue, reason: e.reason }));
+    session.on('streamPropertyChanged', (e) =>
+      push({
+        type: 'streamPropertyChanged',
+        connectionId: e.stream.connection.connectionId,
+        property: e.changedProperty,
+        newValue: e.newValue,
+        reason: e.reason,
+      }),
+    );
     session.on('signal', (e) => push({ type: 'signal', signalType: e.type, data: e.data, from: e.from ? e.from.connectionId : null }));
     session.on('sessionDisconnected', (e) => push({ type: 'sessionDisconnected', reason: e.reason }));
     session.on('reconnecting', () => push({ type: 'reconnecting' }));
@@ -77,7 +94,12 @@
     if (kind === 'audio') publisher.publishAudio(on);
     else publisher.publishVideo(on);
   };
-  window.ovSignal = (opts) => session.signal({ type: opts.type, data: opts.data, to: opts.to ? opts.to.map((id) => session.remoteConnections.get(id) || session.connection) : undefined });
+  window.ovSignal = (opts) =>
+    session.signal({
+      type: opts.type,
+      data: opts.data,
+      to: opts.to ? opts.to.map((id) => session.remoteConnections.get(id) || session.connection) : undefined,
+    });
   window.ovLeave = async () => {
     session.disconnect();
   };
@@ -119,5 +141,6 @@
       }
     };
   }
-  window.ovPublisherState = () => publisher ? { streamId: publisher.stream.streamId, audioActive: publisher.stream.audioActive, videoActive: publisher.stream.videoActive } : null;
+  window.ovPublisherState = () =>
+    publisher ? { streamId: publisher.stream.streamId, audioActive: publisher.stream.audioActive, videoActive: publisher.stream.videoActive } : null;
 })();

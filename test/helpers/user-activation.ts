@@ -12,4 +12,6 @@ export async function realClick(element?: Element): Promise<void> {
 }
 
 /** Whether getDisplayMedia has a screen to capture: not in headless Firefox (no Xvfb; web-test-runner.config.mjs). */
-export const canCaptureScreen = !(/Firefox\//.test(navigator.userAgent) && (window as unknown as { OV_TEST_FIREFOX_HEADLESS?: boolean }).OV_TEST_FIREFOX_HEADLESS);
+export const canCaptureScreen = !(
+  /Firefox\//.test(navigator.userAgent) && (window as unknown as { OV_TEST_FIREFOX_HEADLESS?: boolean }).OV_TEST_FIREFOX_HEADLESS
+);

@@ -110,7 +110,6 @@ export interface Segment {
   duration?: Promise<number>;
 }
 
-
 /** What recover() needs to rebuild a recording from its parts folder, written as segments start and end. */
 export interface Journal {
   version: 1;

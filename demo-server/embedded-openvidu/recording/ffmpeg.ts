@@ -77,7 +77,10 @@ export function runTool(bin: string, args: string[], timeoutMs = 60_000): Promis
 
 /** The telling lines of a tool's stderr for an error message: error-looking lines if any, else the last ones. */
 export function stderrTail(stderr: string, lines = 4): string {
-  const all = stderr.split(/[\r\n]+/).map((l) => l.trim()).filter(Boolean);
+  const all = stderr
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const errors = all.filter((l) => /error|fail|invalid|cannot|could not|no such|denied|unable/i.test(l));
   return (errors.length ? errors : all).slice(-lines).join(' | ') || '(no output)';
 }
@@ -105,7 +108,15 @@ export interface ProbeResult {
 export async function probe(file: string, opts: { ffprobePath?: string; timeoutMs?: number } = {}): Promise<ProbeResult> {
   const r = await runTool(
     resolveFfprobePath(opts.ffprobePath),
-    ['-v', 'error', '-show_entries', 'format=duration,size:stream=codec_type,codec_name,width,height,pix_fmt,start_time,duration,sample_rate,channels', '-of', 'json', file],
+    [
+      '-v',
+      'error',
+      '-show_entries',
+      'format=duration,size:stream=codec_type,codec_name,width,height,pix_fmt,start_time,duration,sample_rate,channels',
+      '-of',
+      'json',
+      file,
+    ],
     opts.timeoutMs ?? 20_000,
   );
   if (r.code !== 0) throw new Error(`ffprobe ${file} failed: ${stderrTail(r.stderr)}`);
@@ -132,12 +143,7 @@ export async function probe(file: string, opts: { ffprobePath?: string; timeoutM
 }
 
 /** Write a JPEG of the frame at `atSeconds` (input seek: decodes from the keyframe before it only). */
-export async function makeThumbnail(
-  input: string,
-  output: string,
-  atSeconds: number,
-  opts: { ffmpegPath?: string; timeoutMs?: number } = {},
-): Promise<void> {
+export async function makeThumbnail(input: string, output: string, atSeconds: number, opts: { ffmpegPath?: string; timeoutMs?: number } = {}): Promise<void> {
   const at = Math.max(0, atSeconds).toFixed(3);
   const r = await runTool(
     resolveFfmpegPath(opts.ffmpegPath),

@@ -245,7 +245,14 @@ export class IndividualRecorder {
       });
     }
     try {
-      const rec = new MediaRecorder({ path: st.raw, width: size.width, height: size.height, disableLipSync: true, disableNtp: true, numOfTracks: kinds.length });
+      const rec = new MediaRecorder({
+        path: st.raw,
+        width: size.width,
+        height: size.height,
+        disableLipSync: true,
+        disableNtp: true,
+        numOfTracks: kinds.length,
+      });
       st.recorder = rec;
       rec.onError.subscribe((err) => this.log('stream recorder error', { streamId: st.src.streamId, error: err.message }));
       // addTrack resolves once the writer has subscribed to the tracks: packets fed before that would be lost.

@@ -141,7 +141,12 @@ export async function sweepStrays(root: string): Promise<number[]> {
   if (process.platform !== 'linux') return [];
   const text = await readFile(file, 'utf8').catch(() => '');
   const killed: number[] = [];
-  for (const pid of new Set(text.split('\n').filter((l) => /^\d+$/.test(l)).map(Number))) {
+  for (const pid of new Set(
+    text
+      .split('\n')
+      .filter((l) => /^\d+$/.test(l))
+      .map(Number),
+  )) {
     if (pid === process.pid || live.has(pid)) continue;
     let argv: string[];
     try {
@@ -157,7 +162,7 @@ export async function sweepStrays(root: string): Promise<number[]> {
       /* gone meanwhile, or not ours to kill */
     }
   }
-  for (const until = Date.now() + 2000; killed.some((p) => !gone(p)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+  for (const until = Date.now() + 2000; killed.some((p) => !gone(p)) && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
   if (text && !folders.get(abs)?.pids.size) await rm(file, { force: true }).catch(() => {});
   return killed;
 }

@@ -135,7 +135,7 @@ export class SegmentMachine {
       const deadline = Date.now() + ORIGIN_TIMEOUT_MS;
       while (seg.origin === undefined && !this.stopping && !seg.exited && Date.now() < deadline) await sleep(10);
       // Both run for a moment; stop() ends every running segment itself.
-      for (const until = Date.now() + OVERLAP_MS; Date.now() < until && !this.stopping; ) await sleep(20);
+      for (const until = Date.now() + OVERLAP_MS; Date.now() < until && !this.stopping;) await sleep(20);
       if (this.stopping) return;
       await this.endSegment(old);
       this.o.prewarm();

@@ -10,9 +10,7 @@ const CODEC_GRACE_MS = 2000;
 const STALL_MS = 3000;
 
 function defaultCodec(kind: MediaKind, payloadType: number): CodecInfo {
-  return kind === 'video'
-    ? { payloadType, mimeType: 'video/VP8', clockRate: 90000 }
-    : { payloadType, mimeType: 'audio/opus', clockRate: 48000, channels: 2 };
+  return kind === 'video' ? { payloadType, mimeType: 'video/VP8', clockRate: 90000 } : { payloadType, mimeType: 'audio/opus', clockRate: 48000, channels: 2 };
 }
 
 export interface SourceRosterOptions {

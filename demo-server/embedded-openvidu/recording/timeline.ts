@@ -72,15 +72,11 @@ export class Timeline {
     return p;
   }
 
-
   /** Probe the joined file and write its thumbnail (`thumbName`, beside it). */
   async finish(file: string, thumbName: string): Promise<RecorderResult> {
     const { hasAudio, hasVideo } = this.o.settings;
     const thumbnail = hasVideo ? path.join(path.dirname(file), thumbName) : undefined;
-    const [info] = await Promise.all([
-      probe(file, { ffprobePath: this.o.ffprobePath }),
-      thumbnail ? this.thumbnail(file, thumbnail) : undefined,
-    ]);
+    const [info] = await Promise.all([probe(file, { ffprobePath: this.o.ffprobePath }), thumbnail ? this.thumbnail(file, thumbnail) : undefined]);
     const size = (await stat(file)).size;
     return {
       file,
@@ -94,9 +90,7 @@ export class Timeline {
 
   private async thumbnail(file: string, out: string): Promise<void> {
     const middle = (this.t1 - this.t0) / 2000;
-    await makeThumbnail(file, out, middle, { ffmpegPath: this.o.ffmpegPath }).catch((err) =>
-      this.o.log('thumbnail failed', { error: (err as Error).message }),
-    );
+    await makeThumbnail(file, out, middle, { ffmpegPath: this.o.ffmpegPath }).catch((err) => this.o.log('thumbnail failed', { error: (err as Error).message }));
   }
 
   /**
@@ -111,9 +105,7 @@ export class Timeline {
     segs.sort((a, b) => a.origin! - b.origin!);
     if (final) {
       // A segment stopped while ffmpeg was still probing its input has no media: the one before it then runs on.
-      const usable = await Promise.all(
-        segs.map(async (s) => (s.reportedTime ?? 0) > 0 || (await (s.duration ??= this.fileDuration(s.file))) > 0),
-      );
+      const usable = await Promise.all(segs.map(async (s) => (s.reportedTime ?? 0) > 0 || (await (s.duration ??= this.fileDuration(s.file))) > 0));
       segs = segs.filter((_, i) => usable[i]);
     } else {
       const running = segs.findIndex((s) => !s.exited);

@@ -23,7 +23,13 @@ export interface RestOptions {
 }
 
 type Params = Record<string, string>;
-type Route = { method: string; pattern: RegExp; keys: string[]; handler: (req: IncomingMessage, res: ServerResponse, p: Params) => Promise<void> | void; auth?: boolean };
+type Route = {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: (req: IncomingMessage, res: ServerResponse, p: Params) => Promise<void> | void;
+  auth?: boolean;
+};
 
 const OUTPUT_MODES = ['COMPOSED', 'COMPOSED_QUICK_START', 'INDIVIDUAL'] as const;
 const LAYOUTS = ['BEST_FIT', 'PICTURE_IN_PICTURE', 'VERTICAL_PRESENTATION', 'HORIZONTAL_PRESENTATION', 'CUSTOM'] as const;
@@ -108,7 +114,8 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
     const type = field.str(b, 'type', { enum: ['WEBRTC', 'IPCAM'] }) ?? 'WEBRTC';
     if (type === 'IPCAM') throw new HttpError(400, 'IPCAM connections are not supported by this server');
     const customIceServers = field.arr(b, 'customIceServers') ?? [];
-    if (!customIceServers.every((x) => x && typeof x === 'object' && !Array.isArray(x))) throw new HttpError(400, 'Parameter "customIceServers" must be an array of objects');
+    if (!customIceServers.every((x) => x && typeof x === 'object' && !Array.isArray(x)))
+      throw new HttpError(400, 'Parameter "customIceServers" must be an array of objects');
     return {
       role: (field.str(b, 'role', { enum: ROLES }) as Role | undefined) ?? 'PUBLISHER',
       data: field.str(b, 'data', { max: 10_000 }) ?? '',
@@ -165,7 +172,15 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
     const props = connectionProperties(b);
     const session = getSession(sessionId);
     const c = core.createConnection(session, props);
-    const out: Record<string, unknown> = { id: c.token, token: c.token, createdAt: c.createdAt, connectionId: c.id, session: session.id, data: c.serverData, role: c.role };
+    const out: Record<string, unknown> = {
+      id: c.token,
+      token: c.token,
+      createdAt: c.createdAt,
+      connectionId: c.id,
+      session: session.id,
+      data: c.serverData,
+      role: c.role,
+    };
     if (c.kurentoOptions) out.kurentoOptions = c.kurentoOptions;
     sendJson(res, 200, out);
   });
@@ -259,7 +274,16 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
       Object.assign(config, {
         OPENVIDU_WEBHOOK_ENDPOINT: opts.webhook.endpoint,
         OPENVIDU_WEBHOOK_HEADERS: opts.webhook.headers,
-        OPENVIDU_WEBHOOK_EVENTS: opts.webhook.events ?? ['sessionCreated', 'sessionDestroyed', 'participantJoined', 'participantLeft', 'webrtcConnectionCreated', 'webrtcConnectionDestroyed', 'recordingStatusChanged', 'signalSent'],
+        OPENVIDU_WEBHOOK_EVENTS: opts.webhook.events ?? [
+          'sessionCreated',
+          'sessionDestroyed',
+          'participantJoined',
+          'participantLeft',
+          'webrtcConnectionCreated',
+          'webrtcConnectionDestroyed',
+          'recordingStatusChanged',
+          'signalSent',
+        ],
       });
     }
     sendJson(res, 200, config);
@@ -358,7 +382,8 @@ function recordingProperties(b: Record<string, unknown>, base: RecordingProperti
     ignoreFailedStreams: field.bool(b, 'ignoreFailedStreams') ?? base.ignoreFailedStreams,
   };
   const res = RESOLUTION_RE.exec(p.resolution);
-  if (!res || +res[1] > 1999 || +res[2] > 1999) throw new HttpError(422, 'Wrong "resolution" parameter. Acceptable values from 100 to 1999 for both width and height');
+  if (!res || +res[1] > 1999 || +res[2] > 1999)
+    throw new HttpError(422, 'Wrong "resolution" parameter. Acceptable values from 100 to 1999 for both width and height');
   if (p.frameRate < 1 || p.frameRate > 120) throw new HttpError(422, 'Wrong "frameRate" parameter. Acceptable values are [1,120]');
   if (p.shmSize < 134217728) throw new HttpError(422, 'Wrong "shmSize" parameter. Must be 134217728 (128 MB) minimum');
   if (!p.hasAudio && !p.hasVideo) throw new HttpError(422, 'Cannot start a recording with both "hasAudio" and "hasVideo" set to false');

@@ -145,7 +145,8 @@ export const handlers: Record<string, Handler> = {
     const m = msg as { to?: unknown; data?: unknown; type?: unknown };
     const to = m.to === undefined ? [] : m.to;
     if (!Array.isArray(to)) throw new RpcError(RpcCodes.SIGNAL_TO_INVALID, 'Signal "to" must be an array');
-    if (ctx.core.unknownTargets(session, to).length) throw new RpcError(RpcCodes.SIGNAL_TO_INVALID, 'Signal "to" contains connections that are not in the session');
+    if (ctx.core.unknownTargets(session, to).length)
+      throw new RpcError(RpcCodes.SIGNAL_TO_INVALID, 'Signal "to" contains connections that are not in the session');
     const data = m.data === undefined || m.data === null ? '' : typeof m.data === 'string' ? m.data : JSON.stringify(m.data);
     const type = typeof m.type === 'string' && m.type ? m.type : 'signal';
     ctx.core.signal(session, c, to as string[], type, data);

@@ -167,7 +167,10 @@ export class RpcSocket implements RpcPeer, RpcContext {
 
   /** The Kurento JSON-RPC server injects the rpc session id into every object result. */
   private sendResult(id: number | string, result: unknown) {
-    const r = result && typeof result === 'object' && !Array.isArray(result) ? { ...(result as object), sessionId: this.rpcSessionId } : { value: result, sessionId: this.rpcSessionId };
+    const r =
+      result && typeof result === 'object' && !Array.isArray(result)
+        ? { ...(result as object), sessionId: this.rpcSessionId }
+        : { value: result, sessionId: this.rpcSessionId };
     this.send({ jsonrpc: '2.0', id, result: r });
   }
 

@@ -7,7 +7,8 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Fetch metadata that says the request came from our own pages, or from the user (address bar, bookmark). */
 const OWN_SITE = new Set(['same-origin', 'none']);
 
-const crossSite = () => new ApiError(403, 'OV_CROSS_SITE', "Requests from pages on other sites are refused; list the page's origin in CORS_ORIGINS to allow it");
+const crossSite = () =>
+  new ApiError(403, 'OV_CROSS_SITE', "Requests from pages on other sites are refused; list the page's origin in CORS_ORIGINS to allow it");
 
 /** The origin in a header value, normalised (`http://a.example:80` → `http://a.example`); undefined for `null` or junk. */
 function originOf(value: string): string | undefined {

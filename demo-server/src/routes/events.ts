@@ -25,7 +25,10 @@ export function clientKey(ip: string): string {
   const left = groups(head);
   const right = tail === undefined ? [] : groups(tail);
   const all = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return `${all.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${all
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /** Open streams, per client address and in total. Each stream holds a socket, so this bounds descriptors too. */
@@ -74,7 +77,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/api/sessions/:sessionId/events', {
     schema: {
-      summary: "Live events of a room (Server-Sent Events)",
+      summary: 'Live events of a room (Server-Sent Events)',
       description:
         'Events: `clip` (a Clip, on every status change), `clip-deleted` ({id, sessionId}), `snapshot` (a Snapshot), ' +
         '`snapshot-deleted` ({id, sessionId}), and `resync` when events were missed and lists must be fetched again. ' +
@@ -101,7 +104,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
           full === 'client'
             ? `Too many event streams from your address (at most ${slots.perClient}); close other tabs or try again later`
             : `The server has too many event streams open (at most ${slots.max}); try again later`;
-        return reply.code(429).header('retry-after', String(BUSY_RETRY_S)).type('application/json').send(new ApiError(429, 'OV_TOO_MANY_STREAMS', message).toJSON());
+        return reply
+          .code(429)
+          .header('retry-after', String(BUSY_RETRY_S))
+          .type('application/json')
+          .send(new ApiError(429, 'OV_TOO_MANY_STREAMS', message).toJSON());
       }
       let released = false;
       const release = () => {
@@ -111,7 +118,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       };
 
       // Headers set by hooks (CORS, helmet) are kept: the raw response is written by hand from here.
-      const headers = { ...reply.getHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no', ...(request.raw.httpVersionMajor < 2 ? { connection: 'keep-alive' } : {}) };
+      const headers = {
+        ...reply.getHeaders(),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no',
+        ...(request.raw.httpVersionMajor < 2 ? { connection: 'keep-alive' } : {}),
+      };
       reply.hijack();
       const res = reply.raw;
       let heartbeat: NodeJS.Timeout | undefined;

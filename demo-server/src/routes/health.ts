@@ -25,7 +25,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { action: 'health:read' },
     handler: async () => {
       const reachable = await gateway.ping();
-      return { status: reachable ? ('ok' as const) : ('degraded' as const), openvidu: openviduKind, openviduReachable: reachable, uptimeSeconds: Math.floor((Date.now() - started) / 1000) };
+      return {
+        status: reachable ? ('ok' as const) : ('degraded' as const),
+        openvidu: openviduKind,
+        openviduReachable: reachable,
+        uptimeSeconds: Math.floor((Date.now() - started) / 1000),
+      };
     },
   });
 

@@ -100,7 +100,8 @@ export const pageRoutes: FastifyPluginAsyncTypebox<{ embedOrigins: string[] }> =
       handler: async (_request, reply) => {
         // Public code, loaded as a module script by pages on any origin (a CORS request).
         reply.header('Access-Control-Allow-Origin', '*').header('Cross-Origin-Resource-Policy', 'cross-origin');
-        if (!(await stat(path.join(DIST_DIR, name)).catch(() => undefined))) throw new ApiError(503, 'OV_NOT_BUILT', 'The element bundle is not built yet: run `npm run build`');
+        if (!(await stat(path.join(DIST_DIR, name)).catch(() => undefined)))
+          throw new ApiError(503, 'OV_NOT_BUILT', 'The element bundle is not built yet: run `npm run build`');
         return sendFile(reply, DIST_DIR, name, 'no-cache');
       },
     });

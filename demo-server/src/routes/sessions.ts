@@ -37,8 +37,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       summary: 'Get a token to join a room, or to share the screen in it',
       description:
-        'Creates the OpenVidu session on first use. The token is single use. `{name, role}` asks for a camera token; a publisher\'s comes with a ' +
-        '`screenGrant`. `{screenGrant}` asks for a screen-share token, whose server data links it to the grant\'s connection (which must be connected).',
+        "Creates the OpenVidu session on first use. The token is single use. `{name, role}` asks for a camera token; a publisher's comes with a " +
+        "`screenGrant`. `{screenGrant}` asks for a screen-share token, whose server data links it to the grant's connection (which must be connected).",
       tags: ['sessions'],
       params: SessionParams,
       querystring: NoQuery,

@@ -14,7 +14,12 @@ export const SNAPSHOT_UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp', '
 /** Ids are never reused and a snapshot never changes, so its image can be cached for good. */
 const IMMUTABLE = 'private, max-age=31536000, immutable';
 
-const unsupported = () => new ApiError(415, 'OV_SNAPSHOT_UNSUPPORTED', 'Send a JPEG, PNG or WebP image as the request body (Content-Type image/jpeg, image/png, image/webp or application/octet-stream)');
+const unsupported = () =>
+  new ApiError(
+    415,
+    'OV_SNAPSHOT_UNSUPPORTED',
+    'Send a JPEG, PNG or WebP image as the request body (Content-Type image/jpeg, image/png, image/webp or application/octet-stream)',
+  );
 
 function rejectionToApiError(err: SnapshotRejectedError, maxBytes: number): ApiError {
   switch (err.reason) {
@@ -81,7 +86,8 @@ export const snapshotRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
         // Body errors of this route get snapshot codes; everything else goes on to the app's error handler.
         errorHandler: (err: FastifyError) => {
-          if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) throw new ApiError(413, 'OV_SNAPSHOT_TOO_LARGE', `The image is larger than ${config.snapshotMaxBytes} bytes`);
+          if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413)
+            throw new ApiError(413, 'OV_SNAPSHOT_TOO_LARGE', `The image is larger than ${config.snapshotMaxBytes} bytes`);
           if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) throw unsupported();
           throw err;
         },

@@ -45,7 +45,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     onRequest: async (request) => {
       if (!expected) return;
       const got = Buffer.from(request.headers.authorization ?? '');
-      if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new ApiError(401, 'OV_WEBHOOK_UNAUTHORIZED', 'Missing or wrong webhook token');
+      if (got.length !== expected.length || !timingSafeEqual(got, expected))
+        throw new ApiError(401, 'OV_WEBHOOK_UNAUTHORIZED', 'Missing or wrong webhook token');
     },
     handler: async (request) => {
       const e = request.body;

@@ -18,7 +18,10 @@ export const ErrorReply = Type.Object(
 );
 export type ErrorReply = Static<typeof ErrorReply>;
 
-export const SessionParams = Type.Object({ sessionId: Type.String({ pattern: SESSION_ID_PATTERN, description: 'Room (OpenVidu session) id' }) }, { additionalProperties: false });
+export const SessionParams = Type.Object(
+  { sessionId: Type.String({ pattern: SESSION_ID_PATTERN, description: 'Room (OpenVidu session) id' }) },
+  { additionalProperties: false },
+);
 export const ClipParams = Type.Object({ clipId: Type.String({ pattern: CLIP_ID_PATTERN }) }, { additionalProperties: false });
 export const SnapshotParams = Type.Object({ snapshotId: Type.String({ pattern: SNAPSHOT_ID_PATTERN }) }, { additionalProperties: false });
 

@@ -6,7 +6,9 @@ export const SNAPSHOT_NAME_MAX = 100;
 /** OpenVidu stream ids (`str_CAM_AbCd_con_XyZ`), bounded. */
 export const STREAM_ID_PATTERN = '^[A-Za-z0-9_~-]{1,128}$';
 
-export const SnapshotContentType = Type.Enum(['image/jpeg', 'image/png', 'image/webp'], { description: 'Media type, from the image bytes (not from the declared Content-Type)' });
+export const SnapshotContentType = Type.Enum(['image/jpeg', 'image/png', 'image/webp'], {
+  description: 'Media type, from the image bytes (not from the declared Content-Type)',
+});
 
 export const Snapshot = Type.Object(
   {
@@ -31,7 +33,9 @@ export type SnapshotList = { snapshots: Snapshot[] };
 /** Query of `POST /api/sessions/:sessionId/snapshots`. */
 export const CreateSnapshotQuery = Type.Object(
   {
-    name: Type.Optional(Type.String({ maxLength: SNAPSHOT_NAME_MAX, pattern: SNAPSHOT_NAME_PATTERN, description: 'Display name, any language (default: the upload time)' })),
+    name: Type.Optional(
+      Type.String({ maxLength: SNAPSHOT_NAME_MAX, pattern: SNAPSHOT_NAME_PATTERN, description: 'Display name, any language (default: the upload time)' }),
+    ),
     streamId: Type.Optional(Type.String({ pattern: STREAM_ID_PATTERN, description: 'The OpenVidu stream the frame was taken from' })),
   },
   { additionalProperties: false },

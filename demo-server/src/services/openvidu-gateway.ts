@@ -238,7 +238,9 @@ export class OpenViduGateway {
     // One connection, by plain REST (see `post`): OpenVidu answers it alone, whatever the room holds.
     const create = async (pending: Promise<Session>) => {
       await pending;
-      const { body } = await this.call(() => this.post(`/openvidu/api/sessions/${encodeURIComponent(sessionId)}/connection`, { type: 'WEBRTC', role: ROLE[p.role], data: p.data }, [200]));
+      const { body } = await this.call(() =>
+        this.post(`/openvidu/api/sessions/${encodeURIComponent(sessionId)}/connection`, { type: 'WEBRTC', role: ROLE[p.role], data: p.data }, [200]),
+      );
       if (typeof body?.token !== 'string' || typeof body.id !== 'string') throw errors.unavailable();
       return { token: body.token, connectionId: body.id };
     };

@@ -164,9 +164,11 @@ export class SnapshotStore {
   async save(sessionId: string, bytes: Uint8Array, opts: SaveSnapshotOptions = {}): Promise<Snapshot> {
     if (typeof sessionId !== 'string' || !SESSION_ID_RE.test(sessionId)) throw new SnapshotRejectedError('invalid-input', 'Invalid session id');
     const name = opts.name === undefined ? '' : opts.name;
-    if (typeof name !== 'string' || !isNameOk(name)) throw new SnapshotRejectedError('invalid-input', `The name must be text of at most ${SNAPSHOT_NAME_MAX} characters without control characters`);
+    if (typeof name !== 'string' || !isNameOk(name))
+      throw new SnapshotRejectedError('invalid-input', `The name must be text of at most ${SNAPSHOT_NAME_MAX} characters without control characters`);
     const streamId = opts.streamId ?? '';
-    if (typeof streamId !== 'string' || (streamId !== '' && !STREAM_ID_RE.test(streamId))) throw new SnapshotRejectedError('invalid-input', 'Invalid stream id');
+    if (typeof streamId !== 'string' || (streamId !== '' && !STREAM_ID_RE.test(streamId)))
+      throw new SnapshotRejectedError('invalid-input', 'Invalid stream id');
     if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new SnapshotRejectedError('empty', 'The image is empty');
     if (bytes.length > this.maxBytes) throw new SnapshotRejectedError('too-large', `The image is larger than ${this.maxBytes} bytes`);
     if (!imageTypeOf(bytes)) throw new SnapshotRejectedError('unsupported', 'Only JPEG, PNG and WebP images are accepted');

@@ -6,7 +6,7 @@
 // milestone). `npm run bench -- publish-to-view`; BENCH_PTV_ROUNDS=N (default 20).
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { OpenVidu } from 'openvidu-node-client';
 import { launchChromium, newContext } from '../test/helpers/browser.js';
 import { startPageServer } from '../test/helpers/static-server.js';

@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { Connection, PublishedStream, RecordingProperties, Role, Session } from '../model.js';
 import { HttpError } from '../errors.js';
 import { RECORDING_ID_RE } from '../ids.js';
-import type { RtpSource } from '../media/rtp-source.js';
 import { sweepStrays, trackFolder, untrackFolder } from './processes.js';
 import { probe } from './ffmpeg.js';
 import { defaultRecorderFactory } from './recorders.js';

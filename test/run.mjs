@@ -75,7 +75,8 @@ const wtr = spawnSync(process.execPath, [path.join(root, 'node_modules/@web/test
 });
 process.stdout.write(wtr.stdout ?? '');
 // Each browser's last progress line holds its totals: "Firefox: |███| 13/13 test files | 129 passed, 0 failed".
-const perBrowser = new Map([...(wtr.stdout ?? '').matchAll(/^(\w+):\s+\|.*\| (\d+) passed, (\d+) failed/gm)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]));
+const plain = (wtr.stdout ?? '').replace(new RegExp(String.fromCharCode(27) + '\\[[0-9;]*[A-Za-z]', 'g'), ''); // progress lines start with cursor moves
+const perBrowser = new Map([...plain.matchAll(/^(\w+):\s+\|.*\| (\d+) passed, (\d+) failed/gm)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]));
 const browserStatus = wtr.status ?? 1;
 
 const sum = (i) => [...perBrowser.values()].reduce((a, t) => a + t[i], 0);

@@ -1,9 +1,9 @@
 // Fakes for the clips client's unit tests: a clip, and an EventSource the test drives.
 import type { Clip } from '../../src/types.js';
 
-export const clip = (id: string, status: Clip['status']): Clip => ({
+export const clip = (id: string, status: Clip['status'], sessionId = 's'): Clip => ({
   id,
-  sessionId: 's',
+  sessionId,
   name: id,
   status,
   createdAt: 1,

@@ -3,21 +3,10 @@
 import { expect } from '@open-wc/testing';
 import { LiveRoom } from '../../src/room/live-room.js';
 import type { Clip, TokenRequest } from '../../src/types.js';
+import { clip as anyClip } from './fake-clips.js';
 import { fakeOpenVidu } from './fake-openvidu.js';
 
-const clip = (id: string, status: Clip['status']): Clip => ({
-  id,
-  sessionId: 'ses_A',
-  name: id,
-  status,
-  createdAt: 1,
-  duration: 0,
-  size: 0,
-  hasAudio: true,
-  hasVideo: true,
-  mediaUrl: '',
-  thumbnailUrl: '',
-});
+const clip = (id: string, status: Clip['status']) => anyClip(id, status, 'ses_A');
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe('LiveRoom cancellation (fake OpenVidu)', () => {

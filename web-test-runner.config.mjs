@@ -28,11 +28,11 @@ const firefoxPath = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
 const wanted = (process.env.OV_TEST_BROWSERS || 'chromium,firefox').split(',');
 const FIREFOX_PREFS = JSON.parse(readFileSync(path.join(root, 'test/helpers/firefox-prefs.json'), 'utf8'));
 let firefoxHeadless = true;
-function firefoxLaunchers() {
+async function firefoxLaunchers() {
   if (!wanted.includes('firefox')) return [];
   if (!existsSync(firefoxPath))
     throw new Error(`No Firefox at ${firefoxPath}: apt-get install firefox-esr, or set FIREFOX_PATH (OV_TEST_BROWSERS=chromium skips it).`);
-  const display = virtualDisplay();
+  const display = await virtualDisplay();
   firefoxHeadless = !display;
   return [
     chromeLauncher({
@@ -49,17 +49,29 @@ function firefoxLaunchers() {
 }
 
 /** An X display for Firefox: the caller's, else an Xvfb of our own that ends with this process; none without Xvfb. */
-function virtualDisplay() {
+async function virtualDisplay() {
   if (process.env.DISPLAY) return process.env.DISPLAY;
   const xvfb = ['/usr/bin/Xvfb'].find((p) => existsSync(p));
   if (!xvfb) return undefined;
-  const display = `:${90 + (process.pid % 400)}`;
-  const x = spawn(xvfb, [display, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+  // `-displayfd 1`: Xvfb picks a free display itself and prints its number once it accepts clients.
+  const x = spawn(xvfb, ['-displayfd', '1', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'pipe', 'ignore'] });
   process.once('exit', () => x.kill());
-  // Ready once its socket exists (a few ms); Firefox started before that would fail to open the display.
-  const socket = `/tmp/.X11-unix/X${display.slice(1)}`;
-  for (const end = Date.now() + 5000; !existsSync(socket) && Date.now() < end;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-  return existsSync(socket) ? display : undefined;
+  const number = await new Promise((resolve) => {
+    let out = '';
+    const timer = setTimeout(() => resolve(undefined), 5000);
+    x.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (!out.includes('\n')) return;
+      clearTimeout(timer);
+      resolve(out.trim());
+    });
+    x.once('exit', () => resolve(undefined));
+  });
+  if (!/^\d+$/.test(number ?? '')) {
+    x.kill();
+    return undefined;
+  }
+  return `:${number}`;
 }
 
 // openvidu-browser's npm `lib/` is CommonJS with circular requires (Session ↔ events…). The dev server transforms
@@ -239,7 +251,7 @@ export default {
   concurrency: 1,
   concurrentBrowsers: 1,
   nodeResolve: { browser: true, exportConditions: ['browser', 'default'] },
-  browsers: [...(wanted.includes('chromium') ? [chromeLauncher({ launchOptions: { executablePath, args: chromeFlags } })] : []), ...firefoxLaunchers()],
+  browsers: [...(wanted.includes('chromium') ? [chromeLauncher({ launchOptions: { executablePath, args: chromeFlags } })] : []), ...(await firefoxLaunchers())],
   testFramework: { config: { timeout: 30_000 } },
   testsFinishTimeout: 10 * 60_000,
   browserStartTimeout: 60_000,

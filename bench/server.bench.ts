@@ -1,17 +1,15 @@
 // Benchmarks of the reference server over real HTTP (autocannon against a listening server with the embedded
 // OpenVidu in its child process, as npm start runs it): the token route beside a bare Fastify route in the same process and run, and snapshot
 // uploads of a ~200 KB JPEG. Prints a table and returns rows to bench/run.ts.
-import { execFile } from 'node:child_process';
-import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import { rm, mkdtemp } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import Fastify from 'fastify';
 // @ts-expect-error -- autocannon ships no type declarations
 import autocannonUntyped from 'autocannon';
-import { resolveFfmpegPath } from '../demo-server/embedded-openvidu/recording/ffmpeg.js';
+import { testImage } from '../test/helpers/image-headers.js';
 import { startTestServer } from '../test/helpers/app-server.js';
 import { printTable, round, type BenchRow } from './lib.js';
 
@@ -63,25 +61,7 @@ async function autocannon(opts: CannonOptions): Promise<CannonResult & { maxLoop
 
 /** A ~200 KB camera-like JPEG: testsrc2 at 1280x720 with noise (flat test patterns compress to ~60 KB). */
 async function makeJpeg(dir: string): Promise<Buffer> {
-  const file = path.join(dir, 'frame.jpg');
-  await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=1280x720',
-    '-vf',
-    'noise=alls=16:allf=u',
-    '-frames:v',
-    '1',
-    '-q:v',
-    '3',
-    file,
-  ]);
-  return readFile(file);
+  return testImage(path.join(dir, 'frame.jpg'), '1280x720', { filter: 'noise=alls=16:allf=u', quality: 3 });
 }
 
 const rate = (r: CannonResult) => r.requests.total / (r.duration || SECONDS);

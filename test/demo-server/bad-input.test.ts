@@ -4,18 +4,16 @@
 // nothing that existed before must be lost.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../demo-server/src/app.js';
 import { loadConfig } from '../../demo-server/src/config.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../../demo-server/embedded-openvidu/index.js';
-import { resolveFfmpegPath } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
+import { testImage } from '../helpers/image-headers.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { registeredRoutes } from '../helpers/routes.js';
 import { sleep } from '../helpers/until.js';
@@ -241,21 +239,7 @@ const KEEP_ROOM = 'keep-room';
 const CLIP_ROOM = 'clip-room';
 
 async function makeImage(ext: 'jpg' | 'png' | 'webp', dir: string): Promise<Buffer> {
-  const file = path.join(dir, `img.${ext}`);
-  await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc2=size=64x48',
-    '-frames:v',
-    '1',
-    file,
-  ]);
-  return readFile(file);
+  return testImage(path.join(dir, `img.${ext}`), '64x48');
 }
 
 async function waitReady(clipId: string, timeoutMs = 20_000) {

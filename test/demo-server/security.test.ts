@@ -3,21 +3,20 @@
 // OpenVidu secret never leaving the process (responses, headers, served files, logs).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import util, { promisify } from 'node:util';
+import util from 'node:util';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { buildApp, type BuildAppOptions } from '../../demo-server/src/app.js';
 import { loadConfig } from '../../demo-server/src/config.js';
 import type { Action, Authorize, Resource } from '../../demo-server/src/plugins/authorize.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../../demo-server/embedded-openvidu/index.js';
-import { resolveFfmpegPath } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
+import { testImage } from '../helpers/image-headers.js';
 import { startTestServer } from '../helpers/app-server.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { registeredRoutes } from '../helpers/routes.js';
@@ -186,21 +185,7 @@ describe('security', () => {
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'ov-security-'));
     ov = await startEmbeddedOpenVidu({ port: 0, secret: 'SECURITY_TEST_SECRET_x9', recordingPath: path.join(dataDir, 'recordings'), logger: quiet });
-    const file = path.join(dataDir, 'a.png');
-    await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=32x24',
-      '-frames:v',
-      '1',
-      file,
-    ]);
-    png = await readFile(file);
+    png = await testImage(path.join(dataDir, 'a.png'), '32x24');
   });
 
   after(async () => {

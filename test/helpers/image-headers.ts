@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { resolveFfmpegPath } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 /** A PNG signature + IHDR of the given size, padded to `total` bytes: the header is all the server reads. */
 export function pngHeader(width: number, height: number, total = 33): Buffer {
   const b = Buffer.alloc(Math.max(total, 33));
@@ -9,4 +13,16 @@ export function pngHeader(width: number, height: number, total = 33): Buffer {
   b[24] = 8;
   b[25] = 2;
   return b;
+}
+
+/**
+ * A real image encoded by ffmpeg from its `testsrc2` pattern, written to `file` (its extension picks the format) and
+ * returned. `filter` adds a video filter (noise makes a JPEG camera-like in size); `quality` is `-q:v`.
+ */
+export async function testImage(file: string, size: string, opts: { filter?: string; quality?: number } = {}): Promise<Buffer> {
+  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}`];
+  if (opts.filter) args.push('-vf', opts.filter);
+  if (opts.quality !== undefined) args.push('-q:v', String(opts.quality));
+  await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), [...args, '-frames:v', '1', file]);
+  return readFile(file);
 }

@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
-import { clips, gallery, joinFromForm, npmStart, roomState, root, tiles, waitFor, type NpmStart } from '../helpers/demo-page.js';
+import { clips, gallery, joinFromForm, npmStart, oneReadyClipEverywhere, roomState, root, tiles, waitFor, type NpmStart } from '../helpers/demo-page.js';
 
 const shots = path.join(root, 'test-output/e2e');
 const ROOM = `journey-${process.pid}`;
@@ -86,19 +86,7 @@ describe('journeys through the demo', { timeout: 300_000 }, () => {
     await a.waitForTimeout(3000);
     await a.click('ov-live-room [part~="clip-button"]');
 
-    for (const [who, page] of [
-      ['Ana', a],
-      ['Ben', b],
-    ] as const) {
-      const list = await waitFor(
-        `a ready clip in ${who}’s list`,
-        () => clips(page),
-        (l) => l.length === 1 && l[0].status === 'ready',
-        30_000,
-      );
-      clipId ||= list[0].id;
-      assert.equal(list[0].id, clipId, 'both lists show the same clip');
-    }
+    clipId = await oneReadyClipEverywhere({ Ana: a, Ben: b });
 
     await b.click(`ov-clip-list li[data-id="${clipId}"] button[part="clip"]`);
     const video = b.locator('ov-clip-list video[part="video"]');

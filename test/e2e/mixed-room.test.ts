@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Browser as PuppeteerBrowser, BrowserContext as PuppeteerContext, Page as PuppeteerPage } from 'puppeteer-core';
 import { launchChromium } from '../helpers/browser.js';
-import { clips, gallery, joinFromForm, npmStart, roomState, root, tiles, waitFor, type NpmStart } from '../helpers/demo-page.js';
+import { gallery, joinFromForm, npmStart, oneReadyClipEverywhere, roomState, root, tiles, waitFor, type NpmStart } from '../helpers/demo-page.js';
+import { sleep } from '../helpers/until.js';
 import { launchFirefox } from '../helpers/firefox.js';
 
 const shots = path.join(root, 'test-output/e2e');
@@ -113,22 +114,10 @@ describe('a mixed room: Firefox and Chromium on the demo page', { timeout: 300_0
       () => chad.locator('ov-live-room [part~="recording-indicator"]').count(),
       (n) => n === 1,
     );
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     await fia.click('ov-live-room >>> [part~="clip-button"]');
 
-    for (const [who, page] of [
-      ['Chad', chad],
-      ['Fia', fia],
-    ] as const) {
-      const list = await waitFor(
-        `a ready clip in ${who}’s list`,
-        () => clips(page),
-        (l) => l.length === 1 && l[0].status === 'ready',
-        30_000,
-      );
-      clipId ||= list[0].id;
-      assert.equal(list[0].id, clipId, 'both lists show the same clip');
-    }
+    clipId = await oneReadyClipEverywhere({ Chad: chad, Fia: fia });
 
     await fia.click(`ov-clip-list >>> li[data-id="${clipId}"] button[part="clip"]`);
     const played = await waitFor('the clip playing with sound in Fia’s Firefox player', firefoxPlayer, (s) => !!s && s.open && s.t > 0.5 && s.audio);

@@ -1,5 +1,6 @@
 // Driving the demo as a user: `npm start` in a child process, and what a page of it shows (room state, tiles, clip
 // list, snapshot gallery). Shared by the end-to-end journeys and the demo benchmark.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -114,6 +115,22 @@ export const clips = (page: Evaluates) =>
       status: /status-(\w+)/.exec(li.querySelector('[part~="status"]')?.getAttribute('part') ?? '')?.[1] ?? '',
     })),
   );
+
+/** Waits until every page's clip list holds one clip, ready, the same one in all; returns its id. */
+export async function oneReadyClipEverywhere(pages: Record<string, Evaluates>): Promise<string> {
+  let id = '';
+  for (const [who, page] of Object.entries(pages)) {
+    const list = await waitFor(
+      `a ready clip in ${who}’s list`,
+      () => clips(page),
+      (l) => l.length === 1 && l[0].status === 'ready',
+      30_000,
+    );
+    id ||= list[0].id;
+    assert.equal(list[0].id, id, 'every list shows the same clip');
+  }
+  return id;
+}
 
 /** The demo page's snapshot gallery: ids whose image has loaded. */
 export const gallery = (page: Evaluates) =>

@@ -97,6 +97,26 @@ export interface Clip {
   mediaUrl: string;
   thumbnailUrl: string;
   error?: string;
+  /** Rebuilt after the server stopped abruptly while recording. */
+  recovered?: true;
+  /**
+   * Set while the clip is trimmed: the range of the original (seconds) that its media now serves. `start` is the
+   * keyframe at or before the requested in point; `duration` is then `end - start`.
+   */
+  trim?: { start: number; end: number };
+  /** The untrimmed recording's duration, seconds (only while trimmed). */
+  originalDuration?: number;
+  /** Last rename, trim or restore, ms since the epoch; absent for a clip never edited. Newer edits win. */
+  updatedAt?: number;
+}
+
+/** A signed, expiring link to a clip's public watch page. */
+export interface ClipShare {
+  clipId: string;
+  /** Absolute URL of the watch page. */
+  url: string;
+  /** When the link stops working, ms since the epoch. */
+  expiresAt: number;
 }
 
 export interface Snapshot {

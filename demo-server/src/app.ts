@@ -11,14 +11,17 @@ import { ApiError, errors } from './errors.js';
 import { authorizePlugin, type Authorize } from './plugins/authorize.js';
 import { sameOriginPlugin } from './plugins/same-origin.js';
 import { ErrorReply } from './schemas/common.js';
-import { Clip, ClipList } from './schemas/clips.js';
+import { Clip, ClipList, ClipShare } from './schemas/clips.js';
 import { Snapshot, SnapshotList } from './schemas/snapshots.js';
 import { OpenViduGateway } from './services/openvidu-gateway.js';
 import { EventBus } from './services/event-bus.js';
 import { ClipEvents } from './services/clip-events.js';
 import { SnapshotStore } from './services/snapshot-store.js';
+import { ClipMetaStore } from './services/clip-meta-store.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { clipRoutes } from './routes/clips.js';
+import { shareRoutes } from './routes/shares.js';
+import { watchRoutes } from './routes/watch.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -43,6 +46,8 @@ export interface Services {
   bus: EventBus;
   clips: ClipEvents;
   snapshots: SnapshotStore;
+  /** Names, trims and share salts of clips, beside OpenVidu's recordings. */
+  clipMeta: ClipMetaStore;
   openviduKind: 'embedded' | 'remote';
 }
 
@@ -89,7 +94,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     maxImage: { width: config.snapshotMaxWidth, height: config.snapshotMaxHeight, pixels: config.snapshotMaxPixels },
   });
   await snapshots.load();
-  const services: Services = { config, gateway, bus, clips: new ClipEvents(gateway, bus, app.log), snapshots, openviduKind: opts.openviduKind ?? 'remote' };
+  const clipMeta = new ClipMetaStore({ dir: `${config.dataDir}/clips` });
+  await clipMeta.load();
+  const services: Services = {
+    config,
+    gateway,
+    bus,
+    clips: new ClipEvents(gateway, bus, app.log),
+    snapshots,
+    clipMeta,
+    openviduKind: opts.openviduKind ?? 'remote',
+  };
   app.decorate('services', services);
 
   // An empty JSON body (e.g. a DELETE sent with a JSON Content-Type) is no body, not an error.
@@ -104,7 +119,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     }
   });
 
-  for (const schema of [ErrorReply, Clip, ClipList, Snapshot, SnapshotList]) app.addSchema(schema);
+  for (const schema of [ErrorReply, Clip, ClipList, ClipShare, Snapshot, SnapshotList]) app.addSchema(schema);
 
   // Before any plugin, so errors from plugins' own routes (CORS preflight, docs) get the same JSON shape.
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
@@ -175,6 +190,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   await app.register(sessionRoutes);
   await app.register(clipRoutes);
+  await app.register(shareRoutes);
+  await app.register(watchRoutes);
   await app.register(snapshotRoutes);
   await app.register(eventRoutes);
   await app.register(webhookRoutes);

@@ -39,6 +39,18 @@ export interface Config {
   https: boolean;
   /** Timeout of one call to OpenVidu, ms. */
   openviduTimeoutMs: number;
+  /**
+   * Keys that sign share links (HMAC-SHA256): the first signs, every one verifies (rotation). Empty: a random key
+   * kept in `<dataDir>/share-key` (made at first start), so links survive restarts.
+   */
+  shareKeys: string[];
+  /** Longest life of a share link, seconds. */
+  shareMaxSeconds: number;
+  /** The site's public origin (and path prefix, if any) for absolute links: share URLs and the watch page's preview tags. Unset: the request's own. */
+  publicUrl?: string;
+  /** ffmpeg and ffprobe for trimming clips; unset: the static builds from npm. */
+  ffmpegPath?: string;
+  ffprobePath?: string;
 }
 
 export class ConfigError extends Error {}
@@ -106,6 +118,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const m = /^([1-9]\d{2,3})x([1-9]\d{2,3})$/.exec(resolution);
   if (!m || +m[1] > 1999 || +m[2] > 1999) throw new ConfigError(`CLIP_RESOLUTION must be WIDTHxHEIGHT with sides from 100 to 1999, got ${show(resolution)}`);
 
+  const shareKeys = (env.SHARE_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  for (const k of shareKeys) if (k.length < 32) throw new ConfigError('SHARE_KEYS must be a comma-separated list of secrets of at least 32 characters each');
+
+  let publicUrl: string | undefined;
+  if (env.PUBLIC_URL) {
+    let u: URL | undefined;
+    try {
+      u = new URL(env.PUBLIC_URL);
+    } catch {
+      u = undefined;
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash || u.username || u.password)
+      throw new ConfigError(`PUBLIC_URL must be a URL like https://video.example.com (a path prefix is allowed), got ${show(env.PUBLIC_URL)}`);
+    publicUrl = u.href.replace(/\/$/, '');
+  }
+
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got ${show(env.LOG_LEVEL ?? '')}`);
 
@@ -141,5 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     https: bool('HTTPS', false),
     // Below 5 s so that, with the request's own overhead, an unreachable OpenVidu is reported within 5 s.
     openviduTimeoutMs: int('OPENVIDU_TIMEOUT_MS', 4500, 100, 60_000),
+    shareKeys,
+    shareMaxSeconds: int('SHARE_MAX_SECONDS', 30 * 86_400, 60, 10 * 365 * 86_400),
+    publicUrl,
+    ffmpegPath: env.FFMPEG_PATH || undefined,
+    ffprobePath: env.FFPROBE_PATH || undefined,
   };
 }

@@ -10,6 +10,10 @@ export type Action =
   | 'clip:read'
   | 'clip:list'
   | 'clip:delete'
+  | 'clip:rename'
+  | 'clip:trim' // trim and restore the original
+  | 'clip:share' // create a share link, or revoke them all
+  | 'share:watch' // a share link's public watch page and its media (the signature is checked too)
   | 'snapshot:create'
   | 'snapshot:read'
   | 'snapshot:list'

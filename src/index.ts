@@ -6,6 +6,7 @@ export { OvError, toOvError } from './errors.js';
 export { Emitter } from './emitter.js';
 export { endpointTokenProvider, functionTokenProvider, literalTokenProvider } from './token/token-provider.js';
 export { ClipsClient, type ClipsClientEvents, type ClipsClientOptions } from './clips/clips-client.js';
+export { advanceClipStatus, applyClipUpdate, ClipStatusBook } from './clips/clip-status.js';
 export { captureFrame, uploadSnapshot, type FrameOptions, type UploadOptions } from './snapshot/snapshot.js';
 export { canShareScreen, isMobileDevice, type NavigatorLike } from './capabilities.js';
 export { browserSupport, missingApi, type BrowserEnv, type BrowserSupport } from './browser-support.js';

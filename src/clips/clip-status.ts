@@ -1,4 +1,4 @@
-import type { ClipStatus } from '../types.js';
+import type { Clip, ClipStatus } from '../types.js';
 
 /** A clip's status as a reducer sees it: the server's four, and `deleted`. */
 export type ClipState = ClipStatus | 'deleted';
@@ -53,4 +53,21 @@ export class ClipStatusBook {
   clear() {
     this.#seen.clear();
   }
+}
+
+/**
+ * An edit (rename, trim, restore) of a clip as a receiver sees it: applied only to the same clip (same id and start
+ * time: OpenVidu may reuse a deleted clip's id) and only when newer than the last edit it has (`updatedAt`), whatever
+ * order the news arrives in. Returns the clip to show, or undefined when `update` changes nothing. The status stays
+ * the known one: statuses move only through `advanceClipStatus`.
+ */
+export function applyClipUpdate<C extends Clip>(known: C, update: Clip): C | undefined {
+  if (update.id !== known.id || update.createdAt !== known.createdAt || update.updatedAt === undefined) return undefined;
+  if (known.updatedAt !== undefined && update.updatedAt <= known.updatedAt) return undefined;
+  const { status: _status, ...edit } = update;
+  const next = { ...known, ...edit };
+  // A restore removes the trim: absent fields in the update are absent in the result.
+  if (!update.trim) delete next.trim;
+  if (update.originalDuration === undefined) delete next.originalDuration;
+  return next;
 }

@@ -62,7 +62,7 @@ export class ClipStatusBook {
  * the known one: statuses move only through `advanceClipStatus`.
  */
 export function applyClipUpdate<C extends Clip>(known: C, update: Clip): C | undefined {
-  if (update.id !== known.id || update.createdAt !== known.createdAt || update.updatedAt === undefined) return undefined;
+  if (!isEdit(update) || update.id !== known.id || update.createdAt !== known.createdAt) return undefined;
   if (known.updatedAt !== undefined && update.updatedAt <= known.updatedAt) return undefined;
   const { status: _status, ...edit } = update;
   const next = { ...known, ...edit };
@@ -70,4 +70,81 @@ export function applyClipUpdate<C extends Clip>(known: C, update: Clip): C | und
   if (!update.trim) delete next.trim;
   if (update.originalDuration === undefined) delete next.originalDuration;
   return next;
+}
+
+/** An edit as it may arrive from the wire: a clip id, its start time and the edit's time, all well formed. */
+function isEdit(clip: Clip | undefined): clip is Clip & { updatedAt: number } {
+  return typeof clip?.id === 'string' && Number.isFinite(clip.createdAt) && Number.isFinite(clip.updatedAt);
+}
+
+/**
+ * News of a clip's status (an event, a list) that left the server before the last edit `known` has: the clip as the
+ * news says, with that edit kept (a `processing` published before a rename does not bring the old name back).
+ */
+export function withLatestEdit<C extends Clip>(news: C, known: Clip | undefined): C {
+  if (!known || known.id !== news.id || known.createdAt !== news.createdAt || known.updatedAt === undefined) return news;
+  if (news.updatedAt !== undefined && news.updatedAt >= known.updatedAt) return news;
+  const next: C = { ...news, name: known.name, updatedAt: known.updatedAt };
+  if (known.trim) return { ...next, trim: known.trim, originalDuration: known.originalDuration, duration: known.duration };
+  // Restored since: the whole recording again.
+  if (news.trim) next.duration = news.originalDuration ?? news.duration;
+  delete next.trim;
+  delete next.originalDuration;
+  return next;
+}
+
+/**
+ * The last version of each clip a receiver knows, for its edits; the oldest ids go beyond `max`. Status news goes
+ * through `note` (after the status rule said it was news), edits through `update` (the edit rule).
+ */
+export class KnownClips {
+  readonly #clips = new Map<string, Clip>();
+
+  constructor(private readonly max = 1000) {}
+
+  get size(): number {
+    return this.#clips.size;
+  }
+
+  get(id: string): Clip | undefined {
+    return this.#clips.get(id);
+  }
+
+  #set(clip: Clip): Clip {
+    this.#clips.delete(clip.id); // re-inserted last: the map's order is the eviction order
+    this.#clips.set(clip.id, clip);
+    if (this.#clips.size > this.max) this.#clips.delete(this.#clips.keys().next().value!);
+    return clip;
+  }
+
+  /** Status news of `clip`: recorded with the newest edit known, and returned so. */
+  note(clip: Clip): Clip {
+    return this.#set(withLatestEdit(clip, this.#clips.get(clip.id)));
+  }
+
+  /**
+   * An edit: the clip to show when it is news for the clip known (same id and start time, newer `updatedAt`), else
+   * undefined. A clip not known (or a new one under a reused id) is recorded and returned only with `learn`: a
+   * receiver that holds no list of its own passes every first edit on.
+   */
+  update(clip: Clip, learn = false): Clip | undefined {
+    if (!isEdit(clip)) return undefined;
+    const known = this.#clips.get(clip.id);
+    if (known?.createdAt === clip.createdAt) {
+      const next = applyClipUpdate(known, clip);
+      return next && this.#set(next);
+    }
+    // Not known, or known with an earlier start time (the id was given again since); an edit of a clip older than
+    // the one known is late news.
+    if (!learn || (known && known.createdAt > clip.createdAt)) return undefined;
+    return this.#set(clip);
+  }
+
+  delete(id: string) {
+    this.#clips.delete(id);
+  }
+
+  clear() {
+    this.#clips.clear();
+  }
 }

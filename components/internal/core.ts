@@ -9,7 +9,7 @@ import type { LiveRoom } from '../../src/room/live-room.js';
 import { LazyRoom } from './lazy-room.js';
 
 export { canShareScreen } from '../../src/capabilities.js';
-export { applyClipUpdate } from '../../src/clips/clip-status.js';
+export { applyClipUpdate, withLatestEdit } from '../../src/clips/clip-status.js';
 export { endpointTokenProvider, functionTokenProvider, literalTokenProvider } from '../../src/token/token-provider.js';
 export { toOvError, clipStatusLabel, errorMessage, format, pickLang, resolveStrings, watchingCount, type OvStrings, type LiveRoom };
 

@@ -2,12 +2,17 @@ import { Emitter } from '../emitter.js';
 import type { OvError } from '../errors.js';
 import { toOvError } from '../errors.js';
 import { fetchJson, type ReadJson } from '../http.js';
-import type { Clip } from '../types.js';
-import { ClipStatusBook } from './clip-status.js';
+import type { Clip, ClipShare } from '../types.js';
+import { ClipStatusBook, KnownClips, withLatestEdit } from './clip-status.js';
 
 export interface ClipsClientEvents {
   /** A clip was created or changed status. */
   clip: { clip: Clip };
+  /**
+   * A clip was renamed, trimmed or restored (by anyone, this client included), as the clip to show now; only for a
+   * clip this client knows, and only for an edit newer than the last one it has. The status is the known one.
+   */
+  clipUpdated: { clip: Clip };
   clipDeleted: { id: string; sessionId: string };
   /** The whole list, after a (re)fetch. */
   clips: { clips: Clip[] };
@@ -26,6 +31,11 @@ export interface ClipsClientOptions {
   pollMs?: number;
   /** SSE errors in a row (without an open in between) before falling back to polling. Default 3. */
   maxSseErrors?: number;
+}
+
+/** A JSON request. */
+function json(method: string, body: object, signal?: AbortSignal): RequestInit {
+  return { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal };
 }
 
 /**
@@ -51,6 +61,8 @@ export class ClipsClient {
   #book = new ClipStatusBook();
   /** The clips listed or announced, and not deleted since. */
   #present = new Set<string>();
+  /** Every clip's last version, with its newest edit. */
+  #known = new KnownClips();
 
   constructor(session: string, options: ClipsClientOptions = {}) {
     this.session = session;
@@ -86,12 +98,7 @@ export class ClipsClient {
   }
 
   start(name?: string, signal?: AbortSignal): Promise<Clip> {
-    return this.#request<Clip>(this.#sessionPath('/clips'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(name ? { name } : {}),
-      signal,
-    });
+    return this.#request<Clip>(this.#sessionPath('/clips'), json('POST', name ? { name } : {}, signal));
   }
 
   stop(id: string, signal?: AbortSignal): Promise<Clip> {
@@ -108,6 +115,46 @@ export class ClipsClient {
 
   mediaUrl(id: string): string {
     return `${this.api}/clips/${encodeURIComponent(id)}/media`;
+  }
+
+  /** The media as a download (`Content-Disposition: attachment`, a file name from the clip's name). */
+  downloadUrl(id: string): string {
+    return `${this.mediaUrl(id)}?download=1`;
+  }
+
+  /** Renames a clip (1–100 characters); `clipUpdated` follows at once. */
+  rename(id: string, name: string, signal?: AbortSignal): Promise<Clip> {
+    return this.#edit(`/clips/${encodeURIComponent(id)}`, 'PATCH', { name }, signal);
+  }
+
+  /**
+   * Serves only `start`–`end` (seconds of the original) of the clip's media; the original is kept. The answer's
+   * `trim` is the range obtained (cut at the keyframe at or before `start`). `clipUpdated` follows at once.
+   */
+  trim(id: string, start: number, end: number, signal?: AbortSignal): Promise<Clip> {
+    return this.#edit(`/clips/${encodeURIComponent(id)}/trim`, 'POST', { start, end }, signal);
+  }
+
+  /** Undoes a trim: the whole recording again. `clipUpdated` follows at once. */
+  restore(id: string, signal?: AbortSignal): Promise<Clip> {
+    return this.#edit(`/clips/${encodeURIComponent(id)}/trim`, 'DELETE', undefined, signal);
+  }
+
+  /** A signed link to a public watch page of the clip, valid `expiresIn` seconds (default: the server's, 7 days). */
+  share(id: string, expiresIn?: number, signal?: AbortSignal): Promise<ClipShare> {
+    return this.#request<ClipShare>(`/clips/${encodeURIComponent(id)}/share`, json('POST', expiresIn === undefined ? {} : { expiresIn }, signal));
+  }
+
+  /** Every link shared for the clip stops working. */
+  async revokeShares(id: string, signal?: AbortSignal): Promise<void> {
+    await this.#request(`/clips/${encodeURIComponent(id)}/share`, { method: 'DELETE', signal }, () => true);
+  }
+
+  /** An edit's answer is news like any other (the same rule): whichever of it and the live echo comes first tells. */
+  async #edit(path: string, method: string, body: object | undefined, signal?: AbortSignal): Promise<Clip> {
+    const clip = await this.#request<Clip>(path, body ? json(method, body, signal) : { method, signal });
+    if (!this.#closed) this.#edited(clip, true);
+    return clip;
   }
 
   /** Starts live updates (idempotent): fetches the list once, then SSE, or polling as a fallback. */
@@ -130,8 +177,10 @@ export class ClipsClient {
       const ids = new Set(clips.map((c) => c.id));
       for (const id of known) if (!ids.has(id) && this.#present.has(id)) this.#deleted(id, this.session);
       for (const clip of clips) this.#noteClip(clip);
-      this.#events.emit('clips', { clips });
-      return clips;
+      // Each as known: a list asked for before the latest news (a status, an edit) does not undo it.
+      const shown = clips.map((c) => withLatestEdit(c, this.#known.get(c.id)));
+      this.#events.emit('clips', { clips: shown });
+      return shown;
     } catch (err) {
       const error = toOvError(err, 'NETWORK');
       if (!this.#closed) this.#events.emit('error', { error });
@@ -139,14 +188,25 @@ export class ClipsClient {
     }
   }
 
+  /** Status news, which may carry an edit too (a list polled after a rename). */
   #noteClip(clip: Clip) {
-    if (!this.#book.advance(clip.id, clip.status, clip.createdAt)) return;
-    this.#present.add(clip.id);
-    this.#events.emit('clip', { clip });
+    const edited = this.#known.update(clip);
+    if (this.#book.advance(clip.id, clip.status, clip.createdAt)) {
+      this.#present.add(clip.id);
+      this.#events.emit('clip', { clip: this.#known.note(clip) });
+    }
+    if (edited) this.#events.emit('clipUpdated', { clip: this.#known.get(clip.id) ?? edited });
+  }
+
+  /** An edit: news only for a clip known (`own`: our own call's answer, news for any clip not known yet). */
+  #edited(clip: Clip, own = false) {
+    const next = this.#known.update(clip, own);
+    if (next) this.#events.emit('clipUpdated', { clip: next });
   }
 
   #deleted(id: string, sessionId: string) {
     this.#present.delete(id);
+    this.#known.delete(id);
     if (this.#book.advance(id, 'deleted')) this.#events.emit('clipDeleted', { id, sessionId });
   }
 
@@ -168,6 +228,10 @@ export class ClipsClient {
     es.addEventListener('clip', (e) => {
       const clip = parse(e) as Clip | undefined;
       if (clip?.id) this.#noteClip(clip);
+    });
+    es.addEventListener('clip-updated', (e) => {
+      const clip = parse(e) as Clip | undefined;
+      if (clip?.id) this.#edited(clip);
     });
     es.addEventListener('clip-deleted', (e) => {
       const d = parse(e) as { id?: string; sessionId?: string } | undefined;

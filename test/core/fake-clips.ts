@@ -30,3 +30,29 @@ export class FakeEventSource extends EventTarget {
     this.dispatchEvent(new MessageEvent(type, { data: JSON.stringify(data) }));
   }
 }
+
+export interface FetchCall {
+  method: string;
+  url: string;
+  body?: unknown;
+  signal?: AbortSignal | null;
+}
+
+/**
+ * A fetch that records each call and answers with `answer(call)`; an aborted signal rejects it as a browser's does
+ * (at once, or when aborted later while `answer` is pending).
+ */
+export function recordingFetch(answer: (call: FetchCall) => Response | Promise<Response>) {
+  const calls: FetchCall[] = [];
+  const fetch = ((url: string, init?: RequestInit) => {
+    const call = { method: init?.method ?? 'GET', url: String(url), body: init?.body ? JSON.parse(String(init.body)) : undefined, signal: init?.signal };
+    calls.push(call);
+    return new Promise<Response>((resolve, reject) => {
+      const abort = () => reject(new DOMException('The operation was aborted.', 'AbortError'));
+      if (call.signal?.aborted) return abort();
+      call.signal?.addEventListener('abort', abort);
+      Promise.resolve(answer(call)).then(resolve, reject);
+    });
+  }) as typeof window.fetch;
+  return { fetch, calls };
+}

@@ -8,7 +8,7 @@ import type { CaptureOptions, Clip, ParticipantInfo, Role, RoomState, StreamInfo
 import { awaitMedia, checkBrowser, closeConnection, connect, openVidu, publishCamera, wire } from './openvidu-adapter.js';
 import type { OvConnection, OvConstructor, OvPublisher, OvSession, OvStream } from './openvidu-adapter.js';
 import { parseConnectionData, Participants, streamInfo } from './participants.js';
-import { RoomClips, type ClipSignal, type Recording } from './room-clips.js';
+import { RoomClips, type Recording } from './room-clips.js';
 import type { JoinOptions, LiveRoomApi, LiveRoomEvents, LiveRoomOptions } from './room-api.js';
 import { ScreenShare } from './screen-share.js';
 
@@ -16,7 +16,7 @@ export { parseConnectionData } from './participants.js';
 
 /**
  * The room controller around openvidu-browser. Publishes camera + microphone, subscribes to everyone, shares
- * the screen through a second connection, follows clips through `ov-clip` signals, and cleans up every track
+ * the screen through a second connection, follows clips through `ov-clip*` signals, and cleans up every track
  * and connection on `leave()`.
  */
 export class LiveRoom implements LiveRoomApi {
@@ -196,8 +196,7 @@ export class LiveRoom implements LiveRoomApi {
         p.setActive(e.stream.streamId, e.changedProperty, e.newValue),
       publisherStartSpeaking: (e: { connection: OvConnection }) => p.speaking(e.connection.connectionId, true),
       publisherStopSpeaking: (e: { connection: OvConnection }) => p.speaking(e.connection.connectionId, false),
-      'signal:ov-clip': (e: ClipSignal) => this.#clips.signal(e),
-      'signal:ov-clip-deleted': (e: ClipSignal) => this.#clips.signal(e, true),
+      ...this.#clips.signals(),
       reconnecting: () => this.#state === 'live' && this.#setState('reconnecting'),
       reconnected: () => {
         // Only a room that was reconnecting goes back to live: during `joining`, join() alone decides.

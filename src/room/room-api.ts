@@ -21,6 +21,11 @@ export interface LiveRoomEvents {
   clipStopped: { clip: Clip };
   clipReady: { clip: Clip };
   clipFailed: { clip: Clip };
+  /**
+   * A clip was renamed, trimmed or restored (`clip.trim` absent after a restore), as the server sent it. Apply it
+   * with `applyClipUpdate`: only to the same clip (id and `createdAt`), only when newer (`updatedAt`).
+   */
+  clipUpdated: { clip: Clip };
   clipDeleted: { id: string; sessionId: string };
   screenShareStarted: { stream: StreamInfo };
   screenShareStopped: Record<string, never>;

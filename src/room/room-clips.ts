@@ -1,11 +1,11 @@
-import { ClipStatusBook } from '../clips/clip-status.js';
+import { ClipStatusBook, KnownClips } from '../clips/clip-status.js';
 import { ClipsClient } from '../clips/clips-client.js';
 import type { Emitter } from '../emitter.js';
 import { OvError } from '../errors.js';
 import type { Clip } from '../types.js';
 import type { LiveRoomEvents } from './room-api.js';
 
-/** An `ov-clip` or `ov-clip-deleted` signal; `from` is the participant who sent it, none for the server. */
+/** An `ov-clip`, `ov-clip-updated` or `ov-clip-deleted` signal; `from` is the participant who sent it, none for the server. */
 export interface ClipSignal {
   data: string;
   from?: unknown;
@@ -23,6 +23,8 @@ export interface Recording {
  */
 export class RoomClips {
   readonly #book = new ClipStatusBook();
+  /** The last edit passed on per clip: an edit is passed on once, and never one older than it. */
+  readonly #edits = new KnownClips();
   readonly #api: string;
   readonly #events: Emitter<LiveRoomEvents>;
   #rest?: ClipsClient;
@@ -41,6 +43,7 @@ export class RoomClips {
   /** A new join (in `session`), or none: nothing recording, no clip known. */
   reset(session?: string) {
     this.#book.clear();
+    this.#edits.clear();
     this.#recording = { active: false };
     if (session) this.#rest = new ClipsClient(session, { api: this.#api });
   }
@@ -97,19 +100,36 @@ export class RoomClips {
     if (clip.status === 'failed') events.emit('clipFailed', { clip });
   }
 
+  /** The session's handlers of the clip signals. */
+  signals(): Record<string, (e: ClipSignal) => void> {
+    return {
+      'signal:ov-clip': (e) => this.signal(e, (d) => this.onClip(d)),
+      'signal:ov-clip-deleted': (e) => this.signal(e, (d) => this.deleted(d.id, d.sessionId)),
+      'signal:ov-clip-updated': (e) => this.signal(e, (d) => this.updated(d)),
+    };
+  }
+
   /**
    * A clip signal counts only when the server sent it (no `from`): any participant may send a signal, and a forged
-   * one must not put a clip into everyone's list.
+   * one must not put a clip into everyone's list, nor rename one.
    */
-  signal(e: ClipSignal, deleted?: boolean) {
+  signal(e: ClipSignal, then: (clip: Clip) => void) {
     if (e.from) return;
+    let clip: Clip | undefined;
     try {
-      const d = JSON.parse(e.data) as Clip;
-      if (deleted) this.deleted(d.id, d.sessionId);
-      else this.onClip(d);
+      clip = JSON.parse(e.data) as Clip;
     } catch {
-      /* not a clip */
+      return; // not a clip
     }
+    if (clip && typeof clip === 'object') then(clip);
+  }
+
+  /**
+   * A clip was renamed, trimmed or restored. The room lists no clips: every first edit of a clip is passed on (the
+   * lists judge it against theirs), later ones only when newer; as the server sent it (its status is the latest).
+   */
+  updated(clip: Clip) {
+    if (this.#edits.update(clip, true)) this.#events.emit('clipUpdated', { clip });
   }
 
   /** A clip was deleted: final, announced once. */

@@ -44,6 +44,8 @@ const TILE_PARTS = 'base:tile,video:tile-video,name:tile-name,state:tile-state,p
  * @fires ov-clip-stopped - A clip stopped. detail: `{clip}`
  * @fires ov-clip-ready - A clip is playable. detail: `{clip}`
  * @fires ov-clip-failed - A clip failed. detail: `{clip}`
+ * @fires ov-clip-updated - A clip was renamed, trimmed or restored (by anyone in the session; `clip.trim` absent after
+ *   a restore). Apply it only to the same clip (id and `createdAt`) and only when its `updatedAt` is newer. detail: `{clip}`
  * @fires ov-screen-share-started - This participant's screen share started. detail: `{stream}`
  * @fires ov-screen-share-stopped - It stopped. detail: `{}`
  * @fires ov-error - Something failed. detail: `{code, message, status?}`

@@ -5,6 +5,7 @@ import { OvClipFailedEvent } from '../events/ov-clip-failed.js';
 import { OvClipReadyEvent } from '../events/ov-clip-ready.js';
 import { OvClipStartedEvent } from '../events/ov-clip-started.js';
 import { OvClipStoppedEvent } from '../events/ov-clip-stopped.js';
+import { OvClipUpdatedEvent } from '../events/ov-clip-updated.js';
 import { OvJoinedEvent } from '../events/ov-joined.js';
 import { OvLeftEvent } from '../events/ov-left.js';
 import { OvParticipantJoinedEvent } from '../events/ov-participant-joined.js';
@@ -25,6 +26,7 @@ const DOM_EVENTS: { [K in RoomEvent['name']]?: new (detail: never) => Event } = 
   clipStopped: OvClipStoppedEvent,
   clipReady: OvClipReadyEvent,
   clipFailed: OvClipFailedEvent,
+  clipUpdated: OvClipUpdatedEvent,
   screenShareStarted: OvScreenShareStartedEvent,
   screenShareStopped: OvScreenShareStoppedEvent,
 };

@@ -18,6 +18,7 @@ import { EventBus } from './services/event-bus.js';
 import { ClipEvents } from './services/clip-events.js';
 import { SnapshotStore } from './services/snapshot-store.js';
 import { ClipMetaStore } from './services/clip-meta-store.js';
+import { ClipCutter } from './services/clip-cutter.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { clipRoutes } from './routes/clips.js';
 import { shareRoutes } from './routes/shares.js';
@@ -48,6 +49,8 @@ export interface Services {
   snapshots: SnapshotStore;
   /** Names, trims and share salts of clips, beside OpenVidu's recordings. */
   clipMeta: ClipMetaStore;
+  /** Trims clips (ffmpeg stream copy), bounded in time, number and size. */
+  cutter: ClipCutter;
   openviduKind: 'embedded' | 'remote';
 }
 
@@ -86,7 +89,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     ...(opts.fastify as object),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const gateway = new OpenViduGateway({ url: config.openviduUrl, secret: config.openviduSecret, timeoutMs: config.openviduTimeoutMs, clip: config.clip });
+  const clipMeta = new ClipMetaStore({ dir: `${config.dataDir}/clips` });
+  await clipMeta.load();
+  const gateway = new OpenViduGateway({
+    url: config.openviduUrl,
+    secret: config.openviduSecret,
+    timeoutMs: config.openviduTimeoutMs,
+    clip: config.clip,
+    // Every clip the server answers or publishes carries its name and trim; a clip OpenVidu no longer has loses them.
+    decorate: (clip) => clipMeta.apply(clip),
+    onClipGone: (clipId) => void clipMeta.delete(clipId).catch((err) => app.log.warn({ err, clipId }, 'clip metadata removal failed')),
+  });
   const bus = new EventBus();
   const snapshots = new SnapshotStore({
     dir: `${config.dataDir}/snapshots`,
@@ -94,8 +107,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     maxImage: { width: config.snapshotMaxWidth, height: config.snapshotMaxHeight, pixels: config.snapshotMaxPixels },
   });
   await snapshots.load();
-  const clipMeta = new ClipMetaStore({ dir: `${config.dataDir}/clips` });
-  await clipMeta.load();
+  const cutter = new ClipCutter({ gateway, store: clipMeta, ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath, log: app.log });
   const services: Services = {
     config,
     gateway,
@@ -103,6 +115,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     clips: new ClipEvents(gateway, bus, app.log),
     snapshots,
     clipMeta,
+    cutter,
     openviduKind: opts.openviduKind ?? 'remote',
   };
   app.decorate('services', services);
@@ -164,7 +177,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   await app.register(cors, {
     origin: config.corsOrigins.length === 0 ? false : config.corsOrigins.includes('*') ? true : config.corsOrigins,
-    methods: ['GET', 'POST', 'DELETE'],
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
   });
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
@@ -200,6 +213,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   app.addHook('onClose', async () => {
     services.clips.close();
+    services.cutter.close();
   });
   return app;
 }

@@ -43,7 +43,9 @@ export function encodeArgs(o: EncodeSettings): string[] {
   const a: string[] = [];
   if (o.hasVideo) {
     const fr = String(o.frameRate);
-    a.push('-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-r', fr, '-g', String(2 * o.frameRate));
+    // A keyframe every second: a trim (stream copy, cut at the keyframe at or before the in point) lands within a second.
+    const gop = String(Math.max(1, Math.round(o.frameRate)));
+    a.push('-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-r', fr, '-g', gop);
     // Same VUI for live and filler segments, so their H.264 headers match and concat can copy.
     a.push('-colorspace', 'smpte170m', '-color_primaries', 'smpte170m', '-color_trc', 'smpte170m', '-color_range', 'tv');
   }

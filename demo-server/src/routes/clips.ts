@@ -1,10 +1,12 @@
-import { Readable } from 'node:stream';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { ClipParams, SessionParams, emptyBodyIsObject, errorResponses } from '../schemas/common.js';
-import { StartClipBody } from '../schemas/clips.js';
+import { MediaQuery, RenameClipBody, StartClipBody, TrimClipBody, type Clip } from '../schemas/clips.js';
 import { NoQuery } from '../schemas/snapshots.js';
 import type { Resource } from '../plugins/authorize.js';
+import { proxyClipFile, sendClipFile } from '../services/clip-media.js';
+import { ApiError, errors } from '../errors.js';
+import { ClipNameError, normalizeClipName } from '../services/recording-to-clip.js';
 
 const clipResource = (req: FastifyRequest): Resource => {
   const id = (req.params as { clipId: string }).clipId;
@@ -13,11 +15,34 @@ const clipResource = (req: FastifyRequest): Resource => {
 };
 const sessionResource = (req: FastifyRequest): Resource => ({ type: 'session', id: (req.params as { sessionId: string }).sessionId });
 
-/** Headers worth passing on from OpenVidu's file response. */
-const PASSED_HEADERS = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'last-modified', 'etag'];
+/** Seconds an out point may pass the recorded duration (a player's rounding). */
+const END_TOLERANCE_S = 0.05;
+const MIN_TRIM_S = 0.5;
+
+/**
+ * The app coerces JSON types (`"5"` → 5) for its schemas; an edit takes JSON numbers and strings only, as sent by
+ * the elements, so a wrong type is refused with a clear message instead of guessed.
+ */
+const strictTypes = (types: Record<string, 'number' | 'string'>) => async (request: { body: unknown }) => {
+  const body = request.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return; // the schema refuses it
+  for (const [k, t] of Object.entries(types))
+    if (Object.hasOwn(body, k) && typeof body[k] !== t) throw errors.validation(`body/${k} must be a ${t}${t === 'number' ? ' (seconds)' : ''}`);
+};
+
+/** Metadata of clips missing from a room's list goes only if they started this long before the list was asked for. */
+const PRUNE_MARGIN_MS = 5 * 60_000;
 
 export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { gateway, clips } = app.services;
+  const { services } = app;
+  const { gateway, clips, clipMeta } = services;
+
+  /** The clip after an edit, told to everyone. */
+  const edited = (clip: Clip) => {
+    const updated = clipMeta.apply(clip);
+    clips.updated(updated);
+    return updated;
+  };
 
   app.get('/api/sessions/:sessionId/clips', {
     schema: {
@@ -28,7 +53,13 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Ref('ClipList'), ...errorResponses(400, 403, 502, 503) },
     },
     config: { action: 'clip:list', resource: sessionResource },
-    handler: async (request) => ({ clips: await gateway.listClips(request.params.sessionId) }),
+    handler: async (request) => {
+      const asked = Date.now();
+      const list = await gateway.listClips(request.params.sessionId);
+      // Clips deleted in OpenVidu directly: their metadata goes too (in the background).
+      clipMeta.prune(request.params.sessionId, list, asked - PRUNE_MARGIN_MS).catch((err) => request.log.warn({ err }, 'clip metadata prune failed'));
+      return { clips: list };
+    },
   });
 
   app.post('/api/sessions/:sessionId/clips', {
@@ -80,7 +111,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/api/clips/:clipId', {
     schema: {
-      summary: 'Delete a clip and its files',
+      summary: 'Delete a clip and its files (its name, trim and share links too)',
       tags: ['clips'],
       params: ClipParams,
       querystring: NoQuery,
@@ -90,48 +121,118 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (request, reply) => {
       const clip = await gateway.getClip(request.params.clipId);
       await gateway.deleteClip(clip.id);
+      await clipMeta.delete(clip.id);
       clips.deleted(clip.sessionId, clip.id, clip.createdAt);
       return reply.code(204).send(null);
     },
   });
 
-  const fileRoute = (kind: 'media' | 'thumbnail') => async (request: FastifyRequest<{ Params: { clipId: string } }>, reply: FastifyReply) => {
-    const range = typeof request.headers.range === 'string' ? request.headers.range : undefined;
-    const upstream = await gateway.fetchClipFile(request.params.clipId, kind, range);
-    reply.code(upstream.status);
-    for (const h of PASSED_HEADERS) {
-      const v = upstream.headers.get(h);
-      if (v) reply.header(h, v);
-    }
-    reply.header('cache-control', 'private, max-age=3600');
-    if (!upstream.body) return reply.send();
-    const body = Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream);
-    request.raw.on('close', () => body.destroy());
-    return reply.send(body);
-  };
+  app.patch('/api/clips/:clipId', {
+    schema: {
+      summary: 'Rename a clip',
+      description:
+        'Any status (even while recording). The name is trimmed and NFC-normalised: 1 to 100 characters, no control characters, no bidirectional ' +
+        'embedding, override or isolate characters. Publishes `clip-updated` (SSE) and the `ov-clip-updated` signal.',
+      tags: ['clips'],
+      params: ClipParams,
+      querystring: NoQuery,
+      body: RenameClipBody,
+      response: { 200: Type.Ref('Clip'), ...errorResponses(400, 403, 404, 415, 502, 503) },
+    },
+    config: { action: 'clip:rename', resource: clipResource },
+    preValidation: strictTypes({ name: 'string' }),
+    handler: async (request) => {
+      let name: string;
+      try {
+        name = normalizeClipName(request.body.name);
+      } catch (err) {
+        throw err instanceof ClipNameError ? errors.validation(err.message) : err;
+      }
+      const clip = await gateway.getClip(request.params.clipId);
+      await clipMeta.rename(clip, name);
+      return edited(clip);
+    },
+  });
+
+  app.post('/api/clips/:clipId/trim', {
+    schema: {
+      summary: 'Trim a clip (non-destructive, no re-encoding)',
+      description:
+        '`start` and `end` are seconds of the original recording, whatever earlier trim: 0 ≤ start < end ≤ duration (+0.05 s), at least 0.5 s apart. ' +
+        "The media is then the range from the keyframe at or before `start` to `end`: the answer's `trim` is the range obtained. " +
+        '409 `OV_CLIP_NOT_READY` before the clip is ready; 503 `OV_TRIM_BUSY` when too many trims are running. Publishes `clip-updated`.',
+      tags: ['clips'],
+      params: ClipParams,
+      querystring: NoQuery,
+      body: TrimClipBody,
+      response: { 200: Type.Ref('Clip'), ...errorResponses(400, 403, 404, 409, 415, 422, 429, 500, 502, 503) },
+    },
+    config: { action: 'clip:trim', resource: clipResource, rateLimit: { max: services.config.rateLimitPerMinute, timeWindow: '1 minute' } },
+    preValidation: strictTypes({ start: 'number', end: 'number' }),
+    handler: async (request) => {
+      const { start, end } = request.body;
+      if (!(start < end)) throw errors.validation('start must be before end');
+      if (end - start < MIN_TRIM_S) throw errors.validation(`The trimmed clip must be at least ${MIN_TRIM_S} s long`);
+      const clip = await gateway.getClip(request.params.clipId);
+      if (clip.status !== 'ready') throw new ApiError(409, 'OV_CLIP_NOT_READY', `Clip ${clip.id} is not ready yet`);
+      const duration = clip.originalDuration ?? clip.duration;
+      if (end > duration + END_TOLERANCE_S) throw errors.validation(`end must be at most the clip's duration (${duration} s)`);
+      await services.cutter.trim(clip, start, end);
+      return edited(clip);
+    },
+  });
+
+  app.delete('/api/clips/:clipId/trim', {
+    schema: {
+      summary: 'Restore the original of a trimmed clip',
+      description: 'Idempotent: an untrimmed clip is answered as it is. Publishes `clip-updated` when it was trimmed.',
+      tags: ['clips'],
+      params: ClipParams,
+      querystring: NoQuery,
+      response: { 200: Type.Ref('Clip'), ...errorResponses(400, 403, 404, 502, 503) },
+    },
+    config: { action: 'clip:trim', resource: clipResource },
+    handler: async (request) => {
+      const clip = await gateway.getClip(request.params.clipId);
+      return (await clipMeta.clearTrim(clip)) ? edited(clip) : clip;
+    },
+  });
 
   app.get('/api/clips/:clipId/media', {
     schema: {
       summary: "The clip's video (MP4, H.264 + AAC)",
-      description: 'Supports `Range` requests (206) for seeking.',
+      description:
+        'Supports `Range` requests (206) for seeking. A trimmed clip serves its cut. `?download=1`: as an attachment named after the clip ' +
+        '(`Content-Disposition` with an ASCII `filename` and the UTF-8 `filename*`). Served with `Cache-Control: no-cache`: the same URL serves the cut after a trim.',
       tags: ['clips'],
       params: ClipParams,
-      querystring: NoQuery,
+      querystring: MediaQuery,
       response: { ...errorResponses(400, 403, 404, 409, 416, 503) },
     },
     config: { action: 'clip:read', resource: clipResource },
-    handler: fileRoute('media'),
+    handler: async (request, reply) => {
+      const { clipId } = request.params;
+      const download = request.query.download === true;
+      // Neither a name nor a cut is needed: straight from OpenVidu (one call, as before clips could be edited).
+      if (!download && !clipMeta.get(clipId)?.trim) return proxyClipFile(services, request, reply, clipId, 'media');
+      return sendClipFile(services, request, reply, await gateway.getClip(clipId), 'media', { download });
+    },
   });
 
   app.get('/api/clips/:clipId/thumbnail', {
     schema: {
       summary: "The clip's thumbnail (JPEG)",
+      description: "A trimmed clip's thumbnail is the frame at its in point.",
       tags: ['clips'],
       params: ClipParams,
       querystring: NoQuery,
       response: { ...errorResponses(400, 403, 404, 409, 503) },
     },
     config: { action: 'clip:read', resource: clipResource },
-    handler: fileRoute('thumbnail'),
+    handler: async (request, reply) => {
+      const { clipId } = request.params;
+      if (!clipMeta.get(clipId)?.trim) return proxyClipFile(services, request, reply, clipId, 'thumbnail');
+      return sendClipFile(services, request, reply, await gateway.getClip(clipId), 'thumbnail');
+    },
   });
 };

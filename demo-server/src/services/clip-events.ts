@@ -7,6 +7,7 @@ import type { OpenViduGateway } from './openvidu-gateway.js';
 /** Signal types sent to everyone in the OpenVidu session (openvidu-browser sees `signal:ov-clip`). */
 export const CLIP_SIGNAL = 'ov-clip';
 export const CLIP_DELETED_SIGNAL = 'ov-clip-deleted';
+export const CLIP_UPDATED_SIGNAL = 'ov-clip-updated';
 
 const FAST_POLL_MS = 100;
 const SLOW_POLL_MS = 1000;
@@ -40,6 +41,15 @@ export class ClipEvents {
     void this.gateway.signal(clip.sessionId, CLIP_SIGNAL, JSON.stringify(clip));
     if (clip.status === 'processing') this.watch(clip.id);
     return true;
+  }
+
+  /**
+   * A clip was renamed, trimmed or restored (`clip` with its metadata applied, `updatedAt` set): SSE `clip-updated`
+   * and the signal `ov-clip-updated`. Always sent: receivers keep only edits newer than theirs (`updatedAt`).
+   */
+  updated(clip: Clip): void {
+    this.bus.publish(clip.sessionId, 'clip-updated', clip);
+    void this.gateway.signal(clip.sessionId, CLIP_UPDATED_SIGNAL, JSON.stringify(clip));
   }
 
   /** A clip was deleted (`createdAt`: its start time; default, the clip on record with that id): nothing later about it is news. */

@@ -22,6 +22,10 @@ export interface GatewayOptions {
   sessionIdleMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /** Applied to every clip the gateway gives (the clip metadata: name, trim), REST and webhook alike. */
+  decorate?: (clip: Clip) => Clip;
+  /** OpenVidu answered 404 for this clip id: it is gone (its metadata can go). */
+  onClipGone?: (clipId: string) => void;
 }
 
 interface CachedSession {
@@ -324,10 +328,11 @@ export class OpenViduGateway {
   }
 
   /**
-   * Fetch a clip's file from OpenVidu (`media`: the video; `thumbnail`: the JPEG OpenVidu writes beside it),
-   * forwarding the Range header. The caller streams the body on.
+   * Fetch a clip's original file from OpenVidu (`media`: the video; `thumbnail`: the JPEG OpenVidu writes beside
+   * it), forwarding the Range header. The caller streams the body on. The gateway's timeout bounds the wait for the
+   * answer's headers only (a large file takes as long as its reader takes); `signal` aborts the whole transfer.
    */
-  async fetchClipFile(clipId: string, kind: 'media' | 'thumbnail', range?: string): Promise<Response> {
+  async fetchClipFile(clipId: string, kind: 'media' | 'thumbnail', range?: string, signal?: AbortSignal): Promise<Response> {
     const rec = await this.call(() => this.ov.getRecording(clipId)).catch((err) => {
       throw this.mapError(err, 'clip', clipId);
     });
@@ -336,11 +341,19 @@ export class OpenViduGateway {
     const headers: Record<string, string> = { Authorization: this.basicAuth };
     // One byte range is passed on; anything else is ignored, as RFC 9110 allows, and the whole file is sent.
     if (range && /^bytes=(\d+-\d*|-\d+)$/.test(range.trim())) headers.Range = range.trim();
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.opts.timeoutMs);
+    const stop = () => abort.abort();
+    signal?.addEventListener('abort', stop, { once: true });
     let res: Response;
     try {
-      res = await fetch(url, { headers, signal: AbortSignal.timeout(this.opts.timeoutMs) });
+      if (signal?.aborted) throw signal.reason;
+      res = await fetch(url, { headers, signal: abort.signal });
     } catch {
+      signal?.removeEventListener('abort', stop);
       throw errors.unavailable();
+    } finally {
+      clearTimeout(timer);
     }
     if (res.status === 404) {
       await res.body?.cancel();
@@ -404,16 +417,23 @@ export class OpenViduGateway {
     }
   }
 
-  /** A recording, from the REST API or a webhook, as the API's clip (`recordingToClip` under this gateway's `apiBase`). */
+  /**
+   * A recording, from the REST API or a webhook, as the API's clip (`recordingToClip` under this gateway's
+   * `apiBase`), with the clip metadata applied (`decorate`).
+   */
   toClip(r: Recording | RecordingFacts): Clip {
-    return recordingToClip(r instanceof Recording ? factsOfRecording(r) : r, this.apiBase);
+    const clip = recordingToClip(r instanceof Recording ? factsOfRecording(r) : r, this.apiBase);
+    return this.opts.decorate ? this.opts.decorate(clip) : clip;
   }
 
   private mapError(err: unknown, what: 'session' | 'clip', id: string): Error {
     if (err instanceof ApiError) return err;
     const s = statusOf(err);
     if (s === undefined) return errors.unavailable();
-    if (s === 404) return errors.notFound(what, id);
+    if (s === 404) {
+      if (what === 'clip') this.opts.onClipGone?.(id);
+      return errors.notFound(what, id);
+    }
     if (s === 401) return new ApiError(502, 'OV_OPENVIDU_AUTH', 'The server is misconfigured: OpenVidu rejected its secret');
     if (s === 501) return new ApiError(501, 'OV_RECORDING_DISABLED', 'Recording is disabled on the OpenVidu server');
     return new ApiError(502, 'OV_OPENVIDU_ERROR', `OpenVidu answered ${s}`);

@@ -1,7 +1,7 @@
 // The one mapping from an OpenVidu recording to the API's clip, whether the recording came from the REST API (the
 // node client's `Recording`) or from a `recordingStatusChanged` webhook: both give the same clip for the same state.
 import type { Recording } from 'openvidu-node-client';
-import type { Clip } from '../schemas/clips.js';
+import { CLIP_NAME_MAX, type Clip } from '../schemas/clips.js';
 
 /** What the server reads of a recording, from either source. */
 export interface RecordingFacts {
@@ -46,6 +46,26 @@ export function decodeClipName(recordingName: string | undefined, id: string): s
     }
   }
   return recordingName && recordingName !== id ? recordingName : '';
+}
+
+/** Why a clip name was refused (the message is for the person who typed it). */
+export class ClipNameError extends Error {}
+
+/**
+ * A display name as stored: trimmed, NFC, 1 to CLIP_NAME_MAX characters (code points), no control characters and no
+ * bidirectional embedding, override or isolate characters (which could make a name display as another).
+ */
+export function normalizeClipName(raw: unknown): string {
+  if (typeof raw !== 'string') throw new ClipNameError('The name must be text');
+  if (/\p{Cs}/u.test(raw)) throw new ClipNameError('The name is not valid Unicode text'); // a lone surrogate
+  const name = raw.trim().normalize('NFC');
+  if (/\p{Cc}/u.test(name)) throw new ClipNameError('The name must not contain control characters (line breaks, tabs…)');
+  if (/[\u202A-\u202E\u2066-\u2069]/u.test(name))
+    throw new ClipNameError('The name must not contain bidirectional embedding, override or isolate characters (U+202A–U+202E, U+2066–U+2069)');
+  const length = [...name].length;
+  if (length === 0) throw new ClipNameError('The name must not be empty');
+  if (length > CLIP_NAME_MAX) throw new ClipNameError(`The name must be at most ${CLIP_NAME_MAX} characters (it has ${length})`);
+  return name;
 }
 
 /** The facts of a node-client `Recording` (REST). */

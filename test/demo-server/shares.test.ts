@@ -41,9 +41,11 @@ const call = async (p: string, init: RequestInit & { json?: unknown } = {}) => {
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined, text };
 };
 const share = (id: string, body: unknown = {}) => call(`/clips/${encodeURIComponent(id)}/share`, { method: 'POST', json: body });
-/** GET with no cookies and no referrer: what a person given the link does. */
+/** A browser's Accept: error pages are HTML for it, JSON for programs. */
+const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+/** GET with no cookies and no referrer: what a person given the link does (in a browser). */
 const get = async (url: string, headers: Record<string, string> = {}) => {
-  const res = await fetch(url, { headers, redirect: 'manual' });
+  const res = await fetch(url, { headers: { accept: BROWSER, ...headers }, redirect: 'manual' });
   return { status: res.status, headers: res.headers, text: await res.text() };
 };
 
@@ -433,8 +435,11 @@ describe('share links and the watch page', () => {
       asked.push([action, resource]);
       return action !== 'share:watch' && action !== 'clip:share';
     });
-    const page = await closed.inject({ url: local(link), headers: { 'accept-language': 'ko' } });
+    const page = await closed.inject({ url: local(link), headers: { 'accept-language': 'ko', accept: BROWSER } });
     assert.equal(page.statusCode, 403);
+    const program = await closed.inject({ url: local(link) });
+    assert.equal(program.statusCode, 403);
+    assert.equal(program.json().code, 'OV_FORBIDDEN', 'without Accept: text/html, the JSON error of every route');
     assert.match(page.headers['content-type'] as string, /^text\/html/);
     assert.match(page.body, /이 클립을 볼 권한이 없습니다/);
     assert.equal(page.headers['content-security-policy'], (await get(link)).headers.get('content-security-policy'));
@@ -445,6 +450,7 @@ describe('share links and the watch page', () => {
       assert.equal((await closed.inject({ method, url: `/api/clips/${clipA.id}/share`, payload: {} })).statusCode, 403);
     const resource = { type: 'clip', id: clipA.id, sessionId: ROOM };
     assert.deepEqual(asked, [
+      ['share:watch', resource],
       ['share:watch', resource],
       ['share:watch', resource],
       ['clip:share', resource],
@@ -458,7 +464,7 @@ describe('share links and the watch page', () => {
     const codes = [];
     for (let i = 0; i < 3; i++) codes.push((await limited.inject({ url: local(link) })).statusCode);
     assert.deepEqual(codes, [200, 200, 429]);
-    const busy = await limited.inject({ url: local(link), headers: { 'accept-language': 'ko' } });
+    const busy = await limited.inject({ url: local(link), headers: { 'accept-language': 'ko', accept: BROWSER } });
     assert.match(busy.headers['content-type'] as string, /^text\/html/);
     assert.match(busy.body, /요청이 너무 많습니다/);
     const media = [];

@@ -189,15 +189,18 @@ export const watchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "A share link's public watch page (HTML)",
       description:
         'Plays the clip (and its trim) with no account, with Open Graph and Twitter card tags for link previews. English or Korean by ' +
-        'Accept-Language. Errors are HTML pages too: 400 malformed link, 403 altered or expired, 404 clip deleted, 409 not ready. ' +
+        'Accept-Language. Errors are HTML pages for a browser (Accept: text/html), JSON errors otherwise: 400 malformed link, 403 altered or expired, 404 clip deleted, 409 not ready. ' +
         'Besides `exp` and `sig`, only tracking fields (utm_*, fbclid, gclid…) are accepted, and ignored.',
       tags: ['share'],
       params: ClipParams,
       querystring: PageQuery,
-      response: { 200: Type.String({ description: 'HTML' }), ...Object.fromEntries([400, 403, 404, 409, 429, 500, 502, 503].map((s) => [s, Type.String()])) },
+      // Errors: an HTML page for a browser (Accept: text/html), the JSON error of every route for anything else.
+      response: { 200: Type.String({ description: 'HTML' }), ...errorResponses(400, 403, 404, 409, 429, 502, 503) },
     },
     config: { action: 'share:watch', resource: clipResource, rateLimit: perMinute(2) },
     errorHandler: (err, request, reply) => {
+      // A program (a link checker, a preview fetcher asking for JSON) gets the API's JSON error from the app's handler.
+      if (!/\btext\/html\b/.test(request.headers.accept ?? '')) throw err;
       const [status, message] = pageError(err);
       if (status >= 500) request.log.error({ err }, 'watch page failed');
       const lang = pickLang(request.headers['accept-language']);

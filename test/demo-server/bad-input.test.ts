@@ -52,6 +52,20 @@ const ROUTES: RouteSpec[] = [
   { method: 'DELETE', url: '/api/clips/:clipId', param: 'clipId', body: 'none' },
   { method: 'GET', url: '/api/clips/:clipId/media', param: 'clipId', body: 'none' },
   { method: 'GET', url: '/api/clips/:clipId/thumbnail', param: 'clipId', body: 'none' },
+  { method: 'PATCH', url: '/api/clips/:clipId', param: 'clipId', body: 'json', validBody: { name: 'Renamed' } },
+  { method: 'POST', url: '/api/clips/:clipId/trim', param: 'clipId', body: 'json', validBody: { start: 0, end: 0.6 } },
+  { method: 'DELETE', url: '/api/clips/:clipId/trim', param: 'clipId', body: 'none' },
+  { method: 'POST', url: '/api/clips/:clipId/share', param: 'clipId', body: 'json', validBody: { expiresIn: 3600 } },
+  { method: 'DELETE', url: '/api/clips/:clipId/share', param: 'clipId', body: 'none' },
+  {
+    method: 'GET',
+    url: '/watch/:clipId',
+    param: 'clipId',
+    body: 'none',
+    queryExempt: 'share page: tolerates tracking fields (utm_*, fbclid…); exp and sig are checked',
+  },
+  { method: 'GET', url: '/watch/:clipId/media', param: 'clipId', body: 'none' },
+  { method: 'GET', url: '/watch/:clipId/thumbnail', param: 'clipId', body: 'none' },
   { method: 'GET', url: '/api/sessions/:sessionId/events', param: 'sessionId', body: 'none' },
   { method: 'POST', url: '/api/sessions/:sessionId/snapshots', param: 'sessionId', body: 'image' },
   { method: 'GET', url: '/api/sessions/:sessionId/snapshots', param: 'sessionId', body: 'none' },
@@ -522,6 +536,74 @@ describe('bad input on every route', () => {
     assert.equal(extra.status, 200, extra.text);
   });
 
+  it('clip edits: bad names, ranges and lifetimes → 400 OV_VALIDATION_FAILED; the clip keeps its name, its media and no trim', async () => {
+    const id = encodeURIComponent(kept.clip!.id);
+    const before = (await request('GET', `/api/clips/${id}`)).json;
+    const names: unknown[] = [
+      '',
+      '   ',
+      'x'.repeat(101),
+      '한'.repeat(101),
+      '😀'.repeat(101),
+      'a\u0000b',
+      'a\u0007b',
+      'line\nbreak',
+      'tab\there',
+      'a\u007fb',
+      'a\u0085b',
+      'evil\u202egnp.exe',
+      'a\u202ab',
+      'a\u2066b',
+      'a\u2069b',
+      12,
+      null,
+      true,
+      ['a'],
+      { name: 'a' },
+    ];
+    for (const name of names) {
+      const res = await json('PATCH', `/api/clips/${id}`, { name });
+      assertApiError(res, `rename to ${JSON.stringify(name)}`, 400, 'OV_VALIDATION_FAILED');
+    }
+    for (const body of [{}, { name: 'ok', extra: 1 }, { NAME: 'ok' }, [], 'name'])
+      assertApiError(await json('PATCH', `/api/clips/${id}`, body), `rename body ${JSON.stringify(body)}`, 400, 'OV_VALIDATION_FAILED');
+
+    const d = before.duration as number;
+    const ranges: unknown[] = [
+      { start: -1, end: 0.8 },
+      { start: 0.8, end: 0.2 },
+      { start: 0.5, end: 0.5 },
+      { start: 0, end: 0.2 }, // shorter than half a second
+      { start: 0, end: d + 5 },
+      { start: d + 1, end: d + 2 },
+      { start: 0, end: 1e308 },
+      { start: '0', end: '1' },
+      { start: 0, end: null },
+      { start: null, end: 1 },
+      { start: 0 },
+      { end: 1 },
+      { start: 0, end: 1, extra: true },
+      { start: [0], end: [1] },
+      { start: true, end: 1 },
+    ];
+    for (const r of ranges) assertApiError(await json('POST', `/api/clips/${id}/trim`, r), `trim ${JSON.stringify(r)}`, 400, 'OV_VALIDATION_FAILED');
+    // NaN and Infinity are not JSON: as raw text they are malformed bodies.
+    for (const raw of ['{"start":NaN,"end":1}', '{"start":0,"end":Infinity}', '{"start":0,"end":-Infinity}']) {
+      const res = await request('POST', `/api/clips/${id}/trim`, { headers: { 'content-type': 'application/json' }, body: raw });
+      assertApiError(res, `trim ${raw}`, 400);
+    }
+    for (const expiresIn of [0, -1, 59, 1e12, 3600.5, '3600', null, true, [3600], {}])
+      assertApiError(await json('POST', `/api/clips/${id}/share`, { expiresIn }), `share for ${JSON.stringify(expiresIn)}`, 400, 'OV_VALIDATION_FAILED');
+
+    const after = (await request('GET', `/api/clips/${id}`)).json;
+    assert.equal(after.name, before.name, 'name kept');
+    assert.equal(after.trim, undefined, 'not trimmed');
+    assert.equal(after.duration, before.duration);
+    const media = await request('GET', `/api/clips/${id}/media`);
+    assert.equal(media.status, 200);
+    assert.equal(media.body.length, kept.clip!.size, 'the media is the whole original');
+  });
+
   it('unknown or ill-typed query fields → 400 OV_VALIDATION_FAILED on every route of ours', async () => {
     for (const spec of ROUTES.filter((s) => !s.queryExempt)) {
       const url = fill(spec);
@@ -562,7 +644,7 @@ describe('bad input on every route', () => {
     'huge bodies → 413 OV_BODY_TOO_LARGE (JSON routes) and OV_SNAPSHOT_TOO_LARGE (snapshot upload), also chunked ' + 'and with a lying Content-Length',
     async () => {
       const bigJson = JSON.stringify({ name: 'x'.repeat(70 * 1024) });
-      const jsonRoutes = ROUTES.filter((s) => s.method === 'POST' || s.method === 'DELETE').filter((s) => s.body !== 'image');
+      const jsonRoutes = ROUTES.filter((s) => s.method === 'POST' || s.method === 'PATCH' || s.method === 'DELETE').filter((s) => s.body !== 'image');
       for (const spec of jsonRoutes) {
         const url = spec.method === 'DELETE' ? fill(spec, spec.param === 'snapshotId' ? 'snap_AAAAAAAAAAAAAAAA' : 'no-such-clip') : fill(spec);
         for (const chunked of [false, true]) {
@@ -607,12 +689,12 @@ describe('bad input on every route', () => {
           : type.includes('form-urlencoded')
             ? 'name=Ann'
             : body;
-        const res = await request('POST', fill(spec), { headers: { 'content-type': type }, body: payload });
-        assertApiError(res, `POST ${spec.url} as ${type}`, 415, 'OV_UNSUPPORTED_MEDIA_TYPE');
+        const res = await request(spec.method, fill(spec), { headers: { 'content-type': type }, body: payload });
+        assertApiError(res, `${spec.method} ${spec.url} as ${type}`, 415, 'OV_UNSUPPORTED_MEDIA_TYPE');
       }
       // A body without any Content-Type.
-      const res = await request('POST', fill(spec), { body });
-      assertApiError(res, `POST ${spec.url} without Content-Type`, 415);
+      const res = await request(spec.method, fill(spec), { body });
+      assertApiError(res, `${spec.method} ${spec.url} without Content-Type`, 415);
     }
     const before = (await request('GET', `/api/sessions/${KEEP_ROOM}/snapshots`)).json.snapshots.length;
     for (const type of [

@@ -91,6 +91,7 @@ async function call(
 
 const ROOM = 'sec-room';
 const CLIP = `${ROOM}~2`;
+const LINK = `exp=9999999999&sig=${'A'.repeat(43)}`;
 const SNAPSHOT = 'snap_AAAAAAAAAAAAAAAA'; // replaced by a real one in `before`
 const ids = { snapshot: SNAPSHOT };
 
@@ -124,6 +125,15 @@ const PROBES: Probe[] = [
   { route: 'DELETE /api/clips/:clipId', url: () => `/api/clips/${CLIP}`, expect: { action: 'clip:delete', resource: clip } },
   { route: 'GET /api/clips/:clipId/media', url: () => `/api/clips/${CLIP}/media`, expect: { action: 'clip:read', resource: clip } },
   { route: 'GET /api/clips/:clipId/thumbnail', url: () => `/api/clips/${CLIP}/thumbnail`, expect: { action: 'clip:read', resource: clip } },
+  { route: 'PATCH /api/clips/:clipId', url: () => `/api/clips/${CLIP}`, json: { name: 'Renamed' }, expect: { action: 'clip:rename', resource: clip } },
+  { route: 'POST /api/clips/:clipId/trim', url: () => `/api/clips/${CLIP}/trim`, json: { start: 0, end: 1 }, expect: { action: 'clip:trim', resource: clip } },
+  { route: 'DELETE /api/clips/:clipId/trim', url: () => `/api/clips/${CLIP}/trim`, expect: { action: 'clip:trim', resource: clip } },
+  { route: 'POST /api/clips/:clipId/share', url: () => `/api/clips/${CLIP}/share`, json: {}, expect: { action: 'clip:share', resource: clip } },
+  { route: 'DELETE /api/clips/:clipId/share', url: () => `/api/clips/${CLIP}/share`, expect: { action: 'clip:share', resource: clip } },
+  // A well-formed link to a clip never shared: 404 when allowed, 403 from the hook when refused.
+  { route: 'GET /watch/:clipId', url: () => `/watch/${CLIP}?${LINK}`, expect: { action: 'share:watch', resource: clip } },
+  { route: 'GET /watch/:clipId/media', url: () => `/watch/${CLIP}/media?${LINK}`, expect: { action: 'share:watch', resource: clip } },
+  { route: 'GET /watch/:clipId/thumbnail', url: () => `/watch/${CLIP}/thumbnail?${LINK}`, expect: { action: 'share:watch', resource: clip } },
   { route: 'GET /api/sessions/:sessionId/events', url: () => `/api/sessions/${ROOM}/events`, expect: { action: 'events:read', resource: session } },
   {
     route: 'POST /api/sessions/:sessionId/snapshots',

@@ -22,8 +22,16 @@ import type {
   OvSnapshotEvent,
   OvStateChangeEvent,
 } from '../components/events/index.js';
+import type { OvClipRenamedEvent } from '../components/events/ov-clip-renamed.js';
+import type { OvClipSharedEvent } from '../components/events/ov-clip-shared.js';
+import type { OvClipTrimmedEvent } from '../components/events/ov-clip-trimmed.js';
+import type { OvClipUpdatedEvent } from '../components/events/ov-clip-updated.js';
 
 export type * from '../components/events/index.js';
+export type * from '../components/events/ov-clip-renamed.js';
+export type * from '../components/events/ov-clip-shared.js';
+export type * from '../components/events/ov-clip-trimmed.js';
+export type * from '../components/events/ov-clip-updated.js';
 
 /** `onOv…` props of `<OvLiveRoom>`, each with the event it receives. */
 const liveRoomEvents = {
@@ -36,6 +44,7 @@ const liveRoomEvents = {
   onOvClipStopped: 'ov-clip-stopped' as EventName<OvClipStoppedEvent>,
   onOvClipReady: 'ov-clip-ready' as EventName<OvClipReadyEvent>,
   onOvClipFailed: 'ov-clip-failed' as EventName<OvClipFailedEvent>,
+  onOvClipUpdated: 'ov-clip-updated' as EventName<OvClipUpdatedEvent>,
   onOvScreenShareStarted: 'ov-screen-share-started' as EventName<OvScreenShareStartedEvent>,
   onOvScreenShareStopped: 'ov-screen-share-stopped' as EventName<OvScreenShareStoppedEvent>,
   onOvError: 'ov-error' as EventName<OvErrorEvent>,
@@ -45,6 +54,9 @@ const liveRoomEvents = {
 const clipListEvents = {
   onOvClipSelect: 'ov-clip-select' as EventName<OvClipSelectEvent>,
   onOvClipDeleted: 'ov-clip-deleted' as EventName<OvClipDeletedEvent>,
+  onOvClipRenamed: 'ov-clip-renamed' as EventName<OvClipRenamedEvent>,
+  onOvClipTrimmed: 'ov-clip-trimmed' as EventName<OvClipTrimmedEvent>,
+  onOvClipShared: 'ov-clip-shared' as EventName<OvClipSharedEvent>,
   onOvError: 'ov-error' as EventName<OvErrorEvent>,
 };
 

@@ -1,4 +1,4 @@
-import type { Clip } from '../../src/types.js';
+import type { Clip, ClipShare } from '../../src/types.js';
 import { ClipsClient } from '../internal/core.js';
 
 /** What `<ov-clip-list>` needs from the clips client (REST + live updates). */
@@ -6,9 +6,19 @@ export interface ClipFeed {
   /** The session's clips, from the first look of the live updates (SSE, else polling), which follow from then on. */
   list(): Promise<Clip[]>;
   remove(id: string): Promise<void>;
-  /** Live updates: a clip changed status (or appeared); a clip was deleted. Returns `off`. */
+  rename(id: string, name: string): Promise<Clip>;
+  /** Serves the clip as the cut [start, end] of its original (seconds). */
+  trim(id: string, start: number, end: number): Promise<Clip>;
+  /** Undoes a trim. */
+  restore(id: string): Promise<Clip>;
+  /** A signed link to the clip's watch page, valid `expiresIn` seconds (the server's default when absent). */
+  share(id: string, expiresIn?: number): Promise<ClipShare>;
+  /** The media URL that downloads the clip as a file. */
+  downloadUrl(id: string): string;
+  /** Live updates: a clip changed status (or appeared); a clip was deleted; a clip was edited. Returns `off`. */
   onClip(fn: (clip: Clip) => void): () => void;
   onDeleted(fn: (id: string) => void): () => void;
+  onUpdated(fn: (clip: Clip) => void): () => void;
   close(): void;
 }
 
@@ -26,8 +36,33 @@ export function createClipFeed(api: string, session: string): ClipFeed {
         c.subscribe();
       }),
     remove: (id) => c.delete(id),
+    rename: (id, name) => c.rename(id, name),
+    trim: (id, start, end) => c.trim(id, start, end),
+    restore: (id) => c.restore(id),
+    share: (id, expiresIn) => c.share(id, expiresIn),
+    downloadUrl: (id) => c.downloadUrl(id),
     onClip: (fn) => c.on('clip', (e) => fn(e.clip)),
     onDeleted: (fn) => c.on('clipDeleted', (e) => fn(e.id)),
+    onUpdated: (fn) => c.on('clipUpdated', (e) => fn(e.clip)),
     close: () => c.close(),
   };
+}
+
+/** `url` (resolved against `api`), with `?v=<updatedAt>` while the clip is trimmed, so caches fetch the cut. */
+export function clipUrl(url: string, api: string, clip: Clip): string {
+  const u = new URL(url, new URL(api, location.href));
+  if (clip.trim) u.searchParams.set('v', String(clip.updatedAt ?? 0));
+  return u.href;
+}
+
+/**
+ * `clip` (a status change) merged over `old`: an edit `old` knows that is newer than the one `clip` carries stays
+ * (statuses and edits travel on different channels, and may cross).
+ */
+export function mergeClip(old: Clip | undefined, clip: Clip): Clip {
+  const keep =
+    old && (clip.updatedAt ?? 0) < (old.updatedAt ?? 0)
+      ? { name: old.name, trim: old.trim, originalDuration: old.originalDuration, updatedAt: old.updatedAt, ...(old.trim && { duration: old.duration }) }
+      : {};
+  return { ...old, ...clip, ...keep };
 }

@@ -1,20 +1,22 @@
 import { html, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { Clip } from '../../src/types.js';
+import type { Clip, ClipShare } from '../../src/types.js';
 import { OvClipDeletedEvent } from '../events/ov-clip-deleted.js';
+import { OvClipRenamedEvent } from '../events/ov-clip-renamed.js';
 import { OvClipSelectEvent } from '../events/ov-clip-select.js';
+import { OvClipSharedEvent } from '../events/ov-clip-shared.js';
+import { OvClipTrimmedEvent } from '../events/ov-clip-trimmed.js';
 import { OvErrorEvent } from '../events/ov-error.js';
-import { clipStatusLabel, errorDetail } from '../internal/core.js';
+import { applyClipUpdate, clipStatusLabel, errorDetail, ovError, withLatestEdit } from '../internal/core.js';
 import { playIcon } from '../internal/icons.js';
-import { OvMediaPlayer } from '../internal/media-player.js';
+import { focusPart, InlineRename, OvMediaPlayer, PLAYER_PARTS } from '../internal/media-player.js';
 import { defineTag, OvElement } from '../internal/ov-element.js';
 import { componentStyles } from '../styles/component.styles.js';
-import { createClipFeed, type ClipFeed } from './clip-feed.js';
+import { clipUrl, createClipFeed, type ClipFeed } from './clip-feed.js';
 import { styles } from './clip-list.styles.js';
 
-const ROOM_EVENTS = ['ov-clip-started', 'ov-clip-stopped', 'ov-clip-ready', 'ov-clip-failed'] as const;
-const PLAYER_PARTS = 'dialog:player,title:player-title,video:player-video,close:player-close';
+const ROOM_EVENTS = ['ov-clip-started', 'ov-clip-stopped', 'ov-clip-ready', 'ov-clip-failed', 'ov-clip-updated'] as const;
 
 /**
  * @summary The session's clips, newest first, updated live; a ready clip opens a player dialog.
@@ -22,7 +24,10 @@ const PLAYER_PARTS = 'dialog:player,title:player-title,video:player-video,close:
  *
  * @fires ov-clip-select - A ready clip was activated (the player opens). detail: `{clip}`
  * @fires ov-clip-deleted - A clip was deleted from this list. detail: `{id}`
- * @fires ov-error - Loading or deleting failed. detail: `{code, message, status?}`
+ * @fires ov-clip-renamed - A clip was renamed here (its inline rename, the player's title, or `renameClip()`). detail: `{clip}`
+ * @fires ov-clip-trimmed - A clip was trimmed here, or restored (then `clip.trim` is absent). detail: `{clip}`
+ * @fires ov-clip-shared - A link to a clip's watch page was made here (Copy link, or `shareClip()`). detail: `{clip, share}`
+ * @fires ov-error - Loading, deleting or an edit failed (a failed rename shows the old name again). detail: `{code, message, status?}`
  *
  * @csspart base - The list's container.
  * @csspart list - The `<ul>`.
@@ -32,11 +37,21 @@ const PLAYER_PARTS = 'dialog:player,title:player-title,video:player-video,close:
  * @csspart name - The clip's name.
  * @csspart meta - Duration and time.
  * @csspart status - The status badge (also `status-recording`, `status-processing`, `status-ready`, `status-failed`).
+ * @csspart trimmed - The "Trimmed" hint of a trimmed clip.
+ * @csspart rename-button - A clip's Rename (pencil) button.
+ * @csspart rename-input - The name field of the inline rename (with `rename-save`, `rename-cancel`).
  * @csspart delete-button - The delete button.
  * @csspart confirm - The inline delete confirmation (with `confirm-button`, `cancel-button`).
  * @csspart empty - The empty state.
  * @csspart error - The error state (with `retry-button`).
- * @csspart player - The player `<dialog>` (also `player-title`, `player-video`, `player-close`).
+ * @csspart player - The player `<dialog>` (also `player-title`, `player-video`, `player-close`, and `player-rename-button`,
+ *   `player-rename-input`, `player-rename-save`, `player-rename-cancel` for its title).
+ * @csspart player-download - The player's Download link (an `<a download>`).
+ * @csspart player-copy-link - The player's Copy link button; `player-link` the read-only field that shows the link
+ *   when the clipboard cannot be written.
+ * @csspart player-trim-button - The player's Trim button; `player-restore-button` its Restore original (trimmed clips).
+ * @csspart player-timeline - The trim editor's timeline, with `player-in-handle` and `player-out-handle` (sliders),
+ *   `player-trim-save` and `player-trim-cancel`.
  *
  * @cssprop --ov-thumbnail-width - Thumbnail width (default 96px).
  * @cssprop --ov-status-recording - Badge colour while recording.
@@ -64,6 +79,7 @@ export class OvClipList extends OvElement {
   @state() private errorMessage = '';
   @state() private confirming = '';
   @state() private announcement = '';
+  @state() private playing = '';
 
   /** Session id; defaults to the linked room's. */
   @property() session = '';
@@ -76,6 +92,14 @@ export class OvClipList extends OvElement {
   @property() for = '';
   /** Hides the delete buttons. */
   @property({ type: Boolean, attribute: 'no-delete' }) noDelete = false;
+  /** Hides rename and trim. */
+  @property({ type: Boolean, attribute: 'no-edit' }) noEdit = false;
+  /** Hides Copy link. */
+  @property({ type: Boolean, attribute: 'no-share' }) noShare = false;
+  /** Hides Download. */
+  @property({ type: Boolean, attribute: 'no-download' }) noDownload = false;
+  /** How long the links that Copy link makes work, seconds (the server may cap it). */
+  @property({ type: Number, attribute: 'share-expires-in' }) shareExpiresIn = 604800;
 
   override connectedCallback() {
     super.connectedCallback();
@@ -89,6 +113,7 @@ export class OvClipList extends OvElement {
   }
 
   protected override updated() {
+    if (this.playing && !this.clips.some((c) => c.id === this.playing)) this.player.close();
     const key = `${this.apiBase}\n${this.sessionId}`;
     if (key !== this.feedKey && this.isConnected) {
       this.feedKey = key;
@@ -125,7 +150,7 @@ export class OvClipList extends OvElement {
   private upsert(clip: Clip, live: boolean) {
     if (clip.sessionId && this.sessionId && clip.sessionId !== this.sessionId) return;
     const old = this.clips.find((c) => c.id === clip.id);
-    const clips = old ? this.clips.map((c) => (c.id === clip.id ? { ...c, ...clip } : c)) : [clip, ...this.clips];
+    const clips = old ? this.clips.map((c) => (c === old ? { ...c, ...withLatestEdit(clip, c) } : c)) : [clip, ...this.clips];
     this.clips = clips.sort((a, b) => b.createdAt - a.createdAt);
     if (live && this.status === 'ready' && clip.status === 'ready' && old?.status !== 'ready')
       this.announcement = this.t('clipReadyAnnouncement', { name: clip.name || this.t('clipUntitled') });
@@ -133,20 +158,75 @@ export class OvClipList extends OvElement {
 
   private readonly handleRoomEvent = (e: Event) => {
     const clip = (e as Event & { detail?: { clip?: Clip } }).detail?.clip;
-    if (clip && e.composedPath()[0] === this.linkedRoom) this.upsert(clip, true);
+    if (!clip || e.composedPath()[0] !== this.linkedRoom) return;
+    if (e.type === 'ov-clip-updated') this.applyUpdate(clip);
+    else this.upsert(clip, true);
   };
 
-  private mediaUrl(clip: Clip) {
-    return new URL(clip.mediaUrl, new URL(this.apiBase, location.href)).href;
+  /** An edit (ours, or news of anyone's): only for the same clip, and only when newer than the one shown. */
+  private applyUpdate(update: Clip) {
+    const clips = this.clips.map((c) => applyClipUpdate(c, update) ?? c);
+    if (clips.some((c, i) => c !== this.clips[i])) this.clips = clips;
   }
 
-  private thumbUrl(clip: Clip) {
-    return new URL(clip.thumbnailUrl, new URL(this.apiBase, location.href)).href;
-  }
-
-  private handleOpen(clip: Clip, e: Event) {
+  private async handleOpen(clip: Clip, e: Event) {
     this.emit(new OvClipSelectEvent({ clip }));
-    this.player.show(this.mediaUrl(clip), clip.name || this.t('clipUntitled'), e.currentTarget as HTMLElement);
+    this.playing = clip.id;
+    await this.player.show(e.currentTarget as HTMLElement);
+  }
+
+  private readonly renamer = new InlineRename(this, (id, name) =>
+    this.renameClip(id, name).catch((err) => {
+      this.announcement = this.t('editFailed');
+      this.emit(new OvErrorEvent(errorDetail(err, 'CLIP_FAILED')));
+    }),
+  );
+
+  /**
+   * Renames a clip: the list shows the new name at once, and the old one again if the server refuses it (the promise
+   * rejects with the error).
+   */
+  renameClip(id: string, name: string): Promise<Clip> {
+    return this.edit(id, (f) => f.rename(id, name), OvClipRenamedEvent, name);
+  }
+
+  /** Serves only `start`–`end` (seconds of the original recording) of a ready clip; the original is kept. */
+  trimClip(id: string, start: number, end: number): Promise<Clip> {
+    return this.edit(id, (f) => f.trim(id, start, end), OvClipTrimmedEvent);
+  }
+
+  /** Undoes a trim. */
+  restoreClip(id: string): Promise<Clip> {
+    return this.edit(id, (f) => f.restore(id), OvClipTrimmedEvent);
+  }
+
+  /** Makes a link to a clip's public watch page, valid `expiresIn` seconds (default `shareExpiresIn`). */
+  async shareClip(id: string, expiresIn = this.shareExpiresIn): Promise<ClipShare> {
+    const share = await this.useFeed().share(id, expiresIn);
+    const clip = this.clips.find((c) => c.id === id);
+    if (clip) this.emit(new OvClipSharedEvent({ clip, share }));
+    return share;
+  }
+
+  private useFeed(): ClipFeed {
+    if (!this.feed) throw ovError('CLIP_FAILED', 'The list has no session');
+    return this.feed;
+  }
+
+  /** An edit through the feed; with `name`, shown at once and undone if it fails (unless newer news came since). */
+  private async edit(id: string, call: (f: ClipFeed) => Promise<Clip>, event: typeof OvClipRenamedEvent, name?: string) {
+    const old = this.clips.find((c) => c.id === id);
+    const shown = old && name !== undefined ? { ...old, name } : old;
+    this.clips = this.clips.map((c) => (c === old ? shown! : c));
+    try {
+      const clip = await call(this.useFeed());
+      this.applyUpdate(clip);
+      this.emit(new event({ clip }));
+      return clip;
+    } catch (err) {
+      this.clips = this.clips.map((c) => (c === shown ? old! : c));
+      throw err;
+    }
   }
 
   private async handleDelete(clip: Clip) {
@@ -160,16 +240,14 @@ export class OvClipList extends OvElement {
     }
   }
 
-  private async askDelete(clip: Clip) {
+  private askDelete(clip: Clip) {
     this.confirming = clip.id;
-    await this.updateComplete;
-    (this.renderRoot.querySelector('[part~="confirm-button"]') as HTMLElement | null)?.focus();
+    focusPart(this, '[part~="confirm-button"]');
   }
 
-  private async cancelDelete(clip: Clip) {
+  private cancelDelete(clip: Clip) {
     this.confirming = '';
-    await this.updateComplete;
-    (this.renderRoot.querySelector(`[data-delete="${CSS.escape(clip.id)}"]`) as HTMLElement | null)?.focus();
+    focusPart(this, `[data-delete="${CSS.escape(clip.id)}"]`);
   }
 
   /** Reloads the list from the server and reconnects live updates. */
@@ -186,7 +264,11 @@ export class OvClipList extends OvElement {
     try {
       const feed = this.createFeed(this.apiBase, session);
       this.feed = feed;
-      this.offs = [feed.onClip((c) => this.upsert(c, true)), feed.onDeleted((cid) => (this.clips = this.clips.filter((c) => c.id !== cid)))];
+      this.offs = [
+        feed.onClip((c) => this.upsert(c, true)),
+        feed.onDeleted((cid) => (this.clips = this.clips.filter((c) => c.id !== cid))),
+        feed.onUpdated((c) => this.applyUpdate(c)),
+      ];
       const clips = await feed.list();
       if (id !== this.loadId) return;
       this.clips = [...clips].sort((a, b) => b.createdAt - a.createdAt);
@@ -207,24 +289,32 @@ export class OvClipList extends OvElement {
     const duration = `${Math.floor(d / 60)}:${String(d % 60).padStart(2, '0')}`;
     const ready = clip.status === 'ready';
     const name = clip.name || this.t('clipUntitled');
-    const body = html`${
-        ready
-          ? html`<span class="thumb"><img part="thumbnail" loading="lazy" alt="" src=${this.thumbUrl(clip)} />${playIcon}</span>`
-          : html`<span class="thumb" aria-hidden="true"></span>`
-      }
+    const thumb = ready
+      ? html`<span class="thumb"><img part="thumbnail" loading="lazy" alt="" src=${clipUrl(clip.thumbnailUrl, this.apiBase, clip)} />${playIcon}</span>`
+      : html`<span class="thumb" aria-hidden="true"></span>`;
+    const body = html`${thumb}
       <span class="text">
         <span part="name" class="name">${name}</span>
-        <span part="meta" class="meta">${ready ? html`${duration} · ` : nothing}<time datetime=${new Date(clip.createdAt).toISOString()}>${when}</time></span>
+        <span part="meta" class="meta"
+          >${ready ? html`${duration} · ` : nothing}${clip.trim ? html`<span part="trimmed">${this.t('trimmed')}</span> · ` : nothing}<time
+            datetime=${new Date(clip.createdAt).toISOString()}
+            >${when}</time
+          ></span
+        >
       </span>
       <span part="status status-${clip.status}" class="badge ${clip.status}">${clipStatusLabel(this.texts, clip.status)}</span>`;
+    const renaming = this.renamer.id === clip.id;
     return html`<li part="item" data-id=${clip.id}>
       ${
-        ready
-          ? html`<button part="clip" class="clip" @click=${(e: Event) => this.handleOpen(clip, e)}>
-              <span class="sr-only">${this.t('play')}:</span>${body}
-            </button>`
-          : html`<div part="clip" class="clip">${body}</div>`
+        renaming
+          ? html`<div part="clip" class="clip">${thumb}${this.renamer.form(clip, this.texts)}</div>`
+          : ready
+            ? html`<button part="clip" class="clip" @click=${(e: Event) => this.handleOpen(clip, e)}>
+                <span class="sr-only">${this.t('play')}:</span>${body}
+              </button>`
+            : html`<div part="clip" class="clip">${body}</div>`
       }
+      ${this.noEdit || renaming ? nothing : this.renamer.button(clip, name, this.texts)}
       ${
         this.noDelete || clip.status === 'recording'
           ? nothing
@@ -238,7 +328,7 @@ export class OvClipList extends OvElement {
                 part="delete-button"
                 class="del"
                 data-delete=${clip.id}
-                aria-label=${`${this.t('delete')}: ${name}`}
+                aria-label="${this.t('delete')}: ${name}"
                 @click=${() => this.askDelete(clip)}
               >
                 ${this.t('delete')}
@@ -248,6 +338,7 @@ export class OvClipList extends OvElement {
   }
 
   protected override render() {
+    const playing = this.clips.find((c) => c.id === this.playing);
     let body;
     if (this.status === 'error') {
       body = html`<div part="error" class="state" role="alert">
@@ -273,7 +364,18 @@ export class OvClipList extends OvElement {
     return html`<div part="base" class="base" aria-busy=${this.status === 'loading' ? 'true' : 'false'}>
       ${body}
       <div class="sr-only" role="status" aria-live="polite">${this.announcement}</div>
-      <ov-media-player exportparts=${PLAYER_PARTS} close-label=${this.t('close')}></ov-media-player>
+      <ov-media-player
+        exportparts=${PLAYER_PARTS}
+        lang=${this.effectiveLang}
+        .texts=${this.texts}
+        .clip=${playing}
+        .actions=${this}
+        src=${playing ? clipUrl(playing.mediaUrl, this.apiBase, playing) : ''}
+        download=${playing && !this.noDownload && this.feed ? clipUrl(this.feed.downloadUrl(playing.id), this.apiBase, playing) : ''}
+        ?no-edit=${this.noEdit}
+        ?no-share=${this.noShare}
+        @close=${() => (this.playing = '')}
+      ></ov-media-player>
     </div>`;
   }
 }

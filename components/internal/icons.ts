@@ -21,3 +21,4 @@ export const cameraShotIcon = icon(
 );
 export const closeIcon = icon('M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12Z');
 export const playIcon = icon('M8 5v14l11-7Z');
+export const editIcon = icon('M3 17.3V21h3.8L17.8 9.9l-3.7-3.7L3 17.3ZM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8 3.7 3.7L20.7 7Z');

@@ -69,6 +69,26 @@ export interface OvStrings {
   snapshotFailed: string;
   player: string;
   duration: string;
+  /** Clip editing (the list and its player). `rename` labels the button as "Rename: {name}". */
+  rename: string;
+  clipName: string;
+  save: string;
+  trim: string;
+  /** The hint on a trimmed clip, and the announcement after a trim. */
+  trimmed: string;
+  restoreOriginal: string;
+  restored: string;
+  download: string;
+  copyLink: string;
+  /** "Link copied, expires {date}" */
+  linkCopied: string;
+  /** Label of the field that shows the link when the clipboard cannot be written: "Link to share, expires {date}". */
+  shareLink: string;
+  /** The trim handles. */
+  inPoint: string;
+  outPoint: string;
+  editFailed: string;
+  shareFailed: string;
   // One per OvErrorCode.
   errorTokenFailed: string;
   errorConnectFailed: string;
@@ -149,6 +169,21 @@ export const en: OvStrings = {
   snapshotFailed: 'Snapshot failed',
   player: 'Clip player',
   duration: 'Duration',
+  rename: 'Rename',
+  clipName: 'Clip name',
+  save: 'Save',
+  trim: 'Trim',
+  trimmed: 'Trimmed',
+  restoreOriginal: 'Restore original',
+  restored: 'Original restored',
+  download: 'Download',
+  copyLink: 'Copy link',
+  linkCopied: 'Link copied, expires {date}',
+  shareLink: 'Link to share, expires {date}',
+  inPoint: 'In point',
+  outPoint: 'Out point',
+  editFailed: 'The change could not be saved.',
+  shareFailed: 'The link could not be created.',
   errorTokenFailed: 'Could not get access to the room. Please try again.',
   errorConnectFailed: 'Could not connect to the room.',
   errorBrowserNotSupported: 'This browser is not supported.',
@@ -226,6 +261,21 @@ export const ko: OvStrings = {
   snapshotFailed: '스냅샷 저장 실패',
   player: '클립 플레이어',
   duration: '길이',
+  rename: '이름 바꾸기',
+  clipName: '클립 이름',
+  save: '저장',
+  trim: '자르기',
+  trimmed: '잘라냄',
+  restoreOriginal: '원본으로 되돌리기',
+  restored: '원본으로 되돌렸습니다',
+  download: '다운로드',
+  copyLink: '링크 복사',
+  linkCopied: '링크를 복사했습니다. {date}에 만료됩니다',
+  shareLink: '공유 링크, {date}에 만료',
+  inPoint: '시작 지점',
+  outPoint: '끝 지점',
+  editFailed: '변경 내용을 저장하지 못했습니다.',
+  shareFailed: '링크를 만들지 못했습니다.',
   errorTokenFailed: '방에 접근할 수 없습니다. 다시 시도해 주세요.',
   errorConnectFailed: '방에 연결할 수 없습니다.',
   errorBrowserNotSupported: '지원하지 않는 브라우저입니다.',

@@ -1,3 +1,5 @@
+import { elementUpdated, fixture, html, waitUntil } from '@open-wc/testing';
+import type { TemplateResult } from 'lit';
 import { OvError } from '../../src/errors.js';
 // Fakes for the element unit tests: a LiveRoomApi controller, a clip feed, and elements wired to them.
 import type { UploadRequest } from '../../components/internal/core.js';
@@ -6,7 +8,7 @@ import { OvClipList } from '../../components/clip-list/clip-list.js';
 import { OvLiveRoom } from '../../components/live-room/live-room.js';
 import { OvSnapshotButton } from '../../components/snapshot-button/snapshot-button.js';
 import type { JoinOptions, LiveRoomApi, LiveRoomEvents, LiveRoomOptions } from '../../src/room/room-api.js';
-import type { CaptureOptions, Clip, ParticipantInfo, RoomState, Snapshot, StreamInfo } from '../../src/types.js';
+import type { CaptureOptions, Clip, ClipShare, ParticipantInfo, RoomState, Snapshot, StreamInfo } from '../../src/types.js';
 
 type Listener = (e: never) => void;
 
@@ -180,14 +182,55 @@ export class FakeFeed implements ClipFeed {
   fail?: unknown;
   removed: string[] = [];
   closed = false;
+  /** The edits asked for, in order: `rename:<id>:<name>`, `trim:<id>:<start>:<end>`, `restore:<id>`, `share:<id>:<expiresIn>`. */
+  edits: string[] = [];
+  /** Set to make the edits (and shares) fail. */
+  editError?: unknown;
+  /** Set to hold the edits' answers until it resolves. */
+  editGate?: Promise<void>;
+  /** The `updatedAt` of the next edit's answer. */
+  clock = Date.UTC(2026, 0, 5);
   private clipFns = new Set<(c: Clip) => void>();
   private delFns = new Set<(id: string) => void>();
+  private updFns = new Set<(c: Clip) => void>();
   async list() {
     if (this.fail) throw this.fail;
     return this.clips;
   }
   async remove(id: string) {
     this.removed.push(id);
+  }
+  /** Like the server: the clip with the edit applied, and a newer `updatedAt`. */
+  private async edit(what: string, id: string, change: (c: Clip) => Partial<Clip>): Promise<Clip> {
+    this.edits.push(what);
+    if (this.editGate) await this.editGate;
+    if (this.editError) throw this.editError;
+    const known = this.clips.find((c) => c.id === id) ?? clip(id, 'ready');
+    const next: Clip = { ...known, ...change(known), updatedAt: (this.clock += 1000) };
+    for (const k of ['trim', 'originalDuration'] as const) if (next[k] === undefined) delete next[k];
+    this.clips = this.clips.map((c) => (c.id === id ? next : c));
+    return next;
+  }
+  rename(id: string, name: string) {
+    return this.edit(`rename:${id}:${name}`, id, () => ({ name }));
+  }
+  trim(id: string, start: number, end: number) {
+    return this.edit(`trim:${id}:${start}:${end}`, id, (c) => ({
+      trim: { start, end },
+      originalDuration: c.originalDuration ?? c.duration,
+      duration: end - start,
+    }));
+  }
+  restore(id: string) {
+    return this.edit(`restore:${id}`, id, (c) => ({ trim: undefined, originalDuration: undefined, duration: c.originalDuration ?? c.duration }));
+  }
+  async share(id: string, expiresIn?: number): Promise<ClipShare> {
+    this.edits.push(`share:${id}:${expiresIn}`);
+    if (this.editError) throw this.editError;
+    return { clipId: id, url: `https://live.example/watch/${id}?exp=1767916800&sig=abc`, expiresAt: Date.UTC(2026, 0, 9, 12) };
+  }
+  downloadUrl(id: string) {
+    return `/api/clips/${id}/media?download=1`;
   }
   onClip(fn: (c: Clip) => void) {
     this.clipFns.add(fn);
@@ -197,12 +240,20 @@ export class FakeFeed implements ClipFeed {
     this.delFns.add(fn);
     return () => void this.delFns.delete(fn);
   }
+  onUpdated(fn: (c: Clip) => void) {
+    this.updFns.add(fn);
+    return () => void this.updFns.delete(fn);
+  }
   started = false;
   start() {
     this.started = true;
   }
   push(c: Clip) {
     this.clipFns.forEach((fn) => fn(c));
+  }
+  /** A live `clipUpdated`. */
+  pushUpdate(c: Clip) {
+    this.updFns.forEach((fn) => fn(c));
   }
   close() {
     this.closed = true;
@@ -242,3 +293,17 @@ export class FakeSnapshotButton extends OvSnapshotButton {
   }
 }
 FakeSnapshotButton.define('fake-snapshot-button');
+
+/** The first element matching `sel` in `el`'s shadow root. */
+export const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null;
+export const $$ = (el: Element, sel: string) => [...el.shadowRoot!.querySelectorAll(sel)] as HTMLElement[];
+
+/** A `<fake-clip-list>` (or `tpl`) on a new FakeFeed holding `clips`, loaded. */
+export async function mountList(clips: Clip[], tpl?: TemplateResult): Promise<OvClipList> {
+  FakeClipList.feed = new FakeFeed();
+  FakeClipList.feed.clips = clips;
+  const el = await fixture<OvClipList>(tpl ?? html`<fake-clip-list session="demo" api="/api"></fake-clip-list>`);
+  await waitUntil(() => $(el, '[part~="base"]')!.getAttribute('aria-busy') === 'false', 'the list loads');
+  await elementUpdated(el);
+  return el;
+}

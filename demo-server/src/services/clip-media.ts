@@ -57,9 +57,8 @@ export function parseRange(header: string | undefined, size: number): { start: n
     return suffix === 0 || size === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Number(m[2]);
-  if (end < start) return undefined;
-  return start >= size ? 'unsatisfiable' : { start, end: Math.min(end, size - 1) };
+  if (m[2] !== '' && Number(m[2]) < start) return undefined; // invalid: ignored
+  return start >= size ? 'unsatisfiable' : { start, end: Math.min(m[2] === '' ? size - 1 : Number(m[2]), size - 1) };
 }
 
 /**

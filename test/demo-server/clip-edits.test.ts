@@ -262,6 +262,9 @@ describe('trim and restore', () => {
       assert.equal((await whole.arrayBuffer()).byteLength, bytes.length, range);
     }
     assert.equal((await api(clipUrl(clip.id, '/media'), { headers: { 'If-None-Match': etag } })).status, 304);
+    const head = await api(clipUrl(clip.id, '/media'), { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(bytes.length));
     const stale = await api(clipUrl(clip.id, '/media'), { headers: { Range: 'bytes=0-9', 'If-Range': '"old"' } });
     assert.equal(stale.status, 200, 'If-Range of another version: the whole file');
     await stale.arrayBuffer();

@@ -595,6 +595,13 @@ describe('bad input on every route', () => {
     for (const expiresIn of [0, -1, 59, 1e12, 3600.5, '3600', null, true, [3600], {}])
       assertApiError(await json('POST', `/api/clips/${id}/share`, { expiresIn }), `share for ${JSON.stringify(expiresIn)}`, 400, 'OV_VALIDATION_FAILED');
 
+    // The elements' cache buster on media and thumbnail URLs: digits only.
+    for (const kind of ['media', 'thumbnail']) {
+      assert.equal((await request('GET', `/api/clips/${id}/${kind}?v=1765000000000`)).status, 200, `${kind}?v=<updatedAt>`);
+      for (const v of ['abc', '1e3', '-1', '1'.repeat(17), '1&v=2'])
+        assertApiError(await request('GET', `/api/clips/${id}/${kind}?v=${v}`), `${kind}?v=${v}`, 400, 'OV_VALIDATION_FAILED');
+    }
+
     const after = (await request('GET', `/api/clips/${id}`)).json;
     assert.equal(after.name, before.name, 'name kept');
     assert.equal(after.trim, undefined, 'not trimmed');

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { ClipParams, SessionParams, emptyBodyIsObject, errorResponses } from '../schemas/common.js';
-import { MediaQuery, RenameClipBody, StartClipBody, TrimClipBody, type Clip } from '../schemas/clips.js';
+import { MediaQuery, RenameClipBody, ThumbnailQuery, StartClipBody, TrimClipBody, type Clip } from '../schemas/clips.js';
 import { NoQuery } from '../schemas/snapshots.js';
 import type { Resource } from '../plugins/authorize.js';
 import { proxyClipFile, sendClipFile } from '../services/clip-media.js';
@@ -230,7 +230,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: "A trimmed clip's thumbnail is the frame at its in point.",
       tags: ['clips'],
       params: ClipParams,
-      querystring: NoQuery,
+      querystring: ThumbnailQuery,
       response: { ...errorResponses(400, 403, 404, 409, 503) },
     },
     config: { action: 'clip:read', resource: clipResource },

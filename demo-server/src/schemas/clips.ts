@@ -83,7 +83,15 @@ export const ClipShare = Type.Object(
 );
 export type ClipShare = Static<typeof ClipShare>;
 
+/** `?v=<updatedAt>`: a version the elements add to a trimmed clip's URLs so that a new cut is a new URL for caches and `<video>`. */
+const Version = Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$', description: "Cache buster (the clip's `updatedAt`); ignored by the server" }));
+
 export const MediaQuery = Type.Object(
-  { download: Type.Optional(Type.Boolean({ description: '`1`: answer with `Content-Disposition: attachment` and a file name from the clip name' })) },
+  {
+    download: Type.Optional(Type.Boolean({ description: '`1`: answer with `Content-Disposition: attachment` and a file name from the clip name' })),
+    v: Version,
+  },
   { additionalProperties: false },
 );
+
+export const ThumbnailQuery = Type.Object({ v: Version }, { additionalProperties: false });

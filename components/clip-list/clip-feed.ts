@@ -13,8 +13,6 @@ export interface ClipFeed {
   restore(id: string): Promise<Clip>;
   /** A signed link to the clip's watch page, valid `expiresIn` seconds (the server's default when absent). */
   share(id: string, expiresIn?: number): Promise<ClipShare>;
-  /** The media URL that downloads the clip as a file. */
-  downloadUrl(id: string): string;
   /** Live updates: a clip changed status (or appeared); a clip was deleted; a clip was edited. Returns `off`. */
   onClip(fn: (clip: Clip) => void): () => void;
   onDeleted(fn: (id: string) => void): () => void;
@@ -36,11 +34,10 @@ export function createClipFeed(api: string, session: string): ClipFeed {
         c.subscribe();
       }),
     remove: (id) => c.delete(id),
-    rename: (id, name) => c.rename(id, name),
-    trim: (id, start, end) => c.trim(id, start, end),
-    restore: (id) => c.restore(id),
-    share: (id, expiresIn) => c.share(id, expiresIn),
-    downloadUrl: (id) => c.downloadUrl(id),
+    rename: c.rename.bind(c),
+    trim: c.trim.bind(c),
+    restore: c.restore.bind(c),
+    share: c.share.bind(c),
     onClip: (fn) => c.on('clip', (e) => fn(e.clip)),
     onDeleted: (fn) => c.on('clipDeleted', (e) => fn(e.id)),
     onUpdated: (fn) => c.on('clipUpdated', (e) => fn(e.clip)),

@@ -3,14 +3,12 @@ import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Clip, ClipShare } from '../../src/types.js';
 import { OvClipDeletedEvent } from '../events/ov-clip-deleted.js';
-import { OvClipRenamedEvent } from '../events/ov-clip-renamed.js';
 import { OvClipSelectEvent } from '../events/ov-clip-select.js';
-import { OvClipSharedEvent } from '../events/ov-clip-shared.js';
-import { OvClipTrimmedEvent } from '../events/ov-clip-trimmed.js';
 import { OvErrorEvent } from '../events/ov-error.js';
-import { applyClipUpdate, clipStatusLabel, errorDetail, ovError, withLatestEdit } from '../internal/core.js';
+import { applyClipUpdate, clipStatusLabel, errorDetail, withLatestEdit } from '../internal/core.js';
 import { playIcon } from '../internal/icons.js';
-import { focusPart, InlineRename, OvMediaPlayer, PLAYER_PARTS } from '../internal/media-player.js';
+import type { ListTools } from '../internal/clip-trim.js';
+import { focusPart, loadTools, OvMediaPlayer, PLAYER_PARTS, renameButton } from '../internal/media-player.js';
 import { defineTag, OvElement } from '../internal/ov-element.js';
 import { componentStyles } from '../styles/component.styles.js';
 import { clipUrl, createClipFeed, type ClipFeed } from './clip-feed.js';
@@ -44,14 +42,12 @@ const ROOM_EVENTS = ['ov-clip-started', 'ov-clip-stopped', 'ov-clip-ready', 'ov-
  * @csspart confirm - The inline delete confirmation (with `confirm-button`, `cancel-button`).
  * @csspart empty - The empty state.
  * @csspart error - The error state (with `retry-button`).
- * @csspart player - The player `<dialog>` (also `player-title`, `player-video`, `player-close`, and `player-rename-button`,
- *   `player-rename-input`, `player-rename-save`, `player-rename-cancel` for its title).
- * @csspart player-download - The player's Download link (an `<a download>`).
- * @csspart player-copy-link - The player's Copy link button; `player-link` the read-only field that shows the link
- *   when the clipboard cannot be written.
- * @csspart player-trim-button - The player's Trim button; `player-restore-button` its Restore original (trimmed clips).
- * @csspart player-timeline - The trim editor's timeline, with `player-in-handle` and `player-out-handle` (sliders),
- *   `player-trim-save` and `player-trim-cancel`.
+ * @csspart player - The player `<dialog>` (also `player-title`, `player-video`, `player-close`).
+ *
+ * The player's editing tools are inside its own shadow root (`ov-media-player`), by these part names: `rename-button`,
+ * `rename-input`, `rename-save`, `rename-cancel` (its title); `download` (an `<a download>`), `copy-link`, `link` (the
+ * read-only field that shows the link when the clipboard cannot be written), `trim-button`, `restore-button`; the
+ * trim editor's `timeline`, its sliders `in-handle` and `out-handle`, `trim-save` and `trim-cancel`.
  *
  * @cssprop --ov-thumbnail-width - Thumbnail width (default 96px).
  * @cssprop --ov-status-recording - Badge colour while recording.
@@ -113,7 +109,7 @@ export class OvClipList extends OvElement {
   }
 
   protected override updated() {
-    if (this.playing && !this.clips.some((c) => c.id === this.playing)) this.player.close();
+    this.player.requestUpdate(); // it reads no-edit, no-share and no-download from here
     const key = `${this.apiBase}\n${this.sessionId}`;
     if (key !== this.feedKey && this.isConnected) {
       this.feedKey = key;
@@ -175,58 +171,34 @@ export class OvClipList extends OvElement {
     await this.player.show(e.currentTarget as HTMLElement);
   }
 
-  private readonly renamer = new InlineRename(this, (id, name) =>
-    this.renameClip(id, name).catch((err) => {
-      this.announcement = this.t('editFailed');
-      this.emit(new OvErrorEvent(errorDetail(err, 'CLIP_FAILED')));
-    }),
-  );
+  private editor?: ListTools;
+
+  /** The list's editing code (components/internal/clip-trim.ts), loaded on first use. */
+  private async edits(): Promise<ListTools> {
+    return (this.editor ??= new (await loadTools()).ListTools(this));
+  }
 
   /**
    * Renames a clip: the list shows the new name at once, and the old one again if the server refuses it (the promise
    * rejects with the error).
    */
   renameClip(id: string, name: string): Promise<Clip> {
-    return this.edit(id, (f) => f.rename(id, name), OvClipRenamedEvent, name);
+    return this.edits().then((e) => e.rename(id, name));
   }
 
   /** Serves only `start`–`end` (seconds of the original recording) of a ready clip; the original is kept. */
   trimClip(id: string, start: number, end: number): Promise<Clip> {
-    return this.edit(id, (f) => f.trim(id, start, end), OvClipTrimmedEvent);
+    return this.edits().then((e) => e.trim(id, start, end));
   }
 
   /** Undoes a trim. */
   restoreClip(id: string): Promise<Clip> {
-    return this.edit(id, (f) => f.restore(id), OvClipTrimmedEvent);
+    return this.edits().then((e) => e.restore(id));
   }
 
   /** Makes a link to a clip's public watch page, valid `expiresIn` seconds (default `shareExpiresIn`). */
-  async shareClip(id: string, expiresIn = this.shareExpiresIn): Promise<ClipShare> {
-    const share = await this.useFeed().share(id, expiresIn);
-    const clip = this.clips.find((c) => c.id === id);
-    if (clip) this.emit(new OvClipSharedEvent({ clip, share }));
-    return share;
-  }
-
-  private useFeed(): ClipFeed {
-    if (!this.feed) throw ovError('CLIP_FAILED', 'The list has no session');
-    return this.feed;
-  }
-
-  /** An edit through the feed; with `name`, shown at once and undone if it fails (unless newer news came since). */
-  private async edit(id: string, call: (f: ClipFeed) => Promise<Clip>, event: typeof OvClipRenamedEvent, name?: string) {
-    const old = this.clips.find((c) => c.id === id);
-    const shown = old && name !== undefined ? { ...old, name } : old;
-    this.clips = this.clips.map((c) => (c === old ? shown! : c));
-    try {
-      const clip = await call(this.useFeed());
-      this.applyUpdate(clip);
-      this.emit(new event({ clip }));
-      return clip;
-    } catch (err) {
-      this.clips = this.clips.map((c) => (c === shown ? old! : c));
-      throw err;
-    }
+  shareClip(id: string, expiresIn = this.shareExpiresIn): Promise<ClipShare> {
+    return this.edits().then((e) => e.share(id, expiresIn));
   }
 
   private async handleDelete(clip: Clip) {
@@ -303,18 +275,27 @@ export class OvClipList extends OvElement {
         >
       </span>
       <span part="status status-${clip.status}" class="badge ${clip.status}">${clipStatusLabel(this.texts, clip.status)}</span>`;
-    const renaming = this.renamer.id === clip.id;
+    const renaming = this.editor?.renamer.id === clip.id;
     return html`<li part="item" data-id=${clip.id}>
       ${
         renaming
-          ? html`<div part="clip" class="clip">${thumb}${this.renamer.form(clip, this.texts)}</div>`
+          ? html`<div part="clip" class="clip">${thumb}${this.editor!.renamer.form(clip, this.texts)}</div>`
           : ready
             ? html`<button part="clip" class="clip" @click=${(e: Event) => this.handleOpen(clip, e)}>
                 <span class="sr-only">${this.t('play')}:</span>${body}
               </button>`
             : html`<div part="clip" class="clip">${body}</div>`
       }
-      ${this.noEdit || renaming ? nothing : this.renamer.button(clip, name, this.texts)}
+      ${
+        this.noEdit || renaming
+          ? nothing
+          : renameButton(clip, name, this.texts, () =>
+              this.edits().then(
+                (e) => e.renamer.start(clip.id),
+                (err) => this.emit(new OvErrorEvent(errorDetail(err, 'NETWORK'))),
+              ),
+            )
+      }
       ${
         this.noDelete || clip.status === 'recording'
           ? nothing
@@ -371,9 +352,6 @@ export class OvClipList extends OvElement {
         .clip=${playing}
         .actions=${this}
         src=${playing ? clipUrl(playing.mediaUrl, this.apiBase, playing) : ''}
-        download=${playing && !this.noDownload && this.feed ? clipUrl(this.feed.downloadUrl(playing.id), this.apiBase, playing) : ''}
-        ?no-edit=${this.noEdit}
-        ?no-share=${this.noShare}
         @close=${() => (this.playing = '')}
       ></ov-media-player>
     </div>`;

@@ -105,27 +105,7 @@ export const styles = css`
   }
 `;
 
-/** The inline rename (the list's and the player's). */
-export const renameStyles = css`
-  .rename {
-    flex: 1 1 200px;
-    display: flex;
-    gap: 6px;
-    min-width: 0;
-  }
-  input {
-    font: inherit;
-    flex: 1;
-    min-width: 0;
-    padding: 6px 8px;
-    border: 1px solid var(--_muted);
-    border-radius: var(--_radius);
-    background: var(--_bg);
-    color: var(--_text);
-  }
-`;
-
-/** The player dialog (components/internal/media-player.ts). */
+/** The player dialog (components/internal/media-player.ts); its editing tools bring their own. */
 export const playerStyles = css`
   dialog {
     width: var(--ov-player-width, min(960px, 96vw));
@@ -139,16 +119,11 @@ export const playerStyles = css`
   dialog::backdrop {
     background: rgb(0 0 0 / 0.6);
   }
-  header,
-  .actions {
+  header {
     display: flex;
     align-items: center;
     gap: var(--_gap);
-    flex-wrap: wrap;
     margin-bottom: 8px;
-  }
-  .actions {
-    margin: 8px 0 0;
   }
   h2 {
     margin: 0;
@@ -161,20 +136,5 @@ export const playerStyles = css`
     max-height: 70vh;
     background: #000;
     display: block;
-  }
-  a {
-    display: inline-flex;
-    align-items: center;
-    min-height: 36px;
-    padding: 6px 12px;
-    border-radius: var(--_radius);
-    background: var(--_surface);
-    color: var(--_text);
-    text-decoration: none;
-  }
-  label {
-    display: grid;
-    gap: 4px;
-    margin-top: 8px;
   }
 `;

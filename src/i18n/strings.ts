@@ -69,9 +69,8 @@ export interface OvStrings {
   snapshotFailed: string;
   player: string;
   duration: string;
-  /** Clip editing (the list and its player). `rename` labels the button as "Rename: {name}". */
+  /** Clip editing (the list and its player). `rename` labels the button ("Rename: {name}") and the name field. */
   rename: string;
-  clipName: string;
   save: string;
   trim: string;
   /** The hint on a trimmed clip, and the announcement after a trim. */
@@ -82,8 +81,6 @@ export interface OvStrings {
   copyLink: string;
   /** "Link copied, expires {date}" */
   linkCopied: string;
-  /** Label of the field that shows the link when the clipboard cannot be written: "Link to share, expires {date}". */
-  shareLink: string;
   /** The trim handles. */
   inPoint: string;
   outPoint: string;
@@ -170,7 +167,6 @@ export const en: OvStrings = {
   player: 'Clip player',
   duration: 'Duration',
   rename: 'Rename',
-  clipName: 'Clip name',
   save: 'Save',
   trim: 'Trim',
   trimmed: 'Trimmed',
@@ -179,7 +175,6 @@ export const en: OvStrings = {
   download: 'Download',
   copyLink: 'Copy link',
   linkCopied: 'Link copied, expires {date}',
-  shareLink: 'Link to share, expires {date}',
   inPoint: 'In point',
   outPoint: 'Out point',
   editFailed: 'The change could not be saved.',
@@ -262,19 +257,17 @@ export const ko: OvStrings = {
   player: '클립 플레이어',
   duration: '길이',
   rename: '이름 바꾸기',
-  clipName: '클립 이름',
   save: '저장',
   trim: '자르기',
   trimmed: '잘라냄',
-  restoreOriginal: '원본으로 되돌리기',
-  restored: '원본으로 되돌렸습니다',
+  restoreOriginal: '원본 복원',
+  restored: '원본 복원됨',
   download: '다운로드',
   copyLink: '링크 복사',
-  linkCopied: '링크를 복사했습니다. {date}에 만료됩니다',
-  shareLink: '공유 링크, {date}에 만료',
+  linkCopied: '링크 복사됨, {date} 만료',
   inPoint: '시작 지점',
   outPoint: '끝 지점',
-  editFailed: '변경 내용을 저장하지 못했습니다.',
+  editFailed: '저장하지 못했습니다.',
   shareFailed: '링크를 만들지 못했습니다.',
   errorTokenFailed: '방에 접근할 수 없습니다. 다시 시도해 주세요.',
   errorConnectFailed: '방에 연결할 수 없습니다.',

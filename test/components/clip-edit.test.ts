@@ -12,7 +12,7 @@ const input = (el: Element) => $(el, '[part~="rename-input"]') as HTMLInputEleme
 /** Opens the inline rename of clip `id` with a click on its Rename button. */
 async function startRename(el: OvClipList, id: string) {
   $(el, `li[data-id="${id}"] [part~="rename-button"]`)!.click();
-  await waitUntil(() => el.shadowRoot!.activeElement === input(el), 'the name field has the focus');
+  await waitUntil(() => input(el) && el.shadowRoot!.activeElement === input(el), 'the name field has the focus');
 }
 
 /** Types `text` into the focused field, replacing what is selected. */
@@ -30,7 +30,7 @@ describe('<ov-clip-list> inline rename', () => {
     expect(field.value).to.equal('Clip a');
     expect([field.selectionStart, field.selectionEnd]).to.deep.equal([0, 6]);
     expect(field.maxLength).to.equal(100);
-    expect(field.getAttribute('aria-label')).to.equal('Clip name');
+    expect(field.getAttribute('aria-label')).to.equal('Rename');
     expect($(el, 'li[data-id="a"] button[part~="clip"]'), 'the play button gives way to the field').to.equal(null);
     await expect(el).to.be.accessible();
   });

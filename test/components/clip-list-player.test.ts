@@ -14,7 +14,7 @@ type Player = HTMLElement & { open: boolean; close(): void };
 async function openPlayer(el: OvClipList) {
   $(el, 'button[part~="clip"]')!.click();
   const player = el.shadowRoot!.querySelector('ov-media-player') as Player;
-  await waitUntil(() => player.open, 'the player opens');
+  await waitUntil(() => player.open && player.shadowRoot!.querySelector('[part~="copy-link"],[part~="trim-button"]'), 'the player opens with its tools');
   const q = <T extends HTMLElement = HTMLElement>(part: string) => player.shadowRoot!.querySelector(`[part~="${part}"]`) as T | null;
   return { player, q, active: () => player.shadowRoot!.activeElement, video: q<HTMLVideoElement>('video')! };
 }
@@ -31,18 +31,22 @@ describe('<ov-clip-list> player', () => {
     await resetMouse();
   });
 
-  it('title rename: Enter saves and the title follows; Esc in the field does not close the dialog', async () => {
+  it('the editing tools load when the player first opens; title rename: Enter saves, Esc leaves the field only', async () => {
+    const loaded = () => performance.getEntriesByType('resource').some((e) => /internal\/clip-trim\./.test(e.name));
     const el = await mountList([clip('a', 'ready')]);
+    expect(loaded(), 'not loaded with the list').to.equal(false);
     const { player, q, active } = await openPlayer(el);
+    await waitUntil(() => q('rename-button'), 'the tools show');
+    expect(loaded()).to.equal(true);
     expect(q('rename-button')!.getAttribute('aria-label')).to.equal('Rename: Clip a');
     q('rename-button')!.click();
-    await waitUntil(() => active() === q('rename-input'));
+    await waitUntil(() => q('rename-input') && active() === q('rename-input'));
     await expect(el).to.be.accessible();
     await sendKeys({ press: 'Escape' });
     await waitUntil(() => active() === q('rename-button'), 'focus back on Rename');
     expect(player.open, 'Esc left the field, not the dialog').to.equal(true);
     q('rename-button')!.click();
-    await waitUntil(() => active() === q('rename-input'));
+    await waitUntil(() => q('rename-input') && active() === q('rename-input'));
     await sendKeys({ type: 'Title' });
     const renamed = oneEvent(el, 'ov-clip-renamed');
     await sendKeys({ press: 'Enter' });
@@ -69,7 +73,7 @@ describe('<ov-clip-list> player', () => {
     await el.trimClip('a', 2, 9);
     await elementUpdated(player);
     const v = FakeClipList.feed.clips[0].updatedAt;
-    expect(a.href).to.equal(new URL(`/api/clips/a/media?download=1&v=${v}`, location.href).href);
+    expect(a.href).to.equal(new URL(`/api/clips/a/media?v=${v}&download=1`, location.href).href);
     player.close();
   });
 
@@ -102,7 +106,7 @@ describe('<ov-clip-list> player', () => {
     expect(field.readOnly).to.equal(true);
     expect(field.value).to.equal('https://live.example/watch/a?exp=1767916800&sig=abc');
     expect([field.selectionStart, field.selectionEnd]).to.deep.equal([0, field.value.length]);
-    expect(field.closest('label')!.textContent).to.contain('Link to share, expires');
+    expect(field.closest('label')!.textContent).to.contain('Copy link');
     await expect(el).to.be.accessible();
     player.close();
   });
@@ -130,11 +134,8 @@ describe('<ov-clip-list> trim editor', () => {
     return { el, ...p, inH: p.q('in-handle')!, outH: p.q('out-handle')! };
   }
 
-  it('loads on first use; the handles are sliders over the original, in m:ss.d; accessible', async () => {
-    const loaded = () => performance.getEntriesByType('resource').some((e) => /internal\/clip-trim\./.test(e.name));
-    expect(loaded(), 'not loaded before Trim').to.equal(false);
+  it('the handles are sliders over the original, in m:ss.d; accessible', async () => {
     const { el, player, inH, outH, q } = await openTrim();
-    expect(loaded()).to.equal(true);
     expect(inH.getAttribute('role')).to.equal('slider');
     expect(inH.getAttribute('aria-label')).to.equal('In point');
     expect(outH.getAttribute('aria-label')).to.equal('Out point');

@@ -229,9 +229,6 @@ export class FakeFeed implements ClipFeed {
     if (this.editError) throw this.editError;
     return { clipId: id, url: `https://live.example/watch/${id}?exp=1767916800&sig=abc`, expiresAt: Date.UTC(2026, 0, 9, 12) };
   }
-  downloadUrl(id: string) {
-    return `/api/clips/${id}/media?download=1`;
-  }
   onClip(fn: (c: Clip) => void) {
     this.clipFns.add(fn);
     return () => void this.clipFns.delete(fn);

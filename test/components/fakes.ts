@@ -1,7 +1,7 @@
+// Fakes for the element unit tests: a LiveRoomApi controller, a clip feed, elements wired to them, and their helpers.
 import { elementUpdated, fixture, html, waitUntil } from '@open-wc/testing';
 import type { TemplateResult } from 'lit';
 import { OvError } from '../../src/errors.js';
-// Fakes for the element unit tests: a LiveRoomApi controller, a clip feed, and elements wired to them.
 import type { UploadRequest } from '../../components/internal/core.js';
 import type { ClipFeed } from '../../components/clip-list/clip-feed.js';
 import { OvClipList } from '../../components/clip-list/clip-list.js';
@@ -184,11 +184,9 @@ export class FakeFeed implements ClipFeed {
   closed = false;
   /** The edits asked for, in order: `rename:<id>:<name>`, `trim:<id>:<start>:<end>`, `restore:<id>`, `share:<id>:<expiresIn>`. */
   edits: string[] = [];
-  /** Set to make the edits (and shares) fail. */
+  /** Set: the edits (and shares) fail; their answers wait for `editGate`; `clock` is the last answer's `updatedAt`. */
   editError?: unknown;
-  /** Set to hold the edits' answers until it resolves. */
   editGate?: Promise<void>;
-  /** The `updatedAt` of the next edit's answer. */
   clock = Date.UTC(2026, 0, 5);
   private clipFns = new Set<(c: Clip) => void>();
   private delFns = new Set<(id: string) => void>();
@@ -241,10 +239,6 @@ export class FakeFeed implements ClipFeed {
     this.updFns.add(fn);
     return () => void this.updFns.delete(fn);
   }
-  started = false;
-  start() {
-    this.started = true;
-  }
   push(c: Clip) {
     this.clipFns.forEach((fn) => fn(c));
   }
@@ -291,7 +285,6 @@ export class FakeSnapshotButton extends OvSnapshotButton {
 }
 FakeSnapshotButton.define('fake-snapshot-button');
 
-/** The first element matching `sel` in `el`'s shadow root. */
 export const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null;
 export const $$ = (el: Element, sel: string) => [...el.shadowRoot!.querySelectorAll(sel)] as HTMLElement[];
 

@@ -345,6 +345,13 @@ describe('trim and restore', () => {
     assert.equal(twice.body.updatedAt, restored.body.updatedAt);
   });
 
+  it('the shortest trim the handles can pick (0.1 → 0.6 s, 0.49999999999999994 s in binary) is accepted', async () => {
+    const shortest = await json(await trim(clip.id, { start: 0.1, end: 0.6 }));
+    assert.equal(shortest.status, 200, JSON.stringify(shortest.body));
+    assert.equal(shortest.body.trim.end, 0.6);
+    assert.equal((await json(await restore(clip.id))).status, 200);
+  });
+
   it('download: an attachment named after the clip, in any language, with no quote, slash or control character', async () => {
     const cases: Array<[string, string, string]> = [
       ['첫 클립: "최고"/순간', `${clip.id}.mp4`, '첫 클립 최고 순간.mp4'],

@@ -172,7 +172,8 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (request) => {
       const { start, end } = request.body;
       if (!(start < end)) throw errors.validation('start must be before end');
-      if (end - start < MIN_TRIM_S) throw errors.validation(`The trimmed clip must be at least ${MIN_TRIM_S} s long`);
+      // 1e-6: the elements step handles by 0.1 s, and 0.6 - 0.1 is 0.49999999999999994 in binary.
+      if (end - start < MIN_TRIM_S - 1e-6) throw errors.validation(`The trimmed clip must be at least ${MIN_TRIM_S} s long`);
       const clip = await gateway.getClip(request.params.clipId);
       if (clip.status !== 'ready') throw new ApiError(409, 'OV_CLIP_NOT_READY', `Clip ${clip.id} is not ready yet`);
       const duration = clip.originalDuration ?? clip.duration;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -25,4 +26,16 @@ export async function testImage(file: string, size: string, opts: { filter?: str
   if (opts.quality !== undefined) args.push('-q:v', String(opts.quality));
   await promisify(execFile)(resolveFfmpegPath(process.env.FFMPEG_PATH), [...args, '-frames:v', '1', file]);
   return readFile(file);
+}
+
+/** Asserts that an HTTP answer is a JPEG: its Content-Type and its first bytes (SOI + a marker). */
+export async function assertJpeg(res: Response): Promise<void> {
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'image/jpeg');
+  assert.equal(
+    Buffer.from(await res.arrayBuffer())
+      .subarray(0, 3)
+      .toString('hex'),
+    'ffd8ff',
+  );
 }

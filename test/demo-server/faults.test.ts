@@ -43,7 +43,7 @@ async function freePort(): Promise<number> {
 }
 
 /** The routes that need OpenVidu, as a browser calls them. */
-const OV_ROUTES: { name: string; method: 'GET' | 'POST' | 'DELETE'; url: string; payload?: object; required?: boolean }[] = [
+const OV_ROUTES: { name: string; method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; payload?: object; required?: boolean }[] = [
   { name: 'token', method: 'POST', url: '/api/sessions/fault-room/token', payload: { name: 'Ann' }, required: true },
   { name: 'clip start', method: 'POST', url: '/api/sessions/fault-room/clips', payload: { name: 'x' }, required: true },
   { name: 'clip list', method: 'GET', url: '/api/sessions/fault-room/clips', required: true },
@@ -52,6 +52,11 @@ const OV_ROUTES: { name: string; method: 'GET' | 'POST' | 'DELETE'; url: string;
   { name: 'clip delete', method: 'DELETE', url: '/api/clips/fault-room' },
   { name: 'clip media', method: 'GET', url: '/api/clips/fault-room/media' },
   { name: 'clip thumbnail', method: 'GET', url: '/api/clips/fault-room/thumbnail' },
+  { name: 'clip rename', method: 'PATCH', url: '/api/clips/fault-room', payload: { name: 'Renamed' } },
+  { name: 'clip trim', method: 'POST', url: '/api/clips/fault-room/trim', payload: { start: 0, end: 1 } },
+  { name: 'clip restore', method: 'DELETE', url: '/api/clips/fault-room/trim' },
+  { name: 'clip share', method: 'POST', url: '/api/clips/fault-room/share', payload: {} },
+  { name: 'clip unshare', method: 'DELETE', url: '/api/clips/fault-room/share' },
 ];
 
 async function timed(a: FastifyInstance, r: (typeof OV_ROUTES)[number]) {

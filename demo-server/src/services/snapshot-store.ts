@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SESSION_ID_PATTERN, SNAPSHOT_ID_PATTERN } from '../schemas/common.js';
 import { SNAPSHOT_NAME_MAX, SNAPSHOT_NAME_PATTERN, STREAM_ID_PATTERN, type Snapshot } from '../schemas/snapshots.js';
+import { syncDir, writeAtomic } from './atomic-file.js';
 import { extensionOf, imageTooLarge, imageTypeOf, sniffImage, type ImageContentType, type ImageLimits } from './image-info.js';
 
 export interface SnapshotStoreOptions {
@@ -70,38 +71,6 @@ function newSnapshotId(): string {
 
 function defaultName(createdAt: number): string {
   return `Snapshot ${new Date(createdAt).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-/** Write to a temporary file in the same folder, flush it, then rename: readers see the whole file or nothing. */
-async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(8).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o644);
-  try {
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
-}
-
-/** Make a rename durable before the next step depends on it (best effort: not every platform can sync a folder). */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // e.g. Windows (EPERM/EISDIR): the rename order is still what the OS gives us
-  }
 }
 
 const isNotFound = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';

@@ -33,7 +33,7 @@ export function createClipFeed(api: string, session: string): ClipFeed {
         };
         c.subscribe();
       }),
-    remove: (id) => c.delete(id),
+    remove: c.delete.bind(c),
     rename: c.rename.bind(c),
     trim: c.trim.bind(c),
     restore: c.restore.bind(c),
@@ -41,7 +41,7 @@ export function createClipFeed(api: string, session: string): ClipFeed {
     onClip: (fn) => c.on('clip', (e) => fn(e.clip)),
     onDeleted: (fn) => c.on('clipDeleted', (e) => fn(e.id)),
     onUpdated: (fn) => c.on('clipUpdated', (e) => fn(e.clip)),
-    close: () => c.close(),
+    close: c.close.bind(c),
   };
 }
 

@@ -1,17 +1,17 @@
-import { html, nothing } from 'lit';
+import { html } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Clip, ClipShare } from '../../src/types.js';
 import { OvClipDeletedEvent } from '../events/ov-clip-deleted.js';
 import { OvClipSelectEvent } from '../events/ov-clip-select.js';
 import { OvErrorEvent } from '../events/ov-error.js';
-import { applyClipUpdate, clipStatusLabel, errorDetail, withLatestEdit } from '../internal/core.js';
-import { playIcon } from '../internal/icons.js';
-import type { ListTools } from '../internal/clip-trim.js';
-import { focusPart, loadTools, OvMediaPlayer, PLAYER_PARTS, renameButton } from '../internal/media-player.js';
+import type { ListTools } from '../internal/clip-tools.js';
+import { applyClipUpdate, errorDetail, withLatestEdit } from '../internal/core.js';
+import { focusPart, loadTools, OvMediaPlayer, PLAYER_PARTS } from '../internal/media-player.js';
 import { defineTag, OvElement } from '../internal/ov-element.js';
 import { componentStyles } from '../styles/component.styles.js';
 import { clipUrl, createClipFeed, type ClipFeed } from './clip-feed.js';
+import { clipRow, type ClipRowHost } from './clip-row.js';
 import { styles } from './clip-list.styles.js';
 
 const ROOM_EVENTS = ['ov-clip-started', 'ov-clip-stopped', 'ov-clip-ready', 'ov-clip-failed', 'ov-clip-updated'] as const;
@@ -173,7 +173,7 @@ export class OvClipList extends OvElement {
 
   private editor?: ListTools;
 
-  /** The list's editing code (components/internal/clip-trim.ts), loaded on first use. */
+  /** The list's editing code (components/internal/clip-tools.ts), loaded on first use. */
   private async edits(): Promise<ListTools> {
     return (this.editor ??= new (await loadTools()).ListTools(this));
   }
@@ -247,75 +247,14 @@ export class OvClipList extends OvElement {
       this.status = 'ready';
     } catch (err) {
       if (id !== this.loadId) return;
-      const d = errorDetail(err, 'NETWORK');
       this.status = 'error';
       this.errorMessage = this.t('clipsError');
-      this.emit(new OvErrorEvent(d));
+      this.emit(new OvErrorEvent(errorDetail(err, 'NETWORK')));
     }
   }
 
   private renderClip(clip: Clip) {
-    const lang = this.effectiveLang;
-    const when = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(clip.createdAt);
-    const d = Math.round(clip.duration || 0);
-    const duration = `${Math.floor(d / 60)}:${String(d % 60).padStart(2, '0')}`;
-    const ready = clip.status === 'ready';
-    const name = clip.name || this.t('clipUntitled');
-    const thumb = ready
-      ? html`<span class="thumb"><img part="thumbnail" loading="lazy" alt="" src=${clipUrl(clip.thumbnailUrl, this.apiBase, clip)} />${playIcon}</span>`
-      : html`<span class="thumb" aria-hidden="true"></span>`;
-    const body = html`${thumb}
-      <span class="text">
-        <span part="name" class="name">${name}</span>
-        <span part="meta" class="meta"
-          >${ready ? html`${duration} · ` : nothing}${clip.trim ? html`<span part="trimmed">${this.t('trimmed')}</span> · ` : nothing}<time
-            datetime=${new Date(clip.createdAt).toISOString()}
-            >${when}</time
-          ></span
-        >
-      </span>
-      <span part="status status-${clip.status}" class="badge ${clip.status}">${clipStatusLabel(this.texts, clip.status)}</span>`;
-    const renaming = this.editor?.renamer.id === clip.id;
-    return html`<li part="item" data-id=${clip.id}>
-      ${
-        renaming
-          ? html`<div part="clip" class="clip">${thumb}${this.editor!.renamer.form(clip, this.texts)}</div>`
-          : ready
-            ? html`<button part="clip" class="clip" @click=${(e: Event) => this.handleOpen(clip, e)}>
-                <span class="sr-only">${this.t('play')}:</span>${body}
-              </button>`
-            : html`<div part="clip" class="clip">${body}</div>`
-      }
-      ${
-        this.noEdit || renaming
-          ? nothing
-          : renameButton(clip, name, this.texts, () =>
-              this.edits().then(
-                (e) => e.renamer.start(clip.id),
-                (err) => this.emit(new OvErrorEvent(errorDetail(err, 'NETWORK'))),
-              ),
-            )
-      }
-      ${
-        this.noDelete || clip.status === 'recording'
-          ? nothing
-          : this.confirming === clip.id
-            ? html`<span part="confirm" class="confirm" role="group" aria-labelledby="q-${clip.id}">
-                <span id="q-${clip.id}">${this.t('deleteConfirm', { name })}</span>
-                <button part="confirm-button" class="danger" @click=${() => this.handleDelete(clip)}>${this.t('confirm')}</button>
-                <button part="cancel-button" @click=${() => this.cancelDelete(clip)}>${this.t('cancel')}</button>
-              </span>`
-            : html`<button
-                part="delete-button"
-                class="del"
-                data-delete=${clip.id}
-                aria-label="${this.t('delete')}: ${name}"
-                @click=${() => this.askDelete(clip)}
-              >
-                ${this.t('delete')}
-              </button>`
-      }
-    </li>`;
+    return clipRow.call(this as unknown as ClipRowHost, clip);
   }
 
   protected override render() {

@@ -4,7 +4,7 @@ import type { Clip, ClipShare } from '../../src/types.js';
 import { OvErrorEvent } from '../events/ov-error.js';
 import { playerStyles } from '../clip-list/clip-list.styles.js';
 import { componentStyles } from '../styles/component.styles.js';
-import type { PlayerTools } from './clip-trim.js';
+import type { PlayerTools } from './clip-tools.js';
 import { errorDetail, resolveStrings, type OvStrings } from './core.js';
 import { closeIcon, editIcon } from './icons.js';
 
@@ -22,11 +22,11 @@ export interface ClipActions {
 /** The player's parts that `<ov-clip-list>` exports (its editing tools' are found inside it, by their own names). */
 export const PLAYER_PARTS = 'dialog:player,title:player-title,video:player-video,close:player-close';
 
-let tools: Promise<typeof import('./clip-trim.js')> | undefined;
+let tools: Promise<typeof import('./clip-tools.js')> | undefined;
 
-/** The clip editing tools' code (components/internal/clip-trim.ts), loaded once (a failed load is tried again). */
+/** The clip editing tools' code (components/internal/clip-tools.ts), loaded once (a failed load is tried again). */
 export function loadTools() {
-  return (tools ??= import('./clip-trim.js').catch((err) => {
+  return (tools ??= import('./clip-tools.js').catch((err) => {
     tools = undefined;
     throw err;
   }));
@@ -47,7 +47,7 @@ export async function focusPart(host: ReactiveElement, selector: string) {
 
 /**
  * @summary The clip player: a modal `<dialog>` with a `<video controls>`, and once the editing tools have loaded
- * (components/internal/clip-trim.ts, asked for when it opens), the clip's name editable, Download, Copy link, Trim and
+ * (components/internal/clip-tools.ts, asked for when it opens), the clip's name editable, Download, Copy link, Trim and
  * Restore original. Focus stays inside, Esc closes (or leaves the rename or the trim editor first), focus returns
  * to the opener. Internal to `<ov-clip-list>` (its parts are re-exported there as `player-*`).
  * @tag ov-media-player
@@ -92,7 +92,7 @@ export class OvMediaPlayer extends LitElement {
 
   /** Closes the player and stops the media. */
   close() {
-    if (this.dialog?.open) this.dialog.close();
+    this.dialog?.close(); // a closed dialog ignores it
   }
 
   private handleClose() {
@@ -111,9 +111,9 @@ export class OvMediaPlayer extends LitElement {
     if (e.key !== 'Tab') return;
     const items = [...this.renderRoot.querySelectorAll<HTMLElement>('button,a[href],input,video,[tabindex]')].filter((el) => el.getClientRects().length);
     const i = items.indexOf(this.shadowRoot!.activeElement as HTMLElement);
-    const next = e.shiftKey ? (i <= 0 ? items.length - 1 : i - 1) : i === -1 || i === items.length - 1 ? 0 : i + 1;
     e.preventDefault();
-    items[next].focus();
+    // the one before (from the first, or from outside: the last), or after (from the last, or from outside: the first)
+    items[e.shiftKey ? (i > 0 ? i : items.length) - 1 : (i + 1) % items.length].focus();
   }
 
   protected override render() {

@@ -32,7 +32,7 @@ describe('<ov-clip-list> player', () => {
   });
 
   it('the editing tools load when the player first opens; title rename: Enter saves, Esc leaves the field only', async () => {
-    const loaded = () => performance.getEntriesByType('resource').some((e) => /internal\/clip-trim\./.test(e.name));
+    const loaded = () => performance.getEntriesByType('resource').some((e) => /internal\/clip-tools\./.test(e.name));
     const el = await mountList([clip('a', 'ready')]);
     expect(loaded(), 'not loaded with the list').to.equal(false);
     const { player, q, active } = await openPlayer(el);

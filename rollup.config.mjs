@@ -15,6 +15,7 @@ import terser from '@rollup/plugin-terser';
 import json from '@rollup/plugin-json';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { minifyCssLiterals } from './scripts/minify-css-literals.mjs';
 
 const ts = () =>
   typescript({
@@ -99,6 +100,7 @@ export default [
     },
     plugins: [
       ts(),
+      minifyCssLiterals(),
       browserGlobals(),
       nodeResolve({ browser: true, preferBuiltins: false }),
       json(),

@@ -211,14 +211,9 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { ...errorResponses(400, 403, 404, 409, 416, 503) },
     },
     config: { action: 'clip:read', resource: clipResource },
-    // `?download=1` as documented (the schema's coercion reads only true/false as booleans).
-    preValidation: async (request) => {
-      const q = request.query as Record<string, unknown>;
-      if (q.download === '1' || q.download === '0') q.download = q.download === '1';
-    },
     handler: async (request, reply) => {
       const { clipId } = request.params;
-      const download = request.query.download === true;
+      const download = request.query.download === '1' || request.query.download === 'true';
       // Neither a name nor a cut is needed: straight from OpenVidu (one call, as before clips could be edited).
       if (!download && !clipMeta.get(clipId)?.trim) return proxyClipFile(services, request, reply, clipId, 'media');
       return sendClipFile(services, request, reply, await gateway.getClip(clipId), 'media', { download });

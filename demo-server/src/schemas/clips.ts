@@ -88,7 +88,11 @@ const Version = Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$', descriptio
 
 export const MediaQuery = Type.Object(
   {
-    download: Type.Optional(Type.Boolean({ description: '`1`: answer with `Content-Disposition: attachment` and a file name from the clip name' })),
+    download: Type.Optional(
+      Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')], {
+        description: '`1`: answer with `Content-Disposition: attachment` and a file name from the clip name',
+      }),
+    ),
     v: Version,
   },
   { additionalProperties: false },

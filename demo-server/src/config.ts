@@ -51,6 +51,20 @@ export interface Config {
   /** ffmpeg and ffprobe for trimming clips; unset: the static builds from npm. */
   ffmpegPath?: string;
   ffprobePath?: string;
+  /**
+   * Instant replay: the longest "clip the last N seconds" a room's buffer gives (0 = no room has a buffer). A room
+   * gets one only when it is asked for (`POST /api/sessions/:id/replay`) and the `authorize` hook allows `replay:start`.
+   */
+  replaySeconds: number;
+  /** Length of one rolling buffer recording: a buffer holds at most `replaySeconds` plus this. */
+  replaySegmentSeconds: number;
+  /** Rooms that may have a buffer at once (each costs a continuous encode). */
+  replayMaxRooms: number;
+  /**
+   * The embedded OpenVidu refuses whatever OpenVidu CE 2.32 would (a second recording in a session, any extension),
+   * so the real-deployment paths can be proven against it.
+   */
+  openviduCeStrict: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -140,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}, got ${show(env.LOG_LEVEL ?? '')}`);
 
+  const replaySeconds = int('REPLAY_SECONDS', 0, 0, 600);
+
   return {
     port: int('PORT', 5080, 0, 65535),
     // Over HTTPS the demo is meant for phones on the same network, so it listens on every interface.
@@ -177,5 +193,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     ffmpegPath: env.FFMPEG_PATH || undefined,
     ffprobePath: env.FFPROBE_PATH || undefined,
+    replaySeconds,
+    replaySegmentSeconds: int('REPLAY_SEGMENT_SECONDS', Math.min(60, Math.max(10, replaySeconds)), 5, 600),
+    replayMaxRooms: int('REPLAY_MAX_ROOMS', 10, 1, 1000),
+    openviduCeStrict: bool('OPENVIDU_CE_STRICT', false),
   };
 }

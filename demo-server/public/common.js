@@ -25,6 +25,8 @@ const TEXT = {
     noSession: 'This page needs ?session=ROOM in its address.',
     deleteSnapshot: 'Delete snapshot',
     confirmDelete: 'Delete this snapshot?',
+    replay: 'Instant replay: keep the last seconds of the room so anyone can clip them',
+    replayOff: 'Instant replay is off on this server: start it with REPLAY_SECONDS=30 (npm start).',
   },
   ko: {
     title: '즉시 클립이 되는 라이브 룸',
@@ -47,6 +49,8 @@ const TEXT = {
     noSession: '이 페이지 주소에는 ?session=룸이름 이 필요합니다.',
     deleteSnapshot: '스냅샷 삭제',
     confirmDelete: '이 스냅샷을 삭제할까요?',
+    replay: '다시보기: 룸의 최근 몇 초를 보관해 누구나 클립으로 만들 수 있게 합니다',
+    replayOff: '이 서버는 다시보기가 꺼져 있습니다: REPLAY_SECONDS=30 으로 시작하세요 (npm start).',
   },
 };
 
@@ -108,8 +112,8 @@ export function el(tag, attrs = {}, ...children) {
  * The three elements for one session, placed into the page's slots: exactly the markup a host site writes, e.g.
  * `<ov-live-room id="room" session="demo" name="Ana" autojoin></ov-live-room>`.
  */
-export function mountElements({ session, name }) {
-  const room = el('ov-live-room', { id: 'room', session, name, lang, autojoin: true });
+export function mountElements({ session, name, replay = false }) {
+  const room = el('ov-live-room', { id: 'room', session, name, lang, autojoin: true, replay });
   const snapshot = el('ov-snapshot-button', { for: 'room', session, lang });
   const clips = el('ov-clip-list', { for: 'room', session, lang });
   document.getElementById('room-slot').replaceChildren(room);

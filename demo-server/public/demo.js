@@ -9,6 +9,7 @@ const guestName = () => `Guest ${Math.floor(100 + Math.random() * 900)}`;
 wireLanguageButtons();
 form.session.value = query('session') || form.session.value;
 form.name.value = query('name') || guestName();
+form.replay.checked = query('replay') === '1';
 
 form.addEventListener('submit', (e) => {
   e.preventDefault();
@@ -16,7 +17,7 @@ form.addEventListener('submit', (e) => {
   const name = form.name.value.trim();
   if (!SESSION_PATTERN.test(session)) return showError('badRoom', form.session);
   if (!name) return showError('noName', form.name);
-  enter(session, name);
+  enter(session, name, form.replay.checked);
 });
 
 function showError(key, field) {
@@ -25,9 +26,11 @@ function showError(key, field) {
   field.focus();
 }
 
-function enter(session, name) {
+/** `replay`: the room asks the server for an instant-replay buffer (`<ov-live-room replay>`); kept in every link. */
+function enter(session, name, replay) {
+  const flag = replay ? { replay: '1' } : {};
   const url = new URL(location.href);
-  url.search = new URLSearchParams({ session, name, lang: currentLang() }).toString();
+  url.search = new URLSearchParams({ session, name, lang: currentLang(), ...flag }).toString();
   history.replaceState(null, '', url);
 
   document.getElementById('start').hidden = true;
@@ -40,7 +43,7 @@ function enter(session, name) {
   const second = document.getElementById('second');
   const invite = (extra) => {
     const u = new URL('/', location.href);
-    u.search = new URLSearchParams({ session, lang: currentLang(), ...extra }).toString();
+    u.search = new URLSearchParams({ session, lang: currentLang(), ...flag, ...extra }).toString();
     return u.href;
   };
   // A fresh name, so the second tab joins at once as someone else.
@@ -53,12 +56,22 @@ function enter(session, name) {
     setTimeout(() => (copy.textContent = t('copy')), 1500);
   });
 
-  const { room } = mountElements({ session, name });
+  const { room } = mountElements({ session, name, replay });
   room.addEventListener('ov-error', (e) => console.warn('ov-error', e.detail.code, e.detail.message));
+  if (replay) explainReplayOff(session);
   startGallery(session, document.getElementById('gallery'), document.getElementById('gallery-empty'));
   setLang(currentLang());
 }
 
+/** A replay room on a server without replay works as a plain room; say why the replay button is missing. */
+async function explainReplayOff(session) {
+  const info = await fetch(`/api/sessions/${encodeURIComponent(session)}/replay`)
+    .then((r) => (r.ok ? r.json() : null))
+    .catch(() => null);
+  const note = document.getElementById('replay-off');
+  note.hidden = !info || info.seconds > 0;
+}
+
 // ?session=…&name=… (a reload, or the "second participant" link) joins directly.
-if (query('session') && query('name') && SESSION_PATTERN.test(query('session'))) enter(query('session'), query('name').slice(0, 64));
+if (query('session') && query('name') && SESSION_PATTERN.test(query('session'))) enter(query('session'), query('name').slice(0, 64), query('replay') === '1');
 else form.name.focus();

@@ -10,8 +10,8 @@ import { ClipNameError, normalizeClipName } from '../services/recording-to-clip.
 
 const clipResource = (req: FastifyRequest): Resource => {
   const id = (req.params as { clipId: string }).clipId;
-  // Recording ids start with the session id: `room` or `room~3`.
-  return { type: 'clip', id, sessionId: id.replace(/~\d+$/, '') };
+  // Clip ids start with the session id: `room` or `room~3` (OpenVidu's), `room~rk3x9a0bz` (a local clip).
+  return { type: 'clip', id, sessionId: id.replace(/~(?:[0-9]{1,6}|r[a-z0-9]{8})$/, '') };
 };
 const sessionResource = (req: FastifyRequest): Resource => ({ type: 'session', id: (req.params as { sessionId: string }).sessionId });
 

@@ -2,8 +2,16 @@ import { Type, type Static } from 'typebox';
 
 /** Room names: what OpenVidu accepts as customSessionId, bounded. */
 export const SESSION_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
-/** OpenVidu recording ids: the session id, then `~N` for later recordings of the same session. */
-export const CLIP_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}(~[0-9]{1,6})?$';
+/**
+ * Clip ids: OpenVidu recording ids (the session id, then `~N` for later recordings of the same session), or the
+ * server's own clips cut from a replay buffer (the session id, then `~r` and 8 characters [a-z0-9]).
+ */
+export const CLIP_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}(~[0-9]{1,6}|~r[a-z0-9]{8})?$';
+/** The server's own clips (local clips). */
+export const LOCAL_CLIP_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}~r[a-z0-9]{8}$';
+
+/** The room of a clip id (either kind): the id without its suffix. */
+export const clipSessionId = (clipId: string): string => clipId.replace(/~(?:[0-9]{1,6}|r[a-z0-9]{8})$/, '');
 /** Server-generated snapshot ids. */
 export const SNAPSHOT_ID_PATTERN = '^snap_[A-Za-z0-9]{16}$';
 

@@ -1,10 +1,20 @@
 // The only importer of openvidu-node-client. Everything the reference server asks of OpenVidu goes through here,
 // so it works the same against the embedded server and a real deployment.
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { OpenVidu, OpenViduRole, Recording, RecordingMode, Session } from 'openvidu-node-client';
 import { ApiError, errors } from '../errors.js';
 import type { Clip } from '../schemas/clips.js';
+import { removeFile } from './atomic-file.js';
+import { fileResponse } from './local-clip-files.js';
+import { BUFFER_RECORDING_NAME, isLocalClipId, type LocalClips } from './local-clips.js';
 import { encodeClipName, factsOfRecording, recordingToClip, type RecordingFacts } from './recording-to-clip.js';
 
 export { decodeClipName, encodeClipName } from './recording-to-clip.js';
@@ -26,6 +36,8 @@ export interface GatewayOptions {
   decorate?: (clip: Clip) => Clip;
   /** OpenVidu answered 404 for this clip id: it is gone (its metadata can go). */
   onClipGone?: (clipId: string) => void;
+  /** The server's own clips (cut from replay buffers), served beside OpenVidu's. */
+  local?: LocalClips;
 }
 
 interface CachedSession {
@@ -39,6 +51,10 @@ export type Role = 'publisher' | 'subscriber' | 'moderator';
 
 /** An answer from OpenVidu's REST API larger than this is refused (a session or a connection is a few KB). */
 const MAX_ANSWER_BYTES = 1024 * 1024;
+/** A room's connections (about 1 KB each): a large room's list. */
+const MAX_CONNECTIONS_BYTES = 16 * 1024 * 1024;
+const IN_PROGRESS = new Set(['starting', 'started']);
+const FILE_TYPES = { media: 'video/mp4', thumbnail: 'image/jpeg' } as const;
 
 const ROLE: Record<Role, OpenViduRole> = {
   publisher: OpenViduRole.PUBLISHER,
@@ -159,25 +175,34 @@ export class OpenViduGateway {
    * `fetch`'s (a token is one call). Any status outside `ok` rejects as the node client does (`Error("<status>")`), so `statusOf` and
    * `mapError` read it the same way; a network failure rejects with another message (→ 503).
    */
-  private post(path: string, payload: unknown, ok: number[], retried = false): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
-    const data = JSON.stringify(payload);
+  private post(path: string, payload: unknown, ok: number[]): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
+    return this.rest('POST', path, payload, ok);
+  }
+
+  /** `post`, for any method; a GET sends no body. `maxBytes`: the largest answer read. */
+  private rest(
+    method: 'GET' | 'POST',
+    path: string,
+    payload: unknown,
+    ok: number[],
+    maxBytes = MAX_ANSWER_BYTES,
+    retried = false,
+  ): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
+    const data = method === 'GET' ? '' : JSON.stringify(payload);
     const client = this.agent instanceof https.Agent ? https : http;
+    const headers: Record<string, string | number> = { Authorization: this.basicAuth };
+    if (method !== 'GET') Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
     return new Promise((resolve, reject) => {
       const req = client.request(
         new URL(path, this.opts.url),
-        {
-          method: 'POST',
-          agent: this.agent,
-          headers: { Authorization: this.basicAuth, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
-          signal: AbortSignal.timeout(this.opts.timeoutMs),
-        },
+        { method, agent: this.agent, headers, signal: AbortSignal.timeout(this.opts.timeoutMs) },
         (res) => {
           const status = res.statusCode ?? 0;
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (d: Buffer) => {
             size += d.length;
-            if (size > MAX_ANSWER_BYTES) return req.destroy(new Error('answer too large'));
+            if (size > maxBytes) return req.destroy(new Error('answer too large'));
             chunks.push(d);
           });
           res.on('error', reject);
@@ -195,7 +220,7 @@ export class OpenViduGateway {
       );
       req.on('error', (err: NodeJS.ErrnoException) => {
         // A kept-alive socket OpenVidu closed as we reused it: once more on a new one (at worst an unused token).
-        if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(this.post(path, payload, ok, true));
+        if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(this.rest(method, path, payload, ok, maxBytes, true));
         else reject(err);
       });
       req.end(data);
@@ -264,18 +289,16 @@ export class OpenViduGateway {
   }
 
   async startClip(sessionId: string, name?: string): Promise<Clip> {
+    return this.toClip(await this.startRecording(sessionId, name ? encodeClipName(name) : undefined));
+  }
+
+  /** A COMPOSED recording of the session with the clip properties. */
+  private async startRecording(sessionId: string, name: string | undefined): Promise<Recording> {
+    const { resolution, frameRate, hasAudio, hasVideo } = this.opts.clip;
     try {
-      const rec = await this.call(() =>
-        this.ov.startRecording(sessionId, {
-          name: name ? encodeClipName(name) : undefined,
-          outputMode: Recording.OutputMode.COMPOSED,
-          resolution: this.opts.clip.resolution,
-          frameRate: this.opts.clip.frameRate,
-          hasAudio: this.opts.clip.hasAudio,
-          hasVideo: this.opts.clip.hasVideo,
-        }),
+      return await this.call(() =>
+        this.ov.startRecording(sessionId, { name, outputMode: Recording.OutputMode.COMPOSED, resolution, frameRate, hasAudio, hasVideo }),
       );
-      return this.toClip(rec);
     } catch (err) {
       const s = statusOf(err);
       if (s === 409) throw new ApiError(409, 'OV_CLIP_ALREADY_RECORDING', `A clip is already being recorded in ${sessionId}`);
@@ -289,6 +312,9 @@ export class OpenViduGateway {
    * recording that is no longer in progress as for an unknown one (older versions 409): getClip() tells them apart.
    */
   async stopClip(clipId: string): Promise<Clip> {
+    if (isLocalClipId(clipId)) throw new Error(`stopClip: ${clipId} is a local clip; the replay service stops it`);
+    // The buffer is no clip: it is never stopped through the clip routes.
+    if ((await this.getRecording(clipId))?.name === BUFFER_RECORDING_NAME) throw errors.notFound('clip', clipId);
     try {
       return this.toClip(await this.call(() => this.ov.stopRecording(clipId)));
     } catch (err) {
@@ -300,25 +326,33 @@ export class OpenViduGateway {
   }
 
   async getClip(clipId: string): Promise<Clip> {
+    if (isLocalClipId(clipId)) return this.localClip(clipId);
+    let rec: Recording;
     try {
-      return this.toClip(await this.call(() => this.ov.getRecording(clipId)));
+      rec = await this.call(() => this.ov.getRecording(clipId));
     } catch (err) {
       throw this.mapError(err, 'clip', clipId);
     }
+    if (rec.properties?.name === BUFFER_RECORDING_NAME) throw errors.notFound('clip', clipId);
+    return this.toClip(rec);
   }
 
-  /** The session's clips, newest first. */
+  /** The session's clips, OpenVidu's and the server's own, newest first (never a buffer recording). */
   async listClips(sessionId: string): Promise<Clip[]> {
     const all = await this.call(() => this.ov.listRecordings()).catch((err) => {
       throw this.mapError(err, 'session', sessionId);
     });
-    return all
-      .filter((r) => r.sessionId === sessionId)
-      .sort((a, b) => b.createdAt - a.createdAt || (b.id > a.id ? 1 : -1))
-      .map((r) => this.toClip(r));
+    const clips = all.filter((r) => r.sessionId === sessionId && r.properties?.name !== BUFFER_RECORDING_NAME).map((r) => this.toClip(r));
+    for (const c of this.opts.local?.list(sessionId) ?? []) clips.push(this.decorate(c));
+    return clips.sort((a, b) => b.createdAt - a.createdAt || (b.id > a.id ? 1 : -1));
   }
 
   async deleteClip(clipId: string): Promise<void> {
+    if (isLocalClipId(clipId)) {
+      if (this.localClip(clipId).status === 'recording') throw new ApiError(409, 'OV_CLIP_RECORDING', `Clip ${clipId} is still recording; stop it first`);
+      await this.opts.local!.delete(clipId);
+      return;
+    }
     try {
       await this.call(() => this.ov.deleteRecording(clipId));
     } catch (err) {
@@ -333,9 +367,17 @@ export class OpenViduGateway {
    * answer's headers only (a large file takes as long as its reader takes); `signal` aborts the whole transfer.
    */
   async fetchClipFile(clipId: string, kind: 'media' | 'thumbnail', range?: string, signal?: AbortSignal): Promise<Response> {
+    if (isLocalClipId(clipId)) return this.localClipFile(clipId, kind, range, signal);
     const rec = await this.call(() => this.ov.getRecording(clipId)).catch((err) => {
       throw this.mapError(err, 'clip', clipId);
     });
+    if (rec.properties?.name === BUFFER_RECORDING_NAME) throw errors.notFound('clip', clipId);
+    return this.fetchRecordingFile(rec, kind, range, signal);
+  }
+
+  /** A ready recording's file from OpenVidu (see `fetchClipFile`). */
+  private async fetchRecordingFile(rec: Recording, kind: 'media' | 'thumbnail', range?: string, signal?: AbortSignal): Promise<Response> {
+    const clipId = rec.id;
     if (rec.status !== Recording.Status.ready || !rec.url) throw new ApiError(409, 'OV_CLIP_NOT_READY', `Clip ${clipId} is not ready yet`);
     const url = kind === 'media' ? rec.url : rec.url.replace(/\.[a-z0-9]+$/i, '.jpg');
     const headers: Record<string, string> = { Authorization: this.basicAuth };
@@ -368,6 +410,123 @@ export class OpenViduGateway {
       throw errors.unavailable();
     }
     return res;
+  }
+
+  /** A local clip, decorated; 404 when there is none. */
+  private localClip(clipId: string): Clip {
+    const clip = this.opts.local?.get(clipId);
+    if (!clip) {
+      this.opts.onClipGone?.(clipId);
+      throw errors.notFound('clip', clipId);
+    }
+    return this.decorate(clip);
+  }
+
+  /** A local clip's file, answered as OpenVidu answers its files (one byte range → 206, unsatisfiable → 416). */
+  private async localClipFile(clipId: string, kind: 'media' | 'thumbnail', range?: string, signal?: AbortSignal): Promise<Response> {
+    const clip = this.localClip(clipId);
+    if (clip.status !== 'ready') throw new ApiError(409, 'OV_CLIP_NOT_READY', `Clip ${clipId} is not ready yet`);
+    const file = this.opts.local!.filePath(clipId, kind);
+    const res = file && (await fileResponse(file, FILE_TYPES[kind], range, signal));
+    if (!res) throw errors.notFound(kind === 'media' ? 'clip' : 'thumbnail', clipId);
+    return res;
+  }
+
+  // Raw recordings, for the replay buffer: never shown as clips.
+
+  /** Start the room's buffer recording (COMPOSED, the clip properties, named BUFFER_RECORDING_NAME). */
+  async startBufferRecording(sessionId: string): Promise<RecordingFacts> {
+    return factsOfRecording(await this.startRecording(sessionId, BUFFER_RECORDING_NAME));
+  }
+
+  /** Stop a recording; one already stopped answers its current facts. */
+  async stopRecording(id: string): Promise<RecordingFacts> {
+    try {
+      return factsOfRecording(await this.call(() => this.ov.stopRecording(id)));
+    } catch (err) {
+      const s = statusOf(err);
+      if (s === 409 || s === 404) {
+        const rec = await this.getRecording(id);
+        if (rec) return rec;
+      }
+      if (s === 406) throw new ApiError(409, 'OV_CLIP_STARTING', `Recording ${id} is still starting; try again`);
+      throw this.mapError(err, 'recording', id);
+    }
+  }
+
+  /** A recording's facts; undefined when OpenVidu has none with that id. */
+  async getRecording(id: string): Promise<RecordingFacts | undefined> {
+    try {
+      return factsOfRecording(await this.call(() => this.ov.getRecording(id)));
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw this.mapError(err, 'recording', id);
+    }
+  }
+
+  /** Delete a recording and its files; one already gone is fine. */
+  async deleteRecording(id: string): Promise<void> {
+    try {
+      await this.call(() => this.ov.deleteRecording(id));
+    } catch (err) {
+      const s = statusOf(err);
+      if (s === 404) return;
+      if (s === 409) throw new ApiError(409, 'OV_CLIP_RECORDING', `Recording ${id} is still recording; stop it first`);
+      throw this.mapError(err, 'recording', id);
+    }
+  }
+
+  /** Every buffer recording OpenVidu holds, of any room and status. */
+  async listBufferRecordings(): Promise<RecordingFacts[]> {
+    const all = await this.call(() => this.ov.listRecordings()).catch((err) => {
+      throw this.mapError(err, 'recording', '');
+    });
+    return all.filter((r) => r.properties?.name === BUFFER_RECORDING_NAME).map(factsOfRecording);
+  }
+
+  /** The newest recording starting or started in the session, if any. */
+  async recordingInProgress(sessionId: string): Promise<RecordingFacts | undefined> {
+    const all = await this.call(() => this.ov.listRecordings()).catch((err) => {
+      throw this.mapError(err, 'session', sessionId);
+    });
+    const live = all.filter((r) => r.sessionId === sessionId && IN_PROGRESS.has(r.status)).sort((a, b) => b.createdAt - a.createdAt);
+    return live[0] && factsOfRecording(live[0]);
+  }
+
+  /**
+   * Connections publishing in the session now; undefined when the session does not exist. Plain REST, active
+   * connections only (a pending one publishes nothing).
+   */
+  async publisherCount(sessionId: string): Promise<number | undefined> {
+    const path = `/openvidu/api/sessions/${encodeURIComponent(sessionId)}/connection?pendingConnections=false&webRtcStats=false`;
+    const { status, body } = await this.call(() => this.rest('GET', path, undefined, [200, 404], MAX_CONNECTIONS_BYTES)).catch((err) => {
+      throw this.mapError(err, 'session', sessionId);
+    });
+    if (status === 404) return undefined;
+    const content = (body?.content ?? []) as Array<{ status?: unknown; publishers?: unknown }>;
+    if (!Array.isArray(content)) throw errors.unavailable();
+    return content.filter((c) => c?.status === 'active' && Array.isArray(c.publishers) && c.publishers.length > 0).length;
+  }
+
+  /**
+   * A ready recording's media, whole, to `toFile` (written under a temporary name beside it, then renamed). The
+   * gateway's timeout bounds the wait for the answer's headers; `signal` aborts the transfer.
+   */
+  async downloadRecording(id: string, toFile: string, signal?: AbortSignal): Promise<void> {
+    const rec = await this.call(() => this.ov.getRecording(id)).catch((err) => {
+      throw this.mapError(err, 'recording', id);
+    });
+    const res = await this.fetchRecordingFile(rec, 'media', undefined, signal);
+    if (!res.body) throw errors.unavailable();
+    const tmp = path.join(path.dirname(toFile), `.${path.basename(toFile)}.${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      const body = Readable.fromWeb(res.body as WebReadableStream);
+      await pipeline(body, createWriteStream(tmp, { flags: 'wx' }), { signal });
+      await rename(tmp, toFile);
+    } catch (err) {
+      await removeFile(tmp);
+      throw err instanceof ApiError ? err : signal?.aborted ? signal.reason : errors.unavailable();
+    }
   }
 
   /** Send an OpenVidu signal to everyone in the session. No node-client method exists: plain REST. */
@@ -422,11 +581,14 @@ export class OpenViduGateway {
    * `apiBase`), with the clip metadata applied (`decorate`).
    */
   toClip(r: Recording | RecordingFacts): Clip {
-    const clip = recordingToClip(r instanceof Recording ? factsOfRecording(r) : r, this.apiBase);
+    return this.decorate(recordingToClip(r instanceof Recording ? factsOfRecording(r) : r, this.apiBase));
+  }
+
+  private decorate(clip: Clip): Clip {
     return this.opts.decorate ? this.opts.decorate(clip) : clip;
   }
 
-  private mapError(err: unknown, what: 'session' | 'clip', id: string): Error {
+  private mapError(err: unknown, what: 'session' | 'clip' | 'recording', id: string): Error {
     if (err instanceof ApiError) return err;
     const s = statusOf(err);
     if (s === undefined) return errors.unavailable();

@@ -79,6 +79,8 @@ const ov = await startEmbeddedOpenVidu({
     joinTimeoutMs: intEnv('OPENVIDU_RPC_JOIN_TIMEOUT_MS', DEFAULT_CLIENT_LIMITS.joinTimeoutMs, 100, 86_400_000),
     maxSocketsPerAddress: intEnv('OPENVIDU_RPC_MAX_SOCKETS_PER_ADDRESS', DEFAULT_CLIENT_LIMITS.maxSocketsPerAddress, 0, 1_000_000),
   },
+  // Not a CE setting: behave exactly as CE 2.32 does where this server would do more (docs/embedded-openvidu.md).
+  ceStrict: boolEnv('OPENVIDU_CE_STRICT', false),
   logger: consoleLogger(level),
 }).catch((err: Error) => fail(`could not start: ${err.message}`));
 if (env.OPENVIDU_TOKEN_URL) ov.setTokenUrl(env.OPENVIDU_TOKEN_URL);

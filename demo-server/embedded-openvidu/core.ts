@@ -50,7 +50,12 @@ export interface CoreOptions {
   /** CE's session garbage collector, in seconds: interval 0 disables it (CE's defaults: 900 and 3600). */
   sessionsGarbageInterval?: number;
   sessionsGarbageThreshold?: number;
+  /** CE-strict mode: none of this server's additions to CE's behaviour (docs/embedded-openvidu.md#ce-strict-mode). */
+  ceStrict?: boolean;
 }
+
+/** Why a session closes (the `reason` of `sessionDestroyed`), as CE's EndReason names it. */
+export type SessionCloseReason = 'sessionClosedByServer' | 'lastParticipantLeft' | 'automaticStop' | 'recordingStoppedByServer' | 'openviduServerStopped';
 
 export type LeaveReason =
   'disconnect' | 'forceDisconnectByUser' | 'forceDisconnectByServer' | 'sessionClosedByServer' | 'networkDisconnect' | 'openviduServerStopped';
@@ -150,7 +155,7 @@ export class OpenViduCore {
   }
 
   /** Closes a session: evicts everyone, stops its recording, forgets it. */
-  async closeSession(session: Session, reason: 'sessionClosedByServer' | 'lastParticipantLeft' | 'automaticStop' | 'openviduServerStopped') {
+  async closeSession(session: Session, reason: SessionCloseReason) {
     if (session.closed) return;
     session.closed = true;
     clearTimeout(session.autostopTimer);
@@ -158,7 +163,7 @@ export class OpenViduCore {
     for (const c of session.active()) await this.leave(c, leaveReason, { closingSession: true });
     if (session.recordingId) {
       await this.recordings
-        .stopForSession(session, reason === 'lastParticipantLeft' ? 'lastParticipantLeft' : reason)
+        .stopForSession(session, reason)
         .catch((err) => this.log.error(`stopping recording of ${session.id} failed: ${(err as Error).message}`));
     }
     this.forget(session);
@@ -195,7 +200,7 @@ export class OpenViduCore {
    * session's creation, and sends no webhook for them (`SessionManager.closeNonActiveSessions` only cleans its
    * collections; the tokens go with the session). Beyond CE, unused tokens (pending connections) older than the
    * threshold are also revoked in sessions that live on, so a session kept alive by one participant does not
-   * accumulate tokens. Returns what was collected.
+   * accumulate tokens (not in CE-strict mode). Returns what was collected.
    */
   collectGarbage(now = Date.now()): { sessions: number; tokens: number } {
     const threshold = (this.opts.sessionsGarbageThreshold ?? SESSIONS_GARBAGE_THRESHOLD_S) * 1000;
@@ -212,7 +217,7 @@ export class OpenViduCore {
         this.log.info(`non-active session ${session.id} cleaned up`);
         continue;
       }
-      for (const c of [...session.connections.values()]) {
+      for (const c of this.opts.ceStrict ? [] : [...session.connections.values()]) {
         if (c.status === 'pending' && !c.gone && now - c.createdAt > threshold) {
           session.connections.delete(c.id);
           session.tokens.delete(c.token);
@@ -271,8 +276,7 @@ export class OpenViduCore {
     }
     session.tokens.delete(token); // single use
     session.everActive = true;
-    clearTimeout(session.autostopTimer);
-    session.autostopTimer = undefined;
+    // A recording's autostop countdown goes on: as in CE, only a new publisher cancels it.
 
     c.status = 'active';
     c.activeAt = Date.now();
@@ -351,7 +355,7 @@ export class OpenViduCore {
     this.log.debug('left', { session: session.id, connection: c.id, reason });
 
     if (!opts.closingSession && session.active().length === 0) {
-      if (session.recordingId) this.recordings.scheduleAutostop(session);
+      if (session.recordingId) this.recordings.lastParticipantLeft(session);
       else await this.closeSession(session, 'lastParticipantLeft');
     }
   }

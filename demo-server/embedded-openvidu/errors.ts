@@ -35,7 +35,12 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message = '',
+    /** CE answers this one with an empty body: so does CE-strict mode (others get CE's error JSON anyway). */
+    readonly bare = false,
   ) {
     super(message);
   }
 }
+
+/** An error CE 2.32 answers with its status only, no body. */
+export const bareError = (status: number, message: string) => new HttpError(status, message, true);

@@ -72,6 +72,12 @@ export interface EmbeddedOpenViduOptions {
   sessionsGarbageThreshold?: number;
   /** Per-client bounds of the JSON-RPC side; unset fields keep DEFAULT_CLIENT_LIMITS. */
   clientLimits?: Partial<ClientLimits>;
+  /**
+   * OPENVIDU_CE_STRICT (not a CE setting): refuse what OpenVidu CE 2.32 refuses and offer nothing it does not
+   * (docs/embedded-openvidu.md#ce-strict-mode), so code meant for a real deployment can be proven against this one.
+   * Default false.
+   */
+  ceStrict?: boolean;
 }
 
 export interface EmbeddedOpenVidu {
@@ -79,6 +85,8 @@ export interface EmbeddedOpenVidu {
   url: string;
   secret: string;
   port: number;
+  /** Started in CE-strict mode (`ceStrict`). */
+  ceStrict: boolean;
   core: OpenViduCore;
   /**
    * Point the webhook somewhere else (or nowhere) while running: a host server that embeds OpenVidu learns its
@@ -104,6 +112,7 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
   const limits: ClientLimits = { ...DEFAULT_CLIENT_LIMITS, ...options.clientLimits };
   const garbageInterval = options.sessionsGarbageInterval ?? SESSIONS_GARBAGE_INTERVAL_S;
   const garbageThreshold = options.sessionsGarbageThreshold ?? SESSIONS_GARBAGE_THRESHOLD_S;
+  const ceStrict = options.ceStrict ?? false;
   if (!(garbageInterval >= 0) || !(garbageThreshold >= 0)) throw new Error('sessionsGarbageInterval and sessionsGarbageThreshold must be numbers ≥ 0');
 
   const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }) : http.createServer();
@@ -136,6 +145,7 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
     maxCandidatesPerEndpoint: limits.maxCandidatesPerEndpoint,
     sessionsGarbageInterval: garbageInterval,
     sessionsGarbageThreshold: garbageThreshold,
+    ceStrict,
   });
   core.recordings = new RecordingManager(core, {
     path: recordingPath,
@@ -144,6 +154,7 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
     notification: options.recordingNotification ?? 'publisher_moderator',
     autostopTimeoutSec: options.recordingAutostopTimeout ?? 120,
     host: host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host,
+    ceStrict,
   });
   if (recordingEnabled) await core.recordings.load();
   core.startGarbageCollector();
@@ -158,6 +169,7 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
     sessionsGarbageInterval: garbageInterval,
     sessionsGarbageThreshold: garbageThreshold,
     webhook: options.webhook ? { endpoint: options.webhook.endpoint, headers: options.webhook.headers ?? [], events: options.webhook.events } : undefined,
+    ceStrict,
   });
 
   server.on('request', (req, res) => {
@@ -229,14 +241,14 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
       await core.opts.webhook?.drain();
     })());
 
-  log.info(`OpenVidu 2.32-compatible server at ${publicUrl} (secret: ${secret === 'MY_SECRET' ? 'MY_SECRET' : '***'})`);
+  log.info(`OpenVidu 2.32-compatible server at ${publicUrl} (secret: ${secret === 'MY_SECRET' ? 'MY_SECRET' : '***'})${ceStrict ? ', CE-strict mode' : ''}`);
   const setWebhook = (w: { endpoint: string; headers?: string[]; events?: string[] } | undefined) => {
     core.opts.webhook = w ? new WebhookSender(w, log) : undefined;
   };
   const setTokenUrl = (wsUrl: string) => {
     core.opts.wsPublicUrl = wsUrl.replace(/\/+$/, '');
   };
-  return { url: publicUrl, secret, port, core, setWebhook, setTokenUrl, close };
+  return { url: publicUrl, secret, port, ceStrict, core, setWebhook, setTokenUrl, close };
 }
 
 export type { Logger } from './logger.js';

@@ -20,6 +20,8 @@ export interface OpenViduProcessOptions {
   webhook?: { endpoint: string; headers: string[]; events: string[] };
   /** Where tokens send browsers (`wss://host:port`) when OpenVidu's WebSocket is reached through a proxy. */
   tokenUrl?: string;
+  /** OPENVIDU_CE_STRICT: the child behaves exactly as OpenVidu CE 2.32 (config `openviduCeStrict`). */
+  ceStrict?: boolean;
   logLevel: OpenViduLogLevel | 'silent';
   /** Every line the process prints, with its level. */
   log: (level: OpenViduLogLevel, msg: string, pid: number | undefined) => void;
@@ -113,6 +115,7 @@ export async function startOpenViduProcess(opts: OpenViduProcessOptions): Promis
           }
         : {}),
       ...(opts.tokenUrl ? { OPENVIDU_TOKEN_URL: opts.tokenUrl } : {}),
+      ...(opts.ceStrict ? { OPENVIDU_CE_STRICT: 'true' } : {}),
       LOG_LEVEL: opts.logLevel,
       ...opts.env,
     };

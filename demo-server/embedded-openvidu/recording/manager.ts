@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection, PublishedStream, RecordingProperties, Role, Session } from '../model.js';
-import { HttpError } from '../errors.js';
+import { bareError, HttpError } from '../errors.js';
 import { RECORDING_ID_RE } from '../ids.js';
 import { sweepStrays, trackFolder, untrackFolder } from './processes.js';
 import { probe } from './ffmpeg.js';
@@ -23,7 +23,15 @@ export interface RecordingManagerOptions {
   host: string;
   /** Makes each recording's recorder (default: INDIVIDUAL or COMPOSED with ffmpeg, see recorders.ts). */
   recorderFactory?: RecorderFactory;
+  /**
+   * CE-strict mode: no rebuild of recordings a crash interrupted (they become `failed`), no `recovered` field,
+   * no autostop when the last publisher unpublishes (docs/embedded-openvidu.md#ce-strict-mode).
+   */
+  ceStrict?: boolean;
 }
+
+/** Why an autostop countdown runs out: CE's `lastParticipantLeft` when the timeout is 0, else `automaticStop`. */
+type AutostopReason = 'automaticStop' | 'lastParticipantLeft';
 
 const META_PREFIX = '.recording.';
 
@@ -100,6 +108,7 @@ export class RecordingManager {
         this.core.log.info(`recording ${rec.id} was complete when the server stopped`);
       } else {
         if (rec.properties.outputMode === 'INDIVIDUAL') throw new Error('INDIVIDUAL recordings are not recovered');
+        if (this.opts.ceStrict) throw new Error('recordings are not rebuilt in CE-strict mode');
         // What a half-finished stop may have left: the recovered file replaces it.
         for (const f of [`${rec.name}.mp4`, `${rec.name}.webm`, `${rec.name}.jpg`]) await rm(path.join(dir, f), { force: true });
         const { ComposedRecorder } = await import('./composed-recorder.js');
@@ -182,7 +191,7 @@ export class RecordingManager {
       status: r.status,
     });
     // Not in OpenVidu's JSON (its clients ignore it); the file name `<name>.recovered.<ext>` in `url` says the same.
-    if (r.recovered) out.recovered = true;
+    if (r.recovered && !this.opts.ceStrict) out.recovered = true;
     return out;
   }
 
@@ -202,9 +211,14 @@ export class RecordingManager {
     for (let n = 1; ; n++) if (!taken(`${sessionId}~${n}`)) return `${sessionId}~${n}`;
   }
 
+  /** CE's refusals of a recording start, in CE's order: 409 (RELAYED, or already recorded), 406 (nobody in it). */
+  assertStartable(session: Session): void {
+    if (session.properties.mediaMode !== 'ROUTED' || session.recordingId) throw bareError(409, `Session ${session.id} is already being recorded`);
+    if (session.active().length === 0) throw bareError(406, `Session ${session.id} has no connected participants`);
+  }
+
   async start(session: Session, props: RecordingProperties): Promise<RecordingRecord> {
-    if (session.properties.mediaMode !== 'ROUTED' || session.recordingId) throw new HttpError(409, `Session ${session.id} is already being recorded`);
-    if (session.active().length === 0) throw new HttpError(406, `Session ${session.id} has no connected participants`);
+    this.assertStartable(session);
     const id = this.nextId(session.id);
     const rec: RecordingRecord = {
       id,
@@ -239,7 +253,7 @@ export class RecordingManager {
     for (const c of session.active()) if (this.notifies(c.role)) c.notify('recordingStarted', { id: rec.id, name: rec.name });
     this.core.recordingHook(session, this.hookData(rec));
     // A recording with nobody publishing stops by itself after the autostop timeout.
-    if (session.publishers().length === 0) this.scheduleAutostop(session);
+    if (session.publishers().length === 0) this.scheduleAutostop(session, 'automaticStop');
     return rec;
   }
 
@@ -250,10 +264,10 @@ export class RecordingManager {
 
   async stop(id: string, reason = 'recordingStoppedByServer'): Promise<RecordingRecord> {
     const rec = this.records.get(id);
-    if (!rec) throw new HttpError(404, `Recording ${id} not found`);
-    if (rec.status === 'starting') throw new HttpError(406, `Recording ${id} is still starting`);
+    if (!rec) throw bareError(404, `Recording ${id} not found`);
+    if (rec.status === 'starting') throw bareError(406, `Recording ${id} is still starting`);
     // As OpenVidu 2.32: a stopped recording has left its started recordings, so it is "not found" there.
-    if (rec.status !== 'started') throw new HttpError(404, `Recording ${id} is not in progress`);
+    if (rec.status !== 'started') throw bareError(404, `Recording ${id} is not in progress`);
     const session = this.core.sessions.get(rec.sessionId);
     rec.status = 'stopped';
     rec.reason = reason;
@@ -271,10 +285,12 @@ export class RecordingManager {
       .catch((err) => this.core.log.error(`recording ${id}: ${(err as Error).message}`))
       .finally(() => this.finishing.delete(id));
     this.finishing.set(id, finished);
-    // When the session closed with the recording (autostop), the session goes away once the file is done.
+    // Stopped while nobody is left (its autostop countdown running): CE closes the session with the stop's reason,
+    // once the file is done (CE's stop returns when its file is).
     if (session && session.active().length === 0 && !session.closed) {
+      const why = reason === 'lastParticipantLeft' || reason === 'recordingStoppedByServer' ? reason : 'automaticStop';
       void finished.then(() => {
-        if (session.active().length === 0 && !session.recordingId) void this.core.closeSession(session, 'automaticStop');
+        if (session.active().length === 0 && !session.recordingId) void this.core.closeSession(session, why);
       });
     }
     return stopped;
@@ -307,8 +323,8 @@ export class RecordingManager {
 
   async delete(id: string): Promise<void> {
     const rec = this.records.get(id);
-    if (!rec) throw new HttpError(404, `Recording ${id} not found`);
-    if (rec.status === 'started' || rec.status === 'starting') throw new HttpError(409, `Recording ${id} is in progress`);
+    if (!rec) throw bareError(404, `Recording ${id} not found`);
+    if (rec.status === 'started' || rec.status === 'starting') throw bareError(409, `Recording ${id} is in progress`);
     await this.finishing.get(id);
     this.records.delete(id);
     await rm(path.join(this.opts.path, id), { recursive: true, force: true });
@@ -323,16 +339,25 @@ export class RecordingManager {
     await this.whenFinished(id);
   }
 
-  scheduleAutostop(session: Session): void {
-    clearTimeout(session.autostopTimer);
-    const ms = this.opts.autostopTimeoutSec * 1000;
+  /** The last participant left a session being recorded: CE's autostop countdown. */
+  lastParticipantLeft(session: Session): void {
+    this.scheduleAutostop(session, this.opts.autostopTimeoutSec === 0 ? 'lastParticipantLeft' : 'automaticStop');
+  }
+
+  /**
+   * CE's `initAutomaticRecordingStopThread`: after OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT seconds, a session nobody is
+   * in closes (its recording stops first, with the same reason); otherwise only the recording stops. A countdown
+   * already running is kept, not restarted; only a new publisher cancels it (`streamPublished`).
+   */
+  scheduleAutostop(session: Session, reason: AutostopReason): void {
+    if (session.autostopTimer) return;
     session.autostopTimer = setTimeout(() => {
       session.autostopTimer = undefined;
       const id = session.recordingId;
-      if (!id) return;
-      const reason = session.active().length === 0 ? (ms === 0 ? 'lastParticipantLeft' : 'automaticStop') : 'automaticStop';
-      void this.stop(id, reason).catch((err) => this.core.log.warn(`autostop of ${id} failed: ${(err as Error).message}`));
-    }, ms);
+      if (!id || session.closed) return;
+      const done = session.active().length === 0 ? this.core.closeSession(session, reason) : this.stop(id, reason);
+      void done.catch((err) => this.core.log.warn(`autostop of ${id} failed: ${(err as Error).message}`));
+    }, this.opts.autostopTimeoutSec * 1000);
     session.autostopTimer.unref();
   }
 
@@ -351,7 +376,9 @@ export class RecordingManager {
   streamUnpublished(session: Session, stream: PublishedStream): void {
     if (!session.recordingId) return;
     this.recorders.get(session.recordingId)?.removeSource(stream.streamId);
-    if (session.publishers().length === 0 && session.active().length > 0) this.scheduleAutostop(session);
+    // Beyond CE (which counts down only when the recording starts unpublished or the last participant leaves):
+    // a recording whose last publisher unpublished stops after the timeout too.
+    if (!this.opts.ceStrict && session.publishers().length === 0 && session.active().length > 0) this.scheduleAutostop(session, 'automaticStop');
   }
 
   /** Stop every recording in progress and wait for their files (graceful shutdown). */
@@ -373,7 +400,7 @@ export class RecordingManager {
     for (const k of ['resolution', 'frameRate', 'recordingLayout', 'customLayout']) if (k in json) out[k] = json[k];
     Object.assign(out, { hasAudio: rec.properties.hasAudio, hasVideo: rec.properties.hasVideo, size: rec.size, duration: rec.duration, status: rec.status });
     if (rec.reason && rec.status !== 'started') out.reason = rec.reason;
-    if (rec.recovered) out.recovered = true;
+    if (rec.recovered && !this.opts.ceStrict) out.recovered = true;
     return out;
   }
 

@@ -34,7 +34,7 @@ export interface RecordingHost {
   readonly sessions: ReadonlyMap<string, Session>;
   /** Sends `recordingStatusChanged`. */
   recordingHook(session: Session | { id: string; uniqueSessionId: string }, extra: Record<string, unknown>): void;
-  closeSession(session: Session, reason: 'automaticStop'): Promise<void>;
+  closeSession(session: Session, reason: 'automaticStop' | 'lastParticipantLeft' | 'recordingStoppedByServer'): Promise<void>;
 }
 
 /** A recorder produces one recording's file while its session runs (ComposedRecorder, IndividualRecorder). */

@@ -4,10 +4,11 @@ import { stat } from 'node:fs/promises';
 import { timingSafeEqual } from 'node:crypto';
 import type { OpenViduCore } from '../core.js';
 import { VERSION } from '../core.js';
-import { HttpError } from '../errors.js';
-import { RECORDING_ID_RE, RECORDING_NAME_RE, SESSION_ID_RE } from '../ids.js';
-import { ROLES, type RecordingProperties, type Role, type Session, type SessionProperties } from '../model.js';
+import { bareError, HttpError } from '../errors.js';
+import { RECORDING_ID_RE, SESSION_ID_RE } from '../ids.js';
+import { ROLES, type Role, type Session, type SessionProperties } from '../model.js';
 import { field, readJson, sendEmpty, sendError, sendJson, setCors } from './http-util.js';
+import { recordingProperties } from './recording-properties.js';
 
 export interface RestOptions {
   secret: string;
@@ -20,6 +21,8 @@ export interface RestOptions {
   sessionsGarbageInterval: number;
   sessionsGarbageThreshold: number;
   webhook?: { endpoint: string; headers: string[]; events?: string[] };
+  /** CE-strict mode (docs/embedded-openvidu.md#ce-strict-mode): CE's bodies, order of checks and routes only. */
+  ceStrict?: boolean;
 }
 
 type Params = Record<string, string>;
@@ -31,10 +34,7 @@ type Route = {
   auth?: boolean;
 };
 
-const OUTPUT_MODES = ['COMPOSED', 'COMPOSED_QUICK_START', 'INDIVIDUAL'] as const;
-const LAYOUTS = ['BEST_FIT', 'PICTURE_IN_PICTURE', 'VERTICAL_PRESENTATION', 'HORIZONTAL_PRESENTATION', 'CUSTOM'] as const;
 const CODECS = ['MEDIA_SERVER_PREFERRED', 'NONE', 'VP8', 'VP9', 'H264'] as const;
-const RESOLUTION_RE = /^([1-9]\d{2,3})x([1-9]\d{2,3})$/;
 /** `.`/`..` path segments, also as `%2e`, and `%2f`, `%5c` or `\` anywhere in a raw request path. */
 const MALICIOUS_PATH_RE = /(^|\/)(\.|%2e){1,2}(\/|$)|%2f|%5c|\\/i;
 
@@ -63,14 +63,16 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
     return got.length === expectedAuth.length && timingSafeEqual(got, expectedAuth);
   };
 
-  const getSession = (id: string, status = 404): Session => {
+  const strict = opts.ceStrict ?? false;
+  /** CE answers an unknown session with a bare status everywhere but `POST /tokens`. */
+  const getSession = (id: string, status = 404, bare = true): Session => {
     const s = core.sessions.get(id);
-    if (!s || s.closed) throw new HttpError(status, `Session ${id} not found`);
+    if (!s || s.closed) throw new HttpError(status, `Session ${id} not found`, bare);
     return s;
   };
 
   const requireRecording = () => {
-    if (!opts.recordingEnabled) throw new HttpError(501, 'OpenVidu Server recording module is disabled');
+    if (!opts.recordingEnabled) throw bareError(501, 'OpenVidu Server recording module is disabled');
   };
 
   const boolQuery = (req: IncomingMessage, key: string, dflt: boolean) => {
@@ -88,8 +90,14 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
     props.forcedVideoCodec = field.str(b, 'forcedVideoCodec', { enum: CODECS }) ?? props.forcedVideoCodec;
     props.allowTranscoding = field.bool(b, 'allowTranscoding') ?? false;
     const drp = field.obj(b, 'defaultRecordingProperties');
-    if (drp) props.defaultRecordingProperties = recordingProperties(drp, props.defaultRecordingProperties, false);
-    if (props.customSessionId && core.sessions.has(props.customSessionId)) throw new HttpError(409, `Session ${props.customSessionId} already exists`);
+    try {
+      if (drp) props.defaultRecordingProperties = recordingProperties(drp, props.defaultRecordingProperties, false);
+    } catch (err) {
+      // CE refuses any invalid default with 400 ("Parameter 'defaultRecordingProperties' is not valid: …").
+      if (strict && err instanceof HttpError) throw new HttpError(400, `Parameter 'defaultRecordingProperties' is not valid: ${err.message}`);
+      throw err;
+    }
+    if (props.customSessionId && core.sessions.has(props.customSessionId)) throw bareError(409, `Session ${props.customSessionId} already exists`);
     const s = core.createSession(props);
     sendJson(res, 200, s.toJSON(false));
   });
@@ -141,14 +149,14 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
   route('GET', '/openvidu/api/sessions/:sessionId/connection/:connectionId', (_req, res, p) => {
     const session = getSession(p.sessionId, 400);
     const c = session.connections.get(p.connectionId);
-    if (!c || c.gone) throw new HttpError(404, `Connection ${p.connectionId} not found`);
+    if (!c || c.gone) throw bareError(404, `Connection ${p.connectionId} not found`);
     sendJson(res, 200, c.toJSON());
   });
 
   route('DELETE', '/openvidu/api/sessions/:sessionId/connection/:connectionId', async (_req, res, p) => {
     const session = getSession(p.sessionId, 400);
     const c = session.connections.get(p.connectionId);
-    if (!c || c.gone) throw new HttpError(404, `Connection ${p.connectionId} not found`);
+    if (!c || c.gone) throw bareError(404, `Connection ${p.connectionId} not found`);
     await core.destroyConnection(session, c);
     sendEmpty(res, 204);
   });
@@ -160,7 +168,7 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
   route('DELETE', '/openvidu/api/sessions/:sessionId/stream/:streamId', async (_req, res, p) => {
     const session = getSession(p.sessionId, 400);
     const owner = core.findStream(session, p.streamId);
-    if (!owner) throw new HttpError(404, `Stream ${p.streamId} not found`);
+    if (!owner) throw bareError(404, `Stream ${p.streamId} not found`);
     await core.unpublish(owner, 'forceUnpublishByServer');
     sendEmpty(res, 204);
   });
@@ -170,7 +178,7 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
     const sessionId = field.str(b, 'session', { max: 256 });
     if (!sessionId) throw new HttpError(400, '"session" parameter is mandatory');
     const props = connectionProperties(b);
-    const session = getSession(sessionId);
+    const session = getSession(sessionId, 404, false);
     const c = core.createConnection(session, props);
     const out: Record<string, unknown> = {
       id: c.token,
@@ -193,8 +201,11 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
     const sessionId = field.str(b, 'session', { max: 256 });
     if (!sessionId) throw new HttpError(400, '"session" parameter is mandatory');
     const session = core.sessions.get(sessionId);
-    const props = recordingProperties(b, session?.properties.defaultRecordingProperties ?? core.defaultSessionProperties().defaultRecordingProperties, true);
-    if (!session || session.closed) throw new HttpError(404, `Session ${sessionId} not found`);
+    // CE checks the session (404, 409, 406) before the properties (400, 422).
+    if (strict) core.recordings.assertStartable(getSession(sessionId));
+    const defaults = session?.properties.defaultRecordingProperties ?? core.defaultSessionProperties().defaultRecordingProperties;
+    const props = recordingProperties(b, defaults, true, strict);
+    if (!session || session.closed) throw bareError(404, `Session ${sessionId} not found`);
     const rec = await core.recordings.start(session, props);
     sendJson(res, 200, core.recordings.toJSON(rec));
   });
@@ -214,7 +225,7 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
   route('GET', '/openvidu/api/recordings/:recordingId', (_req, res, p) => {
     requireRecording();
     const rec = core.recordings.get(p.recordingId);
-    if (!rec) throw new HttpError(404, `Recording ${p.recordingId} not found`);
+    if (!rec) throw bareError(404, `Recording ${p.recordingId} not found`);
     sendJson(res, 200, core.recordings.toJSON(rec));
   });
 
@@ -233,7 +244,7 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
     const type = field.str(b, 'type', { max: 256 }) ?? '';
     const data = field.str(b, 'data', { max: 64 * 1024 }) ?? '';
     const session = getSession(sessionId);
-    if (session.active().length === 0) throw new HttpError(406, `Session ${sessionId} has no connected participants`);
+    if (session.active().length === 0) throw bareError(406, `Session ${sessionId} has no connected participants`);
     if (core.unknownTargets(session, to).length) throw new HttpError(406, 'Some connections in "to" are not in the session');
     // Like CE, a REST signal's type is always given the `signal:` prefix the browser strips again.
     core.signal(session, undefined, to as string[], type ? `signal:${type}` : 'signal', data);
@@ -298,10 +309,13 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
   route('GET', '/openvidu/api/config/openvidu-recording', (_req, res) => plain(res, String(opts.recordingEnabled)));
   route('GET', '/openvidu/api/config/openvidu-recording-path', (_req, res) => plain(res, opts.recordingPath));
   route('GET', '/openvidu/api/config/openvidu-cdr', (_req, res) => plain(res, 'false'));
-  for (const path of ['/openvidu/api/broadcast/start', '/openvidu/api/broadcast/stop']) {
-    route('POST', path, () => {
-      throw new HttpError(501, 'Broadcasting requires OpenVidu Pro');
-    });
+  // CE 2.32 has no broadcast routes at all (404 in CE-strict mode); Pro's answer is clearer for people debugging.
+  if (!strict) {
+    for (const path of ['/openvidu/api/broadcast/start', '/openvidu/api/broadcast/stop']) {
+      route('POST', path, () => {
+        throw new HttpError(501, 'Broadcasting requires OpenVidu Pro');
+      });
+    }
   }
 
   // ---------------------------------------------------------------- recording files
@@ -355,7 +369,8 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
       });
       await r.handler(req, res, params);
     } catch (err) {
-      if (err instanceof HttpError) sendError(res, err, pathname);
+      if (err instanceof HttpError && strict && err.bare) sendEmpty(res, err.status);
+      else if (err instanceof HttpError) sendError(res, err, pathname);
       else {
         core.log.error(`REST ${req.method} ${pathname} failed: ${(err as Error).stack ?? err}`);
         sendError(res, new HttpError(500, 'Internal server error'), pathname);
@@ -363,31 +378,6 @@ export function createRestHandler(core: OpenViduCore, opts: RestOptions) {
     }
     return true;
   };
-}
-
-/** Recording properties from a request, falling back to `base` (protocol §6.3 statuses: 400 shape, 422 values). */
-function recordingProperties(b: Record<string, unknown>, base: RecordingProperties, isStart: boolean): RecordingProperties {
-  const name = field.str(b, 'name', { max: 256 });
-  if (name && !RECORDING_NAME_RE.test(name)) throw new HttpError(400, 'Parameter "name" is wrong. Must be an alphanumeric string [a-zA-Z0-9_-~]+');
-  const p: RecordingProperties = {
-    name: name ?? (isStart ? '' : base.name),
-    hasAudio: field.bool(b, 'hasAudio') ?? base.hasAudio,
-    hasVideo: field.bool(b, 'hasVideo') ?? base.hasVideo,
-    outputMode: (field.str(b, 'outputMode', { enum: OUTPUT_MODES }) as RecordingProperties['outputMode']) ?? base.outputMode,
-    recordingLayout: (field.str(b, 'recordingLayout', { enum: LAYOUTS }) as RecordingProperties['recordingLayout']) ?? base.recordingLayout,
-    resolution: field.str(b, 'resolution', { max: 16 }) ?? base.resolution,
-    frameRate: field.int(b, 'frameRate') ?? base.frameRate,
-    shmSize: field.int(b, 'shmSize') ?? base.shmSize,
-    customLayout: field.str(b, 'customLayout', { max: 256 }) ?? base.customLayout,
-    ignoreFailedStreams: field.bool(b, 'ignoreFailedStreams') ?? base.ignoreFailedStreams,
-  };
-  const res = RESOLUTION_RE.exec(p.resolution);
-  if (!res || +res[1] > 1999 || +res[2] > 1999)
-    throw new HttpError(422, 'Wrong "resolution" parameter. Acceptable values from 100 to 1999 for both width and height');
-  if (p.frameRate < 1 || p.frameRate > 120) throw new HttpError(422, 'Wrong "frameRate" parameter. Acceptable values are [1,120]');
-  if (p.shmSize < 134217728) throw new HttpError(422, 'Wrong "shmSize" parameter. Must be 134217728 (128 MB) minimum');
-  if (!p.hasAudio && !p.hasVideo) throw new HttpError(422, 'Cannot start a recording with both "hasAudio" and "hasVideo" set to false');
-  return p;
 }
 
 const CONTENT_TYPES: Record<string, string> = { mp4: 'video/mp4', webm: 'video/webm', zip: 'application/zip', jpg: 'image/jpeg', json: 'application/json' };

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
@@ -19,6 +20,7 @@ import { ClipEvents } from './services/clip-events.js';
 import { SnapshotStore } from './services/snapshot-store.js';
 import { ClipMetaStore } from './services/clip-meta-store.js';
 import { ClipCutter } from './services/clip-cutter.js';
+import { LocalClips } from './services/local-clips.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { clipRoutes } from './routes/clips.js';
 import { shareRoutes } from './routes/shares.js';
@@ -51,6 +53,8 @@ export interface Services {
   clipMeta: ClipMetaStore;
   /** Trims clips (ffmpeg stream copy), bounded in time, number and size. */
   cutter: ClipCutter;
+  /** The server's own clips (cut from replay buffers), served by the gateway as clips. */
+  localClips: LocalClips;
   openviduKind: 'embedded' | 'remote';
 }
 
@@ -91,6 +95,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   const clipMeta = new ClipMetaStore({ dir: `${config.dataDir}/clips` });
   await clipMeta.load();
+  const localClips = new LocalClips({ dir: path.join(config.dataDir, 'replay-clips') });
+  await localClips.load();
   const gateway = new OpenViduGateway({
     url: config.openviduUrl,
     secret: config.openviduSecret,
@@ -99,6 +105,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     // Every clip the server answers or publishes carries its name and trim; a clip OpenVidu no longer has loses them.
     decorate: (clip) => clipMeta.apply(clip),
     onClipGone: (clipId) => void clipMeta.delete(clipId).catch((err) => app.log.warn({ err, clipId }, 'clip metadata removal failed')),
+    local: localClips,
   });
   const bus = new EventBus();
   const snapshots = new SnapshotStore({
@@ -116,6 +123,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     snapshots,
     clipMeta,
     cutter,
+    localClips,
     openviduKind: opts.openviduKind ?? 'remote',
   };
   app.decorate('services', services);

@@ -4,6 +4,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiError } from '../../demo-server/src/errors.js';
@@ -305,6 +307,36 @@ describe('the gateway serves local clips', () => {
       await assert.rejects(gw.getClip(id), (e: ApiError) => e.statusCode === 404 && e.code === 'OV_CLIP_NOT_FOUND');
       await assert.rejects(gw.deleteClip(id), (e: ApiError) => e.statusCode === 404);
       await assert.rejects(gw.fetchClipFile(id, 'media'), (e: ApiError) => e.statusCode === 404);
+    }
+  });
+
+  it('publisherCount: active connections that publish, asked without pending connections; no session → undefined', async () => {
+    const asked: string[] = [];
+    const ov = http.createServer((req, res) => {
+      asked.push(req.url!);
+      if (!req.url!.startsWith('/openvidu/api/sessions/room/connection?')) return void res.writeHead(404).end();
+      const content = [
+        { status: 'active', publishers: [{ streamId: 'a' }] },
+        { status: 'active', publishers: [{ streamId: 'b' }, { streamId: 'c' }] },
+        { status: 'active', publishers: [] },
+        { status: 'pending', publishers: null },
+      ];
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ numberOfElements: content.length, content }));
+    });
+    await new Promise<void>((r) => ov.listen(0, '127.0.0.1', r));
+    try {
+      const gw = new OpenViduGateway({
+        url: `http://127.0.0.1:${(ov.address() as AddressInfo).port}`,
+        secret: 's',
+        timeoutMs: 2000,
+        clip: { resolution: '640x480', frameRate: 25, hasAudio: true, hasVideo: true },
+      });
+      assert.equal(await gw.publisherCount('room'), 2);
+      assert.equal(await gw.publisherCount('gone'), undefined);
+      assert.match(asked[0], /pendingConnections=false/);
+    } finally {
+      ov.closeAllConnections();
+      await new Promise((r) => ov.close(r));
     }
   });
 });

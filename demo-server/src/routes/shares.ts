@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyRequest } from 'fastify';
 import { ApiError, errors } from '../errors.js';
 import type { Resource } from '../plugins/authorize.js';
-import { ClipParams, errorResponses } from '../schemas/common.js';
+import { ClipParams, clipSessionId, errorResponses } from '../schemas/common.js';
 import { ShareClipBody } from '../schemas/clips.js';
 import { NoQuery } from '../schemas/snapshots.js';
 import { shareKeyRing, shareQuery } from '../services/share-links.js';
@@ -12,7 +12,7 @@ export const SHARE_DEFAULT_SECONDS = 7 * 86_400;
 
 const clipResource = (req: FastifyRequest): Resource => {
   const id = (req.params as { clipId: string }).clipId;
-  return { type: 'clip', id, sessionId: id.replace(/~\d+$/, '') };
+  return { type: 'clip', id, sessionId: clipSessionId(id) };
 };
 
 /** A host name with an optional port, as a Host header may carry it (a name, IPv4, or bracketed IPv6). */

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../app.js';
 import { ApiError } from '../errors.js';
 import type { Resource } from '../plugins/authorize.js';
-import { ClipParams, errorResponses } from '../schemas/common.js';
+import { ClipParams, clipSessionId, errorResponses } from '../schemas/common.js';
 import type { Clip } from '../schemas/clips.js';
 import { sendClipFile } from '../services/clip-media.js';
 import { openShareLink, shareKeyRing, shareQuery, SHARE_EXP_PATTERN, SHARE_SIG_PATTERN, type ShareRefusal } from '../services/share-links.js';
@@ -12,7 +12,7 @@ import { publicBase } from './shares.js';
 
 const clipResource = (req: FastifyRequest): Resource => {
   const id = (req.params as { clipId: string }).clipId;
-  return { type: 'clip', id, sessionId: id.replace(/~\d+$/, '') };
+  return { type: 'clip', id, sessionId: clipSessionId(id) };
 };
 
 const linkFields = {

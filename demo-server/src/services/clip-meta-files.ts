@@ -41,7 +41,7 @@ export type ClipIds = Pick<Clip, 'id' | 'sessionId'>;
 
 const SESSION_ID_RE = new RegExp(SESSION_ID_PATTERN);
 export const CLIP_ID_RE = new RegExp(CLIP_ID_PATTERN);
-const ID = '[A-Za-z0-9_-]{1,64}(?:~[0-9]{1,6})?';
+const ID = '[A-Za-z0-9_-]{1,64}(?:~[0-9]{1,6}|~r[a-z0-9]{8})?';
 const META_FILE_RE = new RegExp(`^(${ID})\\.json$`);
 const CUT_FILE_RE = new RegExp(`^(${ID})\\.cut\\.(mp4|jpg)$`);
 /** `.<clipId>.<label>.<16 hex>.tmp`: what an interrupted write or cut leaves. */

@@ -14,6 +14,7 @@ import { sameOriginPlugin } from './plugins/same-origin.js';
 import { ErrorReply } from './schemas/common.js';
 import { Clip, ClipList, ClipShare } from './schemas/clips.js';
 import { Snapshot, SnapshotList } from './schemas/snapshots.js';
+import { Replay } from './schemas/replay.js';
 import { OpenViduGateway } from './services/openvidu-gateway.js';
 import { EventBus } from './services/event-bus.js';
 import { ClipEvents } from './services/clip-events.js';
@@ -21,6 +22,7 @@ import { SnapshotStore } from './services/snapshot-store.js';
 import { ClipMetaStore } from './services/clip-meta-store.js';
 import { ClipCutter } from './services/clip-cutter.js';
 import { LocalClips } from './services/local-clips.js';
+import { ReplayService } from './services/replay-service.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { clipRoutes } from './routes/clips.js';
 import { shareRoutes } from './routes/shares.js';
@@ -28,6 +30,7 @@ import { watchRoutes } from './routes/watch.js';
 import { snapshotRoutes } from './routes/snapshots.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { replayRoutes } from './routes/replay.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/pages.js';
 
@@ -55,6 +58,8 @@ export interface Services {
   cutter: ClipCutter;
   /** The server's own clips (cut from replay buffers), served by the gateway as clips. */
   localClips: LocalClips;
+  /** Rooms' instant-replay buffers and the clips cut from them. */
+  replay: ReplayService;
   openviduKind: 'embedded' | 'remote';
 }
 
@@ -95,13 +100,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   const clipMeta = new ClipMetaStore({ dir: `${config.dataDir}/clips` });
   await clipMeta.load();
-  const localClips = new LocalClips({ dir: path.join(config.dataDir, 'replay-clips') });
+  const apiBase = '/api';
+  const localClips = new LocalClips({ dir: path.join(config.dataDir, 'replay-clips'), apiBase });
   await localClips.load();
   const gateway = new OpenViduGateway({
     url: config.openviduUrl,
     secret: config.openviduSecret,
     timeoutMs: config.openviduTimeoutMs,
     clip: config.clip,
+    apiBase,
     // Every clip the server answers or publishes carries its name and trim; a clip OpenVidu no longer has loses them.
     decorate: (clip) => clipMeta.apply(clip),
     onClipGone: (clipId) => void clipMeta.delete(clipId).catch((err) => app.log.warn({ err, clipId }, 'clip metadata removal failed')),
@@ -115,15 +122,20 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   await snapshots.load();
   const cutter = new ClipCutter({ gateway, store: clipMeta, ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath, log: app.log });
+  const clips = new ClipEvents(gateway, bus, app.log);
+  const replay = new ReplayService({ config, gateway, bus, clips, local: localClips, log: app.log });
+  // Nothing of a room's buffer outlives the room: what a stop of the server left is cleaned up now.
+  await replay.recover();
   const services: Services = {
     config,
     gateway,
     bus,
-    clips: new ClipEvents(gateway, bus, app.log),
+    clips,
     snapshots,
     clipMeta,
     cutter,
     localClips,
+    replay,
     openviduKind: opts.openviduKind ?? 'remote',
   };
   app.decorate('services', services);
@@ -140,7 +152,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     }
   });
 
-  for (const schema of [ErrorReply, Clip, ClipList, ClipShare, Snapshot, SnapshotList]) app.addSchema(schema);
+  for (const schema of [ErrorReply, Clip, ClipList, ClipShare, Snapshot, SnapshotList, Replay]) app.addSchema(schema);
 
   // Before any plugin, so errors from plugins' own routes (CORS preflight, docs) get the same JSON shape.
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
@@ -215,11 +227,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(watchRoutes);
   await app.register(snapshotRoutes);
   await app.register(eventRoutes);
+  await app.register(replayRoutes);
   await app.register(webhookRoutes);
   await app.register(healthRoutes);
   await app.register(pageRoutes, { embedOrigins: config.embedOrigins });
 
   app.addHook('onClose', async () => {
+    // First, while OpenVidu still answers: buffers end (their recordings deleted, running clips cut, folders removed).
+    await replay.close();
     services.clips.close();
     services.cutter.close();
   });

@@ -83,6 +83,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         recordingPath: path.join(config.dataDir, 'recordings'),
         sessionsGarbageInterval: config.sessionsGarbageInterval,
         sessionsGarbageThreshold: config.sessionsGarbageThreshold,
+        ceStrict: config.openviduCeStrict,
         webhook,
         logger: {
           debug: (m) => relay('debug', m, process.pid),
@@ -101,6 +102,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         recordingPath: path.join(config.dataDir, 'recordings'),
         sessionsGarbageInterval: config.sessionsGarbageInterval,
         sessionsGarbageThreshold: config.sessionsGarbageThreshold,
+        ceStrict: config.openviduCeStrict,
         webhook,
         tokenUrl,
         logLevel: openviduLevel(config.logLevel),
@@ -158,7 +160,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await app.close(); // ends SSE streams, refuses new requests
+      await app.close(); // ends SSE streams, refuses new requests, ends replay buffers (nothing of a room outlives it)
       // Finishes recordings in progress, so no clip is lost.
       await openvidu?.close();
       await embedded?.close();

@@ -19,6 +19,9 @@ export type Action =
   | 'snapshot:list'
   | 'snapshot:delete'
   | 'events:read'
+  | 'replay:read' // a room's replay buffer state
+  | 'replay:start' // turn a room's replay buffer on: its media is then kept for REPLAY_SECONDS
+  | 'replay:stop'
   | 'webhook:receive'
   | 'health:read'
   | 'docs:read'

@@ -7,6 +7,7 @@ import type { Resource } from '../plugins/authorize.js';
 import { proxyClipFile, sendClipFile } from '../services/clip-media.js';
 import { ApiError, errors } from '../errors.js';
 import { ClipNameError, normalizeClipName } from '../services/recording-to-clip.js';
+import { isLocalClipId } from '../services/local-clips.js';
 
 const clipResource = (req: FastifyRequest): Resource => {
   const id = (req.params as { clipId: string }).clipId;
@@ -35,7 +36,7 @@ const PRUNE_MARGIN_MS = 5 * 60_000;
 
 export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { services } = app;
-  const { gateway, clips, clipMeta } = services;
+  const { gateway, clips, clipMeta, replay } = services;
 
   /** The clip after an edit, told to everyone. */
   const edited = (clip: Clip) => {
@@ -64,7 +65,11 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/sessions/:sessionId/clips', {
     schema: {
-      summary: 'Start recording a clip of the live room',
+      summary: 'Start recording a clip of the live room, or clip its last seconds',
+      description:
+        '`{replaySeconds}`: the last `replaySeconds` of the room (what its replay buffer holds, when less), answered `ready`; 409 `REPLAY_OFF` when ' +
+        'the room has no buffer, 409 `REPLAY_EMPTY` when it holds nothing yet. Without it, a clip `recording` until stopped; in a room whose replay ' +
+        'buffer runs it is cut from the buffer when it stops.',
       tags: ['clips'],
       params: SessionParams,
       querystring: NoQuery,
@@ -72,9 +77,14 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: Type.Ref('Clip'), ...errorResponses(400, 403, 409, 502, 503) },
     },
     config: { action: 'clip:start', resource: sessionResource },
-    preValidation: emptyBodyIsObject,
+    preValidation: [emptyBodyIsObject, strictTypes({ replaySeconds: 'number' })],
     handler: async (request, reply) => {
-      const clip = await gateway.startClip(request.params.sessionId, request.body.name);
+      const { sessionId } = request.params;
+      const { name, replaySeconds } = request.body;
+      // A replay clip and a clip in a buffered room are the server's own (published by the replay service).
+      if (replaySeconds !== undefined) return reply.code(201).send(await replay.clipLast(sessionId, replaySeconds, name));
+      if (replay.buffering(sessionId)) return reply.code(201).send(await replay.startUserClip(sessionId, name));
+      const clip = await gateway.startClip(sessionId, name);
       clips.publish(clip);
       return reply.code(201).send(clip);
     },
@@ -91,7 +101,9 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { action: 'clip:stop', resource: clipResource },
     handler: async (request) => {
-      const clip = await gateway.stopClip(request.params.clipId);
+      const { clipId } = request.params;
+      if (isLocalClipId(clipId)) return replay.stopUserClip(clipId);
+      const clip = await gateway.stopClip(clipId);
       clips.publish(clip);
       return clip;
     },

@@ -4,6 +4,7 @@ import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/common.js';
 import { NoQuery } from '../schemas/snapshots.js';
 import { clipStatusOf } from '../services/recording-to-clip.js';
+import { BUFFER_RECORDING_NAME } from '../services/local-clips.js';
 
 /** The fields we read; OpenVidu sends more, which are accepted and ignored. */
 const OpenViduEvent = Type.Object(
@@ -25,7 +26,7 @@ const OpenViduEvent = Type.Object(
 );
 
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { config, clips, gateway, bus } = app.services;
+  const { config, clips, gateway, bus, replay } = app.services;
   const expected = config.webhookToken ? Buffer.from(`Bearer ${config.webhookToken}`) : undefined;
 
   app.post('/api/webhooks/openvidu', {
@@ -33,7 +34,8 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: "OpenVidu's webhook receiver",
       description:
         'Point OPENVIDU_WEBHOOK_ENDPOINT here, with OPENVIDU_WEBHOOK_HEADERS=["Authorization: Bearer <WEBHOOK_TOKEN>"] when WEBHOOK_TOKEN is set. ' +
-        '`recordingStatusChanged` events become live clip events; `sessionDestroyed` makes the server forget the room (its cached session and event history).',
+        '`recordingStatusChanged` events become live clip events (a replay buffer recording is no clip: its readiness is noted); `sessionDestroyed` ' +
+        'makes the server forget the room (its cached session and event history) and ends its replay buffer.',
       tags: ['webhooks'],
       body: OpenViduEvent,
       querystring: NoQuery,
@@ -54,8 +56,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // The room ended: nothing cached for it is of use any more (a clip still processing publishes anew).
         gateway.sessionEnded(e.sessionId, e.startTime);
         bus.forget(e.sessionId);
+        replay.roomEnded(e.sessionId);
       }
-      if (e.event === 'recordingStatusChanged' && e.id && e.status && clipStatusOf(e.status)) {
+      if (e.event === 'recordingStatusChanged' && e.id && e.status && e.name === BUFFER_RECORDING_NAME) replay.recordingChanged(e.id, e.status);
+      else if (e.event === 'recordingStatusChanged' && e.id && e.status && clipStatusOf(e.status)) {
         // The same clip as the REST API gives for this state: one mapping, under the gateway's API base.
         clips.publish(
           gateway.toClip({

@@ -41,7 +41,16 @@ export const ClipList = Type.Object({ clips: Type.Array(Type.Ref('Clip')) }, { $
 export const CLIP_NAME_MAX = 100;
 
 export const StartClipBody = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Display name, any language' })) },
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Display name, any language' })),
+    replaySeconds: Type.Optional(
+      Type.Number({
+        minimum: 1,
+        maximum: 600,
+        description: "Instant replay: the clip is the room's last `replaySeconds` (what its replay buffer holds, when less), ready when answered",
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

@@ -135,6 +135,9 @@ const PROBES: Probe[] = [
   { route: 'GET /watch/:clipId/media', url: () => `/watch/${CLIP}/media?${LINK}`, expect: { action: 'share:watch', resource: clip } },
   { route: 'GET /watch/:clipId/thumbnail', url: () => `/watch/${CLIP}/thumbnail?${LINK}`, expect: { action: 'share:watch', resource: clip } },
   { route: 'GET /api/sessions/:sessionId/events', url: () => `/api/sessions/${ROOM}/events`, expect: { action: 'events:read', resource: session } },
+  { route: 'GET /api/sessions/:sessionId/replay', url: () => `/api/sessions/${ROOM}/replay`, expect: { action: 'replay:read', resource: session } },
+  { route: 'POST /api/sessions/:sessionId/replay', url: () => `/api/sessions/${ROOM}/replay`, json: {}, expect: { action: 'replay:start', resource: session } },
+  { route: 'DELETE /api/sessions/:sessionId/replay', url: () => `/api/sessions/${ROOM}/replay`, expect: { action: 'replay:stop', resource: session } },
   {
     route: 'POST /api/sessions/:sessionId/snapshots',
     url: () => `/api/sessions/${ROOM}/snapshots`,

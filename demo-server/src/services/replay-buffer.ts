@@ -151,7 +151,7 @@ export class ReplayBuffers {
     if (room.ended) return;
     const n = await this.o.gateway.publisherCount(room.id).catch(() => null);
     if (room.ended) return;
-    if (n === undefined) return (room.ended = this.teardown(room)); // the session is gone
+    if (n === undefined) return (room.ended = this.teardown(room)); // the session is gone (teardown never rejects)
     if (n !== null) {
       await room.starting;
       if (room.current && (n === 0 || Date.now() - room.current.startedAt >= this.o.config.replaySegmentSeconds * 1000)) await this.rotate(room, n > 0);
@@ -181,7 +181,8 @@ export class ReplayBuffers {
     if (room.ended || this.closing) return;
     let delay = room.current || room.segments.length ? ON_POLL_MS : STARTING_POLL_MS;
     if (room.current) delay = Math.min(delay, Math.max(0, room.current.startedAt + this.o.config.replaySegmentSeconds * 1000 - Date.now()));
-    room.timer = setTimeout(() => void this.locked(room, () => this.tick(room)).finally(() => this.schedule(room)), delay);
+    const tick = () => this.locked(room, () => this.tick(room)).catch((err) => this.o.log.warn({ err, sessionId: room.id }, 'replay: supervisor tick failed'));
+    room.timer = setTimeout(() => void tick().finally(() => this.schedule(room)), delay);
   }
 
   private startSoon(room: Room): void {
@@ -244,19 +245,21 @@ export class ReplayBuffers {
     return (room.ended ??= this.locked(room, () => this.teardown(room)));
   }
 
-  /** The buffer goes (under the lock): recording stopped and deleted, clips finished, folder removed, state off. */
+  /** The buffer goes (under the lock): recording stopped and deleted, clips finished, folder removed, state off. Never rejects. */
   private async teardown(room: Room): Promise<void> {
     clearTimeout(room.timer);
     try {
       await room.starting;
       const cur = room.current;
-      if (cur && room.pins.size)
-        await this.rotate(room, false); // running user clips get their last seconds
+      // Running user clips get their last seconds.
+      if (cur && room.pins.size) await this.rotate(room, false);
       else if (cur) await this.discard(cur.id);
       room.current = undefined;
       await this.o.onEnd?.(room).catch((err) => this.o.log.warn({ err, sessionId: room.id }, 'replay: clips of an ending buffer failed'));
       await Promise.allSettled([...room.busy]);
       await rm(room.dir, { recursive: true, force: true });
+    } catch (err) {
+      this.o.log.warn({ err, sessionId: room.id }, 'replay: a buffer could not be removed');
     } finally {
       room.segments = [];
       if (this.rooms.get(room.id) === room) this.rooms.delete(room.id);

@@ -158,7 +158,12 @@ export class ReplayService {
       );
     }
     for (const clip of this.o.local.list().filter((c) => c.status === 'recording' || c.status === 'processing')) {
-      const plan = clip.status === 'recording' ? planRange(segments.get(clip.sessionId) ?? [], clip.createdAt, Infinity) : undefined;
+      // A replay clip left processing: its range is unknown.
+      if (clip.status === 'processing') {
+        await this.o.local.fail(clip.id, 'The server stopped before the clip was cut');
+        continue;
+      }
+      const plan = planRange(segments.get(clip.sessionId) ?? [], clip.createdAt, Infinity);
       const room = { id: clip.sessionId, dir: path.join(this.buffers.dir, clip.sessionId) } as Room;
       await this.finishFrom(room, clip.id, plan, true).catch((err) => this.o.log.warn({ err, clipId: clip.id }, 'replay: a clip could not be recovered'));
     }

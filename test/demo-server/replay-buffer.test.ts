@@ -1,5 +1,5 @@
 // The replay buffers' supervisor against a scripted OpenVidu (no server, no browser): the room limit, waiting while
-// another recording holds the session, CE's `stopped` then `ready` (polled, or ended at once by the webhook), a
+// another recording holds the session, CE's `stopped` then `ready` (polled), a
 // room whose session is gone, and OpenVidu not answering.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,7 +107,7 @@ describe('replay buffers (scripted OpenVidu)', () => {
     }
   });
 
-  it("another recording holds the session: starting until it ends; CE's stopped → ready is waited for, and the webhook ends the wait", async () => {
+  it("another recording holds the session: starting until it ends; CE's stopped → ready is waited for", async () => {
     const ov = new FakeOpenVidu();
     ov.publishers.set('r', 1);
     ov.busy.add('r');
@@ -119,7 +119,7 @@ describe('replay buffers (scripted OpenVidu)', () => {
       assert.deepEqual(published, ['starting', 'on']);
       assert.deepEqual(ov.signals, ['starting', 'on']);
       const room = b.room('r')!;
-      // Never ready by polling: the webhook's `ready` ends the wait.
+      // Stopped, polled until it turns ready (the webhook says so too).
       const rotating = b.locked(room, () => b.rotate(room, true));
       const stopped = await until(() => [...ov.recordings.values()].find((r) => r.status === 'stopped'), 'stopped', 2000);
       await until(() => stopped.polls >= 2, 'polled', 2000);

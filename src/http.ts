@@ -9,9 +9,16 @@ export interface FetchErrors {
   network?: OvErrorCode;
   /** A 403. Default `PERMISSION_DENIED`. */
   forbidden?: OvErrorCode;
+  /** The server's error codes (its answer's `code`) kept as the OvError's code, e.g. `REPLAY_EMPTY`. */
+  server?: readonly OvErrorCode[];
   /** How messages name the call. Default `${method} ${url}`. */
   what?: string;
   fetch?: typeof fetch;
+}
+
+/** A JSON request. */
+export function json(method: string, body: object, signal?: AbortSignal): RequestInit {
+  return { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal };
 }
 
 /** What to do with the JSON: return what the caller wants from it, or undefined when it is not that. */
@@ -19,8 +26,8 @@ export type ReadJson<T> = (body: unknown) => T | undefined;
 
 /**
  * `fetch`, then what `read` makes of the JSON answer (by default the JSON itself, null refused), or an OvError: the
- * `network` code when the server cannot be reached (or `init.signal` aborted it), `forbidden` for a 403, `code` for
- * any other error status (with the server's `message`), an answer that is not JSON, or one `read` refuses. A 204 has
+ * `network` code when the server cannot be reached (or `init.signal` aborted it), the server's own code when `server`
+ * lists it, else `forbidden` for a 403, `code` for any other error status (with the server's `message`), an answer that is not JSON, or one `read` refuses. A 204 has
  * no JSON: `read` gets undefined. HTTP failures carry `status`.
  */
 export async function fetchJson<T>(url: string, init: RequestInit, errors: FetchErrors, read: ReadJson<T> = (b) => (b ?? undefined) as T): Promise<T> {
@@ -32,11 +39,11 @@ export async function fetchJson<T>(url: string, init: RequestInit, errors: Fetch
   } catch (err) {
     throw new OvError(errors.network ?? 'NETWORK', `Could not reach ${what}: ${(err as Error)?.message ?? err}`, { cause: err });
   }
-  let body: { message?: unknown } | undefined;
+  let body: { message?: unknown; code?: unknown } | undefined;
   let json = res.status === 204;
   if (!json) {
     try {
-      body = JSON.parse(await res.text()) as { message?: unknown };
+      body = JSON.parse(await res.text()) as typeof body;
       json = true;
     } catch {
       /* not JSON */
@@ -44,7 +51,8 @@ export async function fetchJson<T>(url: string, init: RequestInit, errors: Fetch
   }
   if (!res.ok) {
     const message = typeof body?.message === 'string' && body.message ? `: ${body.message}` : '';
-    throw fail(res.status === 403 ? (errors.forbidden ?? 'PERMISSION_DENIED') : errors.code, ` answered ${res.status}${message}`, res.status);
+    const code = errors.server?.find((c) => c === body?.code) ?? (res.status === 403 ? (errors.forbidden ?? 'PERMISSION_DENIED') : errors.code);
+    throw fail(code, ` answered ${res.status}${message}`, res.status);
   }
   const value = json ? read(body) : undefined;
   if (value === undefined) throw fail(errors.code, ` answered ${res.status} without the expected JSON`, res.status);

@@ -54,6 +54,8 @@ export type OvErrorCode =
   | 'NETWORK'
   | 'INVALID_SESSION' // the session attribute is not a valid room id
   | 'JOIN_CANCELLED' // leave() (or removing the element) while join() was under way: join() rejects with it
+  | 'REPLAY_OFF' // clipReplay() in a room whose replay buffer is not on (the server's code, or refused locally)
+  | 'REPLAY_EMPTY' // clipReplay() before the buffer holds anything (the server's code)
   | 'UNKNOWN';
 
 /** A video stream in the room: camera or screen, local or remote. */
@@ -108,6 +110,19 @@ export interface Clip {
   originalDuration?: number;
   /** Last rename, trim or restore, ms since the epoch; absent for a clip never edited. Newer edits win. */
   updatedAt?: number;
+}
+
+/**
+ * A room's replay buffer, as the reference server reports it (`GET /api/sessions/:id/replay`, `ov-replay` signals).
+ * While `on`, the last `seconds` of the room can be clipped (`clipReplay`); `held` is what is held right now.
+ */
+export interface Replay {
+  sessionId: string;
+  state: 'off' | 'starting' | 'on';
+  /** The longest replay the server gives (0 when it has replay off). */
+  seconds: number;
+  /** Content seconds that can be clipped right now (0..seconds): read at join, not kept up to date. */
+  held: number;
 }
 
 /** A signed, expiring link to a clip's public watch page. */

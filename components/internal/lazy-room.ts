@@ -42,6 +42,9 @@ export class LazyRoom implements LiveRoomApi {
   get recording() {
     return this.#room?.recording ?? { active: false };
   }
+  get replay() {
+    return this.#room?.replay ?? null;
+  }
   get screenSharing() {
     return !!this.#room?.screenSharing;
   }
@@ -124,6 +127,9 @@ export class LazyRoom implements LiveRoomApi {
   }
   async stopClip() {
     return this.#live().stopClip();
+  }
+  async clipReplay(seconds?: number, name?: string) {
+    return this.#live().clipReplay(seconds, name);
   }
   async captureSnapshot(options?: CaptureOptions) {
     return this.#live().captureSnapshot(options);

@@ -1,7 +1,7 @@
 import { Emitter } from '../emitter.js';
 import type { OvError } from '../errors.js';
 import { toOvError } from '../errors.js';
-import { fetchJson, type ReadJson } from '../http.js';
+import { fetchJson, json, type ReadJson } from '../http.js';
 import type { Clip, ClipShare } from '../types.js';
 import { ClipStatusBook, KnownClips, withLatestEdit } from './clip-status.js';
 
@@ -31,11 +31,6 @@ export interface ClipsClientOptions {
   pollMs?: number;
   /** SSE errors in a row (without an open in between) before falling back to polling. Default 3. */
   maxSseErrors?: number;
-}
-
-/** A JSON request. */
-function json(method: string, body: object, signal?: AbortSignal): RequestInit {
-  return { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ClipStatus, OvErrorCode, RoomState } from '../types.js';
  * Every string the elements show. Key names are public API (the `strings` property overrides them): add keys,
  * never rename. `{name}`-style placeholders are filled by `format()`.
  */
-export interface OvStrings {
+export interface OvStrings extends ErrorStrings {
   join: string;
   joining: string;
   leave: string;
@@ -35,6 +35,9 @@ export interface OvStrings {
   recording: string;
   /** "Recording {elapsed}" */
   recordingElapsed: string;
+  /** The replay indicator, "Replay on: the last {seconds} s can be clipped", and its button, "Clip last {seconds} s". */
+  replayOn: string;
+  replayClip: string;
   reconnecting: string;
   retry: string;
   errorTitle: string;
@@ -102,6 +105,8 @@ export interface OvStrings {
   errorNetwork: string;
   errorInvalidSession: string;
   errorJoinCancelled: string;
+  errorReplayOff: string;
+  errorReplayEmpty: string;
   errorUnknown: string;
 }
 
@@ -135,6 +140,8 @@ export const en: OvStrings = {
   stopClip: 'Stop clip',
   recording: 'Recording',
   recordingElapsed: 'Recording {elapsed}',
+  replayOn: 'Replay on: the last {seconds} s can be clipped',
+  replayClip: 'Clip last {seconds} s',
   reconnecting: 'Reconnecting…',
   retry: 'Retry',
   errorTitle: 'Something went wrong',
@@ -194,6 +201,8 @@ export const en: OvStrings = {
   errorNetwork: 'Network problem. Check your connection.',
   errorInvalidSession: 'This room name is not valid: use letters, digits, - or _ (up to 64).',
   errorJoinCancelled: 'Joining was cancelled.',
+  errorReplayOff: 'Replay is off.',
+  errorReplayEmpty: 'Nothing to clip yet.',
   errorUnknown: 'Something went wrong.',
 };
 
@@ -225,6 +234,8 @@ export const ko: OvStrings = {
   stopClip: '클립 중지',
   recording: '녹화 중',
   recordingElapsed: '녹화 중 {elapsed}',
+  replayOn: '다시보기 켜짐: 최근 {seconds}초를 클립으로 만들 수 있어요',
+  replayClip: '최근 {seconds}초 클립',
   reconnecting: '다시 연결하는 중…',
   retry: '다시 시도',
   errorTitle: '문제가 발생했습니다',
@@ -284,6 +295,8 @@ export const ko: OvStrings = {
   errorNetwork: '네트워크 문제가 있습니다. 연결을 확인해 주세요.',
   errorInvalidSession: '올바르지 않은 방 이름입니다. 영문자, 숫자, - 또는 _ 로 64자 이내여야 합니다.',
   errorJoinCancelled: '참여를 취소했습니다.',
+  errorReplayOff: '다시보기가 꺼져 있습니다.',
+  errorReplayEmpty: '아직 클립할 장면이 없습니다.',
   errorUnknown: '문제가 발생했습니다.',
 };
 
@@ -313,38 +326,22 @@ export function format(template: string, values: Record<string, string | number>
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
 }
 
-const ERROR_KEYS: Record<OvErrorCode, keyof OvStrings> = {
-  TOKEN_FAILED: 'errorTokenFailed',
-  CONNECT_FAILED: 'errorConnectFailed',
-  BROWSER_NOT_SUPPORTED: 'errorBrowserNotSupported',
-  INSECURE_CONTEXT: 'errorInsecureContext',
-  DEVICE_ACCESS_DENIED: 'errorDeviceAccessDenied',
-  DEVICE_NOT_FOUND: 'errorDeviceNotFound',
-  SCREEN_SHARE_FAILED: 'errorScreenShareFailed',
-  SCREEN_SHARE_CANCELLED: 'errorScreenShareCancelled',
-  NOT_CONNECTED: 'errorNotConnected',
-  PERMISSION_DENIED: 'errorPermissionDenied',
-  CLIP_FAILED: 'errorClipFailed',
-  SNAPSHOT_FAILED: 'errorSnapshotFailed',
-  NETWORK: 'errorNetwork',
-  INVALID_SESSION: 'errorInvalidSession',
-  JOIN_CANCELLED: 'errorJoinCancelled',
-  UNKNOWN: 'errorUnknown',
-};
+/** `SCREEN_SHARE_FAILED` → `ScreenShareFailed`. */
+type Pascal<S extends string> = S extends `${infer H}_${infer T}` ? `${Capitalize<Lowercase<H>>}${Pascal<T>}` : Capitalize<Lowercase<S>>;
+/** One string per OvErrorCode, named after it (`errorScreenShareFailed`): a code without its string does not compile. */
+type ErrorStrings = { [C in OvErrorCode as `error${Pascal<C>}`]: string };
 
+/** The message for an error code (`errorScreenShareFailed` for `SCREEN_SHARE_FAILED`); `errorUnknown` for any other. */
 export function errorMessage(strings: OvStrings, code: OvErrorCode): string {
-  return strings[ERROR_KEYS[code] ?? 'errorUnknown'];
+  const key = `error${String(code)
+    .toLowerCase()
+    .replace(/(?:^|_)(\w)/g, (_, c: string) => c.toUpperCase())}`;
+  return (key in strings && strings[key as keyof ErrorStrings]) || strings.errorUnknown;
 }
 
-const CLIP_STATUS_KEYS: Record<ClipStatus, keyof OvStrings> = {
-  recording: 'clipStatusRecording',
-  processing: 'clipStatusProcessing',
-  ready: 'clipStatusReady',
-  failed: 'clipStatusFailed',
-};
-
+/** `clipStatusReady` for `ready`. */
 export function clipStatusLabel(strings: OvStrings, status: ClipStatus): string {
-  return strings[CLIP_STATUS_KEYS[status]];
+  return strings[`clipStatus${status.charAt(0).toUpperCase()}${status.slice(1)}` as `clipStatus${Capitalize<ClipStatus>}`];
 }
 
 /** Text for a room state (for status lines and live regions). */

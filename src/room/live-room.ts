@@ -4,8 +4,8 @@ import type { BrowserSupport } from '../browser-support.js';
 import { OvError, toOvError } from '../errors.js';
 import { captureFrame } from '../snapshot/snapshot.js';
 import { requestToken } from '../token/token-provider.js';
-import type { CaptureOptions, Clip, ParticipantInfo, Role, RoomState, StreamInfo, TokenProvider } from '../types.js';
-import { awaitMedia, checkBrowser, closeConnection, connect, openVidu, publishCamera, wire } from './openvidu-adapter.js';
+import type { CaptureOptions, Clip, ParticipantInfo, Replay, Role, RoomState, StreamInfo, TokenProvider } from '../types.js';
+import { checkBrowser, closeConnection, connect, openVidu, publishCamera, wire } from './openvidu-adapter.js';
 import type { OvConnection, OvConstructor, OvPublisher, OvSession, OvStream } from './openvidu-adapter.js';
 import { parseConnectionData, Participants, streamInfo } from './participants.js';
 import { RoomClips, type Recording } from './room-clips.js';
@@ -16,8 +16,8 @@ export { parseConnectionData } from './participants.js';
 
 /**
  * The room controller around openvidu-browser. Publishes camera + microphone, subscribes to everyone, shares
- * the screen through a second connection, follows clips through `ov-clip*` signals, and cleans up every track
- * and connection on `leave()`.
+ * the screen through a second connection, follows clips and the replay buffer through `ov-clip*` and `ov-replay`
+ * signals, and cleans up every track and connection on `leave()`.
  */
 export class LiveRoom implements LiveRoomApi {
   readonly api: string;
@@ -76,6 +76,10 @@ export class LiveRoom implements LiveRoomApi {
   get recording(): Recording {
     return this.#clips.recording;
   }
+  /** The room's replay buffer, as the server last told; null when it has none to tell of. */
+  get replay(): Replay | null {
+    return this.#clips.replay;
+  }
   get screenSharing(): boolean {
     return this.#screen.active;
   }
@@ -115,7 +119,7 @@ export class LiveRoom implements LiveRoomApi {
     this.#role = options.role ?? 'publisher';
     this.#screenGrant = undefined;
     this.#participants.clear();
-    this.#clips.reset(options.session);
+    this.#clips.reset(options.session, options.replay);
     this.#setState('joining');
     try {
       const ov = openVidu(this.#OV);
@@ -190,7 +194,7 @@ export class LiveRoom implements LiveRoomApi {
     wire(session, () => session === this.#ovSession, {
       connectionCreated: (e: { connection: OvConnection }) => p.connectionCreated(e.connection),
       connectionDestroyed: (e: { connection: OvConnection; reason: string }) => p.connectionDestroyed(e.connection, e.reason),
-      streamCreated: (e: { stream: OvStream }) => this.#subscribe(session, e.stream),
+      streamCreated: (e: { stream: OvStream }) => p.subscribe(session, e.stream, this.#abort.signal, (err) => this.#fail(toOvError(err, 'CONNECT_FAILED'))),
       streamDestroyed: (e: { stream: OvStream }) => p.streamDestroyed(e.stream),
       streamPropertyChanged: (e: { stream: OvStream; changedProperty: string; newValue: unknown }) =>
         p.setActive(e.stream.streamId, e.changedProperty, e.newValue),
@@ -216,24 +220,6 @@ export class LiveRoom implements LiveRoomApi {
       },
       exception: (e: { name: string; message: string }) => this.#fail(toOvError(e, 'NETWORK')),
     });
-  }
-
-  /** Someone's stream: subscribed, and its MediaStream shown once it has its tracks. */
-  #subscribe(session: OvSession, stream: OvStream) {
-    const info = this.#participants.streamCreated(stream);
-    if (!info) return;
-    try {
-      session.subscribe(stream, undefined);
-    } catch (err) {
-      this.#fail(toOvError(err, 'CONNECT_FAILED'));
-      return;
-    }
-    this.#participants.changed();
-    const ready = (ms: MediaStream) => {
-      info.mediaStream = ms;
-      this.#participants.changed();
-    };
-    awaitMedia(stream, this.#abort.signal, () => this.#participants.find(info.streamId) === info, ready);
   }
 
   #requireLive() {
@@ -284,6 +270,12 @@ export class LiveRoom implements LiveRoomApi {
   async stopClip(): Promise<Clip> {
     this.#requireLive();
     return this.#clips.stop(this.#abort.signal);
+  }
+
+  /** A clip of the room's last `seconds` (default: all the server gives), cut from its replay buffer. */
+  async clipReplay(seconds?: number, name?: string): Promise<Clip> {
+    this.#requireLive();
+    return this.#clips.replayClip(seconds, name, this.#abort.signal);
   }
 
   /** The MediaStream a capture source names: `local` (default), `active` (current speaker) or a stream id. */

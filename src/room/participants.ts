@@ -1,6 +1,6 @@
 import type { Emitter } from '../emitter.js';
 import type { CaptureOptions, ParticipantInfo, Role, StreamInfo } from '../types.js';
-import type { OvConnection, OvStream } from './openvidu-adapter.js';
+import { awaitMedia, type OvConnection, type OvSession, type OvStream } from './openvidu-adapter.js';
 import type { LiveRoomEvents } from './room-api.js';
 
 const SEPARATOR = '%/%';
@@ -208,6 +208,27 @@ export class Participants {
     const s = streamInfo(stream, cid !== ownerId || stream.typeOfVideo === 'SCREEN' ? 'screen' : 'camera', false);
     owner.streams.set(s.streamId, s);
     return s;
+  }
+
+  /** Someone's stream: listed, subscribed, and its MediaStream shown once it has its tracks (until `signal` aborts). */
+  subscribe(session: OvSession, stream: OvStream, signal: AbortSignal, fail: (err: unknown) => void) {
+    const info = this.streamCreated(stream);
+    if (!info) return;
+    try {
+      session.subscribe(stream, undefined);
+    } catch (err) {
+      return fail(err);
+    }
+    this.changed();
+    awaitMedia(
+      stream,
+      signal,
+      () => this.find(info.streamId) === info,
+      (ms) => {
+        info.mediaStream = ms;
+        this.changed();
+      },
+    );
   }
 
   streamDestroyed(stream: OvStream) {

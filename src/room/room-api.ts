@@ -1,5 +1,5 @@
 import type { OvError } from '../errors.js';
-import type { CaptureOptions, Clip, ParticipantInfo, Role, RoomState, StreamInfo, TokenProvider } from '../types.js';
+import type { CaptureOptions, Clip, ParticipantInfo, Replay, Role, RoomState, StreamInfo, TokenProvider } from '../types.js';
 
 /** What LiveRoom emits (core callbacks; the elements turn them into `ov-*` DOM events). */
 export interface LiveRoomEvents {
@@ -27,6 +27,8 @@ export interface LiveRoomEvents {
    */
   clipUpdated: { clip: Clip };
   clipDeleted: { id: string; sessionId: string };
+  /** The room's replay buffer changed (off / starting / on), or is no longer known (`null`, e.g. after leaving). */
+  replayChange: { replay: Replay | null };
   screenShareStarted: { stream: StreamInfo };
   screenShareStopped: Record<string, never>;
   error: { error: OvError };
@@ -39,6 +41,11 @@ export interface JoinOptions {
   /** Join with the microphone / camera off (still published, muted). */
   audio?: boolean;
   video?: boolean;
+  /**
+   * Ask the server for a replay buffer once live (`POST …/replay`). Without it the room still reads the buffer's
+   * state and follows it. A server that has replay off (409 `REPLAY_OFF`) leaves `replay` null, with a console hint.
+   */
+  replay?: boolean;
 }
 
 export interface LiveRoomOptions {
@@ -60,6 +67,8 @@ export interface LiveRoomApi {
   readonly local?: ParticipantInfo;
   readonly recording: { active: boolean; startedAt?: number; clip?: Clip };
   readonly screenSharing: boolean;
+  /** The room's replay buffer as the server last told (`replayChange` on each change); null when it told nothing. */
+  readonly replay: Replay | null;
   /**
    * How many participants watch only (role `subscriber`, no stream), this one included. They are in `participants`
    * too: every connection that can receive media is listed.
@@ -81,5 +90,11 @@ export interface LiveRoomApi {
   stopScreenShare(): Promise<void>;
   startClip(name?: string): Promise<Clip>;
   stopClip(): Promise<Clip>;
+  /**
+   * A clip of the room's last `seconds` (default `replay.seconds`; more than the buffer holds gives what it holds),
+   * named `name`. Rejects with `REPLAY_OFF` unless `replay.state` is `on`, `REPLAY_EMPTY` when nothing is held yet.
+   * The clip then arrives like any other (`clipReady`).
+   */
+  clipReplay(seconds?: number, name?: string): Promise<Clip>;
   captureSnapshot(options?: CaptureOptions): Promise<Blob>;
 }

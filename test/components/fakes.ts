@@ -8,7 +8,7 @@ import { OvClipList } from '../../components/clip-list/clip-list.js';
 import { OvLiveRoom } from '../../components/live-room/live-room.js';
 import { OvSnapshotButton } from '../../components/snapshot-button/snapshot-button.js';
 import type { JoinOptions, LiveRoomApi, LiveRoomEvents, LiveRoomOptions } from '../../src/room/room-api.js';
-import type { CaptureOptions, Clip, ClipShare, ParticipantInfo, RoomState, Snapshot, StreamInfo } from '../../src/types.js';
+import type { CaptureOptions, Clip, ClipShare, ParticipantInfo, Replay, RoomState, Snapshot, StreamInfo } from '../../src/types.js';
 
 type Listener = (e: never) => void;
 
@@ -19,6 +19,7 @@ export class FakeRoom implements LiveRoomApi {
   local?: ParticipantInfo;
   recording: { active: boolean; startedAt?: number; clip?: Clip } = { active: false };
   screenSharing = false;
+  replay: Replay | null = null; // tested on the real LiveRoom (live-room-replay.test.ts)
   get watching() {
     return this.participants.filter((p) => p.role === 'subscriber' && !p.streams.length).length;
   }
@@ -132,6 +133,7 @@ export class FakeRoom implements LiveRoomApi {
     this.fire('clipStopped', { clip: c });
     return c;
   }
+  clipReplay = () => Promise.reject<Clip>(new OvError('REPLAY_OFF', 'No replay buffer'));
   async captureSnapshot(o?: CaptureOptions) {
     this.requireLive();
     this.calls.push(`snapshot:${o?.source ?? ''}:${o?.format ?? ''}`);
@@ -284,10 +286,8 @@ export class FakeSnapshotButton extends OvSnapshotButton {
   }
 }
 FakeSnapshotButton.define('fake-snapshot-button');
-
 export const $ = (el: Element, sel: string) => el.shadowRoot!.querySelector(sel) as HTMLElement | null;
 export const $$ = (el: Element, sel: string) => [...el.shadowRoot!.querySelectorAll(sel)] as HTMLElement[];
-
 /** A `<fake-clip-list>` (or `tpl`) on a new FakeFeed holding `clips`, loaded. */
 export async function mountList(clips: Clip[], tpl?: TemplateResult): Promise<OvClipList> {
   FakeClipList.feed = new FakeFeed();

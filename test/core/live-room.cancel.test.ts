@@ -54,7 +54,7 @@ describe('LiveRoom cancellation (fake OpenVidu)', () => {
     expect(ov.sessions).to.be.empty;
   });
 
-  it('leave() aborts the REST call a join started (the list of clips already recording)', async () => {
+  it('leave() aborts the REST calls a join started (the replay buffer, the list of clips already recording)', async () => {
     let listed!: () => void;
     const asked = new Promise<void>((r) => (listed = r));
     answer = (_url, init) => {
@@ -65,12 +65,15 @@ describe('LiveRoom cancellation (fake OpenVidu)', () => {
     const room = new LiveRoom({ OpenVidu: ov.OpenVidu, api: '/fake-api', tokenProvider: async () => 'tok' });
     await room.join({ session: 'ses_A', name: 'Ann' });
     await asked;
-    expect(calls.map((c) => c.url)).to.deep.equal(['/fake-api/sessions/ses_A/clips']);
-    const signal = calls[0].signal;
-    expect(signal, 'the REST call carries a signal').to.be.instanceOf(AbortSignal);
-    expect(signal!.aborted).to.equal(false);
+    expect(calls.map((c) => c.url).sort()).to.deep.equal(['/fake-api/sessions/ses_A/clips', '/fake-api/sessions/ses_A/replay']);
+    const signals = calls.map((c) => c.signal);
+    for (const signal of signals) expect(signal, 'each REST call carries a signal').to.be.instanceOf(AbortSignal);
+    expect(signals.map((s) => s!.aborted)).to.deep.equal([false, false]);
     await room.leave();
-    expect(signal!.aborted, 'leave() aborted it').to.equal(true);
+    expect(
+      signals.map((s) => s!.aborted),
+      'leave() aborted them',
+    ).to.deep.equal([true, true]);
   });
 });
 

@@ -73,7 +73,8 @@ describe('LiveRoom state machine (fake OpenVidu)', () => {
     expect(s.connectCalls).to.deep.equal([{ token: 'tok_fixed', metadata: { clientData: 'Ann' } }]);
     expect(s.published).to.deep.equal([ov.publishers[0]]);
     expect(tokens.at(-1)).to.deep.equal({ session: 'ses_A', name: 'Ann', role: 'publisher', kind: 'camera' });
-    expect(fetched).to.deep.equal(['/fake-api/sessions/ses_A/clips']); // the recording sync, stubbed
+    // the replay buffer and the recording sync, stubbed
+    expect(fetched.sort()).to.deep.equal(['/fake-api/sessions/ses_A/clips', '/fake-api/sessions/ses_A/replay']);
     expect(room.local?.id).to.equal('con_local');
     expect(room.local?.isLocal).to.equal(true);
     expect(room.local?.streams.map((x) => x.streamId)).to.deep.equal(['str_local']);

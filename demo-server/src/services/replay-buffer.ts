@@ -23,8 +23,8 @@ const STARTING_POLL_MS = 1000;
 const ON_POLL_MS = 2000;
 /** Longest wait for a stopped segment to be ready, and for its download. */
 const READY_WAIT_MS = 30_000;
-/** Tries to start the next segment while OpenVidu still holds the previous one as the session's recording. */
-const START_TRIES = 10;
+/** Tries (100 ms apart) to start the next segment while OpenVidu still holds the previous one as the session's recording. */
+const START_TRIES = 30;
 
 export type BufferGateway = Pick<
   OpenViduGateway,
@@ -203,7 +203,12 @@ export class ReplayBuffers {
         if (room.ended || this.closing) await this.discard(r.id);
         return;
       } catch (err) {
-        if ((err as ApiError).code !== 'OV_CLIP_ALREADY_RECORDING' || i === tries - 1) return;
+        if ((err as ApiError).code !== 'OV_CLIP_ALREADY_RECORDING' || i === tries - 1) {
+          // After a rotation this leaves a gap until the supervisor's next tick.
+          const level = tries > 1 ? 'warn' : 'debug';
+          this.o.log[level]({ err, sessionId: room.id, tries: i + 1 }, 'replay: buffer recording not started (the supervisor tries again)');
+          return;
+        }
         await new Promise((r) => setTimeout(r, 100)); // the previous segment is still the session's recording
       }
     }

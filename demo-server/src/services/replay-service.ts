@@ -56,6 +56,7 @@ export class ReplayService {
   async clipLast(sessionId: string, seconds: number, name?: string): Promise<Clip> {
     const room = this.buffers.room(sessionId);
     if (!this.buffers.seconds || !room) throw new ApiError(409, 'REPLAY_OFF', `${sessionId} has no replay buffer`);
+    const t0 = performance.now();
     const { plan, release } = await this.buffers.locked(room, async () => {
       if (room.current) await this.buffers.rotate(room, true);
       const plan = planLast(room.segments, Math.min(seconds, this.buffers.seconds));
@@ -63,8 +64,11 @@ export class ReplayService {
       return { plan, release: this.buffers.use(room, room.segments) };
     });
     try {
+      const t1 = performance.now();
       const clip = await this.cut(room, plan, { name, createdAt: plan.startsAt, status: 'processing' });
       this.o.clips.publish(clip);
+      const ms = (t: number) => Math.round(t);
+      this.o.log.info({ clipId: clip.id, rotateMs: ms(t1 - t0), cutMs: ms(performance.now() - t1), duration: clip.duration }, 'replay clip ready');
       return clip;
     } finally {
       release();

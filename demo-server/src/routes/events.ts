@@ -80,7 +80,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Live events of a room (Server-Sent Events)',
       description:
         'Events: `clip` (a Clip, on every status change), `clip-updated` (a Clip, after a rename, trim or restore), `clip-deleted` ({id, sessionId}), `snapshot` (a Snapshot), ' +
-        '`snapshot-deleted` ({id, sessionId}), and `resync` when events were missed and lists must be fetched again. ' +
+        "`snapshot-deleted` ({id, sessionId}), `replay` (a Replay, when the room's buffer turns on, starts or stops), and `resync` when events were missed and lists must be fetched again. " +
         'Reconnect with `Last-Event-ID` (or `?lastEventId=`) to get what was missed. ' +
         'Open streams are limited per client address (SSE_MAX_PER_CLIENT) and in total (SSE_MAX_TOTAL): beyond, 429 `OV_TOO_MANY_STREAMS`.',
       tags: ['events'],

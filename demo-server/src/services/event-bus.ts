@@ -1,7 +1,7 @@
 /** One server-sent event. `id` is unique and increasing within this process. */
 export interface BusEvent {
   id: number;
-  type: 'clip' | 'clip-updated' | 'clip-deleted' | 'snapshot' | 'snapshot-deleted';
+  type: 'clip' | 'clip-updated' | 'clip-deleted' | 'snapshot' | 'snapshot-deleted' | 'replay';
   data: unknown;
 }
 

@@ -171,7 +171,7 @@ export class ReplayBuffers {
     const replay = this.state(room.id);
     if (replay.state === room.published) return;
     room.published = replay.state;
-    this.o.bus.publish(room.id, 'replay' as never, replay);
+    this.o.bus.publish(room.id, 'replay', replay);
     void this.o.gateway.signal(room.id, REPLAY_SIGNAL, JSON.stringify(replay));
   }
 

@@ -14,6 +14,7 @@ export * from './ov-joined.js';
 export * from './ov-left.js';
 export * from './ov-participant-joined.js';
 export * from './ov-participant-left.js';
+export * from './ov-replay-changed.js';
 export * from './ov-screen-share-started.js';
 export * from './ov-screen-share-stopped.js';
 export * from './ov-snapshot.js';

@@ -30,8 +30,8 @@ const watches = (p: ParticipantInfo) => p.role === 'subscriber' && !p.streams.le
 const TILE_PARTS = 'base:tile,video:tile-video,name:tile-name,state:tile-state,placeholder:tile-placeholder';
 
 /**
- * @summary A live video room on OpenVidu 2: pre-join, live grid, toolbar (mic, camera, screen share, clip, leave),
- * recording indicator, reconnecting overlay and error state with retry.
+ * @summary A live video room on OpenVidu 2: pre-join, live grid, toolbar (mic, camera, screen share, clip, replay clip,
+ * leave), recording and replay indicators, reconnecting overlay and error state with retry.
  * @tag ov-live-room
  *
  * @fires ov-joined - This participant joined. detail: `{connectionId, session}`
@@ -46,6 +46,8 @@ const TILE_PARTS = 'base:tile,video:tile-video,name:tile-name,state:tile-state,p
  * @fires ov-clip-failed - A clip failed. detail: `{clip}`
  * @fires ov-clip-updated - A clip was renamed, trimmed or restored (by anyone in the session; `clip.trim` absent after
  *   a restore). Apply it only to the same clip (id and `createdAt`) and only when its `updatedAt` is newer. detail: `{clip}`
+ * @fires ov-replay-changed - The room's replay buffer changed (`off`, `starting`, `on`; `null` once unknown, e.g. after
+ *   leaving), as the server tells everyone in the room. detail: `{replay}` (`{sessionId, state, seconds, held}` or null)
  * @fires ov-screen-share-started - This participant's screen share started. detail: `{stream}`
  * @fires ov-screen-share-stopped - It stopped. detail: `{}`
  * @fires ov-error - Something failed. detail: `{code, message, status?}`
@@ -61,8 +63,12 @@ const TILE_PARTS = 'base:tile,video:tile-video,name:tile-name,state:tile-state,p
  * @csspart grid - The grid of tiles.
  * @csspart tile - A participant's tile (also `tile-video`, `tile-name`, `tile-state`, `tile-placeholder`).
  * @csspart toolbar - The toolbar.
- * @csspart control - Every toolbar button (also `mic-button`, `camera-button`, `screen-button`, `clip-button`, `leave-button`).
+ * @csspart control - Every toolbar button (also `mic-button`, `camera-button`, `screen-button`, `clip-button`,
+ *   `replay-button`, `leave-button`).
  * @csspart recording-indicator - The "Recording mm:ss" badge everyone sees while a clip records.
+ * @csspart replay-indicator - "Replay on: the last 30 s can be clipped", which everyone sees while the room's replay
+ *   buffer is on.
+ * @csspart replay-button - "Clip last 30 s", beside the clip button while the buffer is on (hidden with `no-clips`).
  * @csspart clip-clock - The elapsed time beside the clip button while this participant's clip records.
  * @csspart reconnecting - The reconnecting overlay.
  * @csspart error - The error panel.
@@ -145,8 +151,14 @@ export class OvLiveRoom extends OvElement {
   @property({ type: Boolean }) autojoin = false;
   /** Screen-share control: `auto` (where the browser can), `on`, `off`. */
   @property({ attribute: 'screen-share' }) screenShare: 'auto' | 'on' | 'off' = 'auto';
-  /** Hides the clip control. */
+  /** Hides the clip controls (Record and the replay clip). */
   @property({ type: Boolean, attribute: 'no-clips' }) noClips = false;
+  /**
+   * Asks the server for a replay buffer once joined (`POST …/replay`): everyone in the room then sees the replay
+   * indicator, and can clip the last seconds. Without it the room still shows a buffer someone else started. A
+   * server that has replay off is no error (a console hint).
+   */
+  @property({ type: Boolean }) replay = false;
 
   /** `idle`, `joining`, `live`, `reconnecting`, `left` or `error`. */
   get state(): RoomState {
@@ -233,27 +245,25 @@ export class OvLiveRoom extends OvElement {
   private readonly handleLeave = () => void this.leave().catch(() => undefined);
   private readonly handleMic = () => void this.setAudio(!this.localCamera()?.audioActive).catch(() => undefined);
   private readonly handleCamera = () => void this.setVideo(!this.localCamera()?.videoActive).catch(() => undefined);
-  private readonly handleScreen = async () => {
+  /** Runs a toolbar action, its buttons disabled meanwhile; failures are reported through ov-error. */
+  private async busyWhile(action: () => Promise<unknown>) {
     this.busy = true;
     try {
-      await (this.rc.screenSharing ? this.stopScreenShare() : this.startScreenShare());
+      await action();
     } catch {
       // reported through ov-error
     } finally {
       this.busy = false;
     }
-  };
-  private readonly handleClip = async () => {
-    this.busy = true;
-    try {
-      // A clip from the toolbar is named after who recorded it (the list shows when).
-      await (this.rc.recording.active ? this.stopClip() : this.startClip(this.name ? this.t('clipBy', { name: this.name }) : undefined));
-    } catch {
-      // reported through ov-error
-    } finally {
-      this.busy = false;
-    }
-  };
+  }
+  private readonly handleScreen = () => this.busyWhile(() => (this.rc.screenSharing ? this.stopScreenShare() : this.startScreenShare()));
+  private readonly handleClip = () => this.busyWhile(() => (this.rc.recording.active ? this.stopClip() : this.startClip(this.clipName())));
+  private readonly handleReplay = () => this.busyWhile(() => this.clipReplay());
+
+  /** A clip from the toolbar is named after who recorded it (the list shows when). */
+  private clipName() {
+    return this.name ? this.t('clipBy', { name: this.name }) : undefined;
+  }
 
   /**
    * Joins the session (token from `.tokenProvider` > `token` > `token-endpoint` > `${api}/sessions/${session}/token`).
@@ -285,6 +295,7 @@ export class OvLiveRoom extends OvElement {
         role: this.joinRole,
         audio: !this.noAudio,
         video: !this.noVideo,
+        replay: this.replay,
       });
       this.announce();
       await joined;
@@ -340,6 +351,14 @@ export class OvLiveRoom extends OvElement {
     return this.run(() => this.need().stopClip(), 'CLIP_FAILED');
   }
 
+  /**
+   * Clips the room's last `seconds` (default: all the server gives; what the buffer holds, if less), named as a clip
+   * from the toolbar. Fails with `REPLAY_OFF` unless the replay buffer is on, `REPLAY_EMPTY` when it holds nothing yet.
+   */
+  clipReplay(seconds?: number): Promise<Clip> {
+    return this.run(() => this.need().clipReplay(seconds, this.clipName()), 'CLIP_FAILED');
+  }
+
   /** Captures a frame (`source`: `local`, `active` or a stream id) at the video's native resolution. */
   captureSnapshot(options?: CaptureOptions): Promise<Blob> {
     return this.run(() => this.need().captureSnapshot(options), 'SNAPSHOT_FAILED');
@@ -382,62 +401,44 @@ export class OvLiveRoom extends OvElement {
       </div>`;
   }
 
+  /** A toolbar toggle: its state in aria-pressed, what a click does in its title. */
+  private toggle(name: string, label: string, title: string, on: boolean | undefined, click: () => void, icon: unknown, busy = false) {
+    return html`<button
+      part="control ${name}-button"
+      aria-label=${label}
+      title=${title}
+      aria-pressed=${on ? 'true' : 'false'}
+      ?disabled=${busy}
+      @click=${click}
+    >
+      ${icon}
+    </button>`;
+  }
+
   private renderToolbar() {
     const cam = this.localCamera();
-    const publisher = this.joinRole !== 'subscriber';
     const { active: rec, startedAt } = this.rc.recording;
     const elapsed = formatClock(Date.now() - (startedAt ?? Date.now()));
+    const sharing = this.rc.screenSharing;
+    const replay = this.rc.replay;
     return html`<div part="toolbar" class="toolbar" role="toolbar">
       ${
-        publisher
-          ? html`<button
-                part="control mic-button"
-                aria-label=${this.t('microphone')}
-                title=${this.t(cam?.audioActive ? 'muteMic' : 'unmuteMic')}
-                aria-pressed=${cam?.audioActive ? 'true' : 'false'}
-                @click=${this.handleMic}
-              >
-                ${cam?.audioActive ? micIcon : micOffIcon}
-              </button>
-              <button
-                part="control camera-button"
-                aria-label=${this.t('camera')}
-                title=${this.t(cam?.videoActive ? 'muteCamera' : 'unmuteCamera')}
-                aria-pressed=${cam?.videoActive ? 'true' : 'false'}
-                @click=${this.handleCamera}
-              >
-                ${cam?.videoActive ? camIcon : camOffIcon}
-              </button>
-              ${
-                this.canScreen()
-                  ? html`<button
-                      part="control screen-button"
-                      aria-label=${this.t('shareScreen')}
-                      title=${this.t(this.rc.screenSharing ? 'stopSharing' : 'shareScreen')}
-                      aria-pressed=${this.rc.screenSharing ? 'true' : 'false'}
-                      ?disabled=${this.busy}
-                      @click=${this.handleScreen}
-                    >
-                      ${screenIcon}
-                    </button>`
-                  : nothing
-              }`
+        this.joinRole !== 'subscriber'
+          ? html`${this.toggle('mic', this.t('microphone'), this.t(cam?.audioActive ? 'muteMic' : 'unmuteMic'), cam?.audioActive, this.handleMic, cam?.audioActive ? micIcon : micOffIcon)}
+            ${this.toggle('camera', this.t('camera'), this.t(cam?.videoActive ? 'muteCamera' : 'unmuteCamera'), cam?.videoActive, this.handleCamera, cam?.videoActive ? camIcon : camOffIcon)}
+            ${this.canScreen() ? this.toggle('screen', this.t('shareScreen'), this.t(sharing ? 'stopSharing' : 'shareScreen'), sharing, this.handleScreen, screenIcon, this.busy) : nothing}`
           : nothing
       }
       ${
         this.noClips
           ? nothing
-          : html`<button
-                part="control clip-button"
-                aria-label=${this.t('recordClip')}
-                title=${rec ? `${this.t('stopClip')} ${elapsed}` : this.t('startClip')}
-                aria-pressed=${rec ? 'true' : 'false'}
-                ?disabled=${this.busy}
-                @click=${this.handleClip}
-              >
-                ${recIcon}
-              </button>
-              ${rec ? html`<span part="clip-clock" class="clock" aria-hidden="true">${elapsed}</span>` : nothing}`
+          : html`${this.toggle('clip', this.t('recordClip'), rec ? `${this.t('stopClip')} ${elapsed}` : this.t('startClip'), rec, this.handleClip, recIcon, this.busy)}
+            ${rec ? html`<span part="clip-clock" class="clock" aria-hidden="true">${elapsed}</span>` : nothing}
+            ${
+              replay?.state === 'on'
+                ? html`<button part="control replay-button" ?disabled=${this.busy} @click=${this.handleReplay}>${this.t('replayClip', { ...replay })}</button>`
+                : nothing
+            }`
       }
       <button part="control leave-button" class="danger" aria-label=${this.t('leave')} title=${this.t('leave')} @click=${this.handleLeave}>${leaveIcon}</button>
     </div>`;
@@ -468,7 +469,13 @@ export class OvLiveRoom extends OvElement {
       </div>`;
     }
     const { active: rec, startedAt } = this.rc.recording;
+    const replay = this.rc.replay;
     return html`${
+      replay?.state === 'on'
+        ? html`<div part="replay-indicator" class="rec rep" role="status">${recIcon}<span>${this.t('replayOn', { ...replay })}</span></div>`
+        : nothing
+    }
+    ${
       rec
         ? html`<div part="recording-indicator" class="rec" role="status">
             ${recIcon}<span>${this.t('recordingElapsed', { elapsed: formatClock(Date.now() - (startedAt ?? Date.now())) })}</span>

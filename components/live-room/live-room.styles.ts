@@ -66,6 +66,11 @@ export const styles = css`
     color: var(--_on-danger);
     font-variant-numeric: tabular-nums;
   }
+  .rep {
+    background: none;
+    color: var(--_danger);
+    box-shadow: inset 0 0 0 1px;
+  }
   .overlay {
     position: absolute;
     inset: 0;

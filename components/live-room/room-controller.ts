@@ -10,6 +10,7 @@ import { OvJoinedEvent } from '../events/ov-joined.js';
 import { OvLeftEvent } from '../events/ov-left.js';
 import { OvParticipantJoinedEvent } from '../events/ov-participant-joined.js';
 import { OvParticipantLeftEvent } from '../events/ov-participant-left.js';
+import { OvReplayChangedEvent } from '../events/ov-replay-changed.js';
 import { OvScreenShareStartedEvent } from '../events/ov-screen-share-started.js';
 import { OvScreenShareStoppedEvent } from '../events/ov-screen-share-stopped.js';
 
@@ -27,15 +28,16 @@ const DOM_EVENTS: { [K in RoomEvent['name']]?: new (detail: never) => Event } = 
   clipReady: OvClipReadyEvent,
   clipFailed: OvClipFailedEvent,
   clipUpdated: OvClipUpdatedEvent,
+  replayChange: OvReplayChangedEvent,
   screenShareStarted: OvScreenShareStartedEvent,
   screenShareStopped: OvScreenShareStoppedEvent,
 };
 const EVENTS = [...Object.keys(DOM_EVENTS), 'stateChange', 'participantsChanged', 'recordingChange', 'error'] as RoomEvent['name'][];
 
 /**
- * The element's view of its LiveRoom, the one source of truth: state, participants, recording and screen share are
- * read from the room, never copied. Every event of the room asks the host to update; those with an `ov-*` twin are
- * dispatched on the host as such, the others (`stateChange`, `error`, …) go to `onEvent`.
+ * The element's view of its LiveRoom, the one source of truth: state, participants, recording, replay buffer and
+ * screen share are read from the room, never copied. Every event of the room asks the host to update; those with an
+ * `ov-*` twin are dispatched on the host as such, the others (`stateChange`, `error`, …) go to `onEvent`.
  * While recording, the host updates every second (the elapsed time). When the host leaves the page for good (not
  * put back by the next animation frame, as a move does), an active room leaves.
  */
@@ -85,6 +87,10 @@ export class RoomController implements ReactiveController {
 
   get recording(): LiveRoomApi['recording'] {
     return this.room?.recording ?? { active: false };
+  }
+
+  get replay(): LiveRoomApi['replay'] {
+    return this.room?.replay ?? null;
   }
 
   get screenSharing(): boolean {

@@ -21,6 +21,7 @@ import type {
   OvScreenShareStoppedEvent,
   OvSnapshotEvent,
   OvStateChangeEvent,
+  OvReplayChangedEvent,
 } from '../components/events/index.js';
 import type { OvClipRenamedEvent } from '../components/events/ov-clip-renamed.js';
 import type { OvClipSharedEvent } from '../components/events/ov-clip-shared.js';
@@ -45,6 +46,7 @@ const liveRoomEvents = {
   onOvClipReady: 'ov-clip-ready' as EventName<OvClipReadyEvent>,
   onOvClipFailed: 'ov-clip-failed' as EventName<OvClipFailedEvent>,
   onOvClipUpdated: 'ov-clip-updated' as EventName<OvClipUpdatedEvent>,
+  onOvReplayChanged: 'ov-replay-changed' as EventName<OvReplayChangedEvent>,
   onOvScreenShareStarted: 'ov-screen-share-started' as EventName<OvScreenShareStartedEvent>,
   onOvScreenShareStopped: 'ov-screen-share-stopped' as EventName<OvScreenShareStoppedEvent>,
   onOvError: 'ov-error' as EventName<OvErrorEvent>,

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `npm test`: every test suite of the project, one after the other (2 cores: one browser at a time).
-//   0. Type check (tsc) and lint (ESLint + Prettier)
-//   1. Node tests (node:test): embedded OpenVidu, reference server, bundles, end-to-end journeys (npm start + Chromium)
+// `npm test`: every test suite of the project (2 cores: one browser at a time).
+//   0. Type check (tsc) and lint (ESLint + Prettier), then the build the bundle tests and `npm start` read
+//   1. Node tests (node:test): embedded OpenVidu, reference server, bundles, end-to-end journeys (npm start + Chromium).
+//      Two queues side by side, each one file at a time: the files that drive a browser or real media, and the
+//      others (in-process servers, fakes, files on disk), which mostly wait on I/O and fit beside them.
 //   2. Browser tests (web-test-runner): core and elements, against the reference server, in Chromium and Firefox
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,21 +50,42 @@ if (only.length) process.exit(run(process.execPath, ['--import', 'tsx', '--test'
 const typecheckStatus = run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
 const lintStatus = run(process.execPath, [path.join(root, 'scripts/lint.mjs')]);
 
-// Node suites: spec on the terminal, TAP in a file for the totals.
+// The build, once, before the suites that read dist/ (two at once would write it together).
+const buildStatus = run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "(await import('./test/helpers/build.ts')).ensureBuild()"]);
+
+// Node suites: spec on the terminal (the side queue's after the main one's), TAP in files for the totals.
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ov-test-'));
-const tap = path.join(tmp, 'node.tap');
-const nodeStatus = run(process.execPath, [
-  '--import',
-  'tsx',
-  '--test',
-  '--test-concurrency=1',
-  '--test-reporter=spec',
-  '--test-reporter-destination=stdout',
-  '--test-reporter=tap',
-  `--test-reporter-destination=${tap}`,
-  ...nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/build', 'test/e2e'),
-]);
-const tapText = readFileSync(tap, 'utf8');
+const files = nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/build', 'test/e2e');
+/** A suite that starts a browser, `npm start` or real media runs in the main queue, one such at a time. */
+const HEAVY = /helpers\/(browser|ov-browser|participant|demo-page|firefox|raw-publisher|build)\.js|launchChromium|npmStart/;
+const heavy = files.filter((f) => HEAVY.test(readFileSync(f, 'utf8')));
+const light = files.filter((f) => !heavy.includes(f));
+const queue = (name, list, toTerminal) =>
+  new Promise((resolve) => {
+    const tap = path.join(tmp, `${name}.tap`);
+    const spec = path.join(tmp, `${name}.spec`);
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-concurrency=1',
+        '--test-reporter=spec',
+        `--test-reporter-destination=${toTerminal ? 'stdout' : spec}`,
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tap}`,
+        ...list,
+      ],
+      { stdio: 'inherit', env: process.env },
+    );
+    child.on('close', (code) => resolve({ status: code ?? 1, tap, spec: toTerminal ? undefined : spec }));
+  });
+const queues = await Promise.all([queue('main', heavy, true), queue('side', light, false)]);
+for (const q of queues)
+  if (q.spec && existsSync(q.spec)) process.stdout.write(`\n--- the side queue (${light.length} files) ---\n` + readFileSync(q.spec, 'utf8'));
+const nodeStatus = buildStatus || queues.reduce((a, q) => a || q.status, 0);
+const tapText = queues.map((q) => (existsSync(q.tap) ? readFileSync(q.tap, 'utf8') : '')).join('\n');
 const count = (key) => [...tapText.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
 rmSync(tmp, { recursive: true, force: true });
 

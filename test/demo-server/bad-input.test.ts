@@ -498,6 +498,14 @@ describe('bad input on every route', () => {
       ['/api/sessions/r1/clips', { name: 'x'.repeat(101) }],
       ['/api/sessions/r1/clips', { name: 'ok', outputMode: 'INDIVIDUAL' }],
       ['/api/sessions/r1/clips', { resolution: '7680x4320' }],
+      // a name goes through the rename rules at start too: a clip cut from a replay buffer stores it as sent
+      ['/api/sessions/r1/clips', { name: 'Ann\u202Egnp.exe' }],
+      ['/api/sessions/r1/clips', { name: 'two\nlines' }],
+      ['/api/sessions/r1/clips', { name: '   ' }],
+      ['/api/sessions/r1/clips', { replaySeconds: 0 }],
+      ['/api/sessions/r1/clips', { replaySeconds: 601 }],
+      ['/api/sessions/r1/clips', { replaySeconds: '30' }],
+      ['/api/sessions/r1/clips', { replaySeconds: 30, start: 0 }],
       // webhook: required fields, types
       ['/api/webhooks/openvidu', {}],
       ['/api/webhooks/openvidu', { event: 'recordingStatusChanged' }],

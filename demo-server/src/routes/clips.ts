@@ -80,7 +80,14 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
     preValidation: [emptyBodyIsObject, strictTypes({ replaySeconds: 'number' })],
     handler: async (request, reply) => {
       const { sessionId } = request.params;
-      const { name, replaySeconds } = request.body;
+      const { replaySeconds } = request.body;
+      // The rename rules: a clip cut from a replay buffer keeps the name as given, so it is checked here, once.
+      let name: string | undefined;
+      try {
+        name = request.body.name === undefined ? undefined : normalizeClipName(request.body.name);
+      } catch (err) {
+        throw err instanceof ClipNameError ? errors.validation(err.message) : err;
+      }
       // A replay clip and a clip in a buffered room are the server's own (published by the replay service).
       if (replaySeconds !== undefined) return reply.code(201).send(await replay.clipLast(sessionId, replaySeconds, name));
       if (replay.buffering(sessionId)) return reply.code(201).send(await replay.startUserClip(sessionId, name));

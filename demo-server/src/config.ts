@@ -65,6 +65,23 @@ export interface Config {
    * so the real-deployment paths can be proven against it.
    */
   openviduCeStrict: boolean;
+  /**
+   * The embedded OpenVidu's media behind 1:1 NAT: the address put in the server's ICE candidates (its public address,
+   * on no interface of the host), the UDP ports werift may bind, and the local address it binds them on (default:
+   * HOST's, or every interface when HOST is 0.0.0.0).
+   */
+  mediaPublicIp?: string;
+  mediaPortRange?: [number, number];
+  mediaListenIp?: string;
+  /**
+   * TURN for browsers (coturn with `use-auth-secret`): its URLs (`turn:host:3478?transport=udp`, `turns:…`) and the
+   * shared secret; each connection gets time-limited REST credentials, never the secret. `turn: 'embedded'` runs
+   * Debian's turnserver as a watched child with a generated configuration.
+   */
+  turnUrls: string[];
+  turnSecret?: string;
+  turnCredentialSeconds: number;
+  turn?: 'embedded';
 }
 
 export class ConfigError extends Error {}
@@ -156,6 +173,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const replaySeconds = int('REPLAY_SECONDS', 0, 0, 600);
 
+  const ipv4 = (name: string) => {
+    const raw = env[name];
+    if (!raw) return undefined;
+    const parts = raw.split('.');
+    if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255))
+      throw new ConfigError(`${name} must be an IPv4 address like 203.0.113.10, got ${show(raw)}`);
+    return raw;
+  };
+  const mediaPublicIp = ipv4('MEDIA_PUBLIC_IP');
+  const mediaListenIp = ipv4('MEDIA_LISTEN_IP');
+  let mediaPortRange: [number, number] | undefined;
+  if (env.MEDIA_PORT_RANGE) {
+    const r = /^([0-9]{1,5})-([0-9]{1,5})$/.exec(env.MEDIA_PORT_RANGE);
+    const lo = r ? Number(r[1]) : NaN;
+    const hi = r ? Number(r[2]) : NaN;
+    if (!r || lo < 1024 || hi > 65535 || lo > hi)
+      throw new ConfigError(`MEDIA_PORT_RANGE must be two ports from 1024 to 65535, low-high, like 40000-40199, got ${show(env.MEDIA_PORT_RANGE)}`);
+    mediaPortRange = [lo, hi];
+  }
+  const turnUrls = (env.TURN_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const u of turnUrls)
+    if (!/^turns?:[A-Za-z0-9.-]+(:[0-9]{1,5})?(\?transport=(udp|tcp))?$/.test(u))
+      throw new ConfigError(
+        `TURN_URLS must be a comma-separated list like turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349, got ${show(u)}`,
+      );
+  const turnSecret = env.TURN_SECRET || undefined;
+  if (turnUrls.length && !turnSecret) throw new ConfigError('TURN_SECRET is required with TURN_URLS (the use-auth-secret of your coturn)');
+  if (env.TURN && env.TURN !== 'embedded') throw new ConfigError(`TURN must be "embedded" or unset, got ${show(env.TURN)}`);
+  if (env.TURN && turnUrls.length) throw new ConfigError('TURN=embedded runs its own TURN server: leave TURN_URLS unset');
+
   return {
     port: int('PORT', 5080, 0, 65535),
     // Over HTTPS the demo is meant for phones on the same network, so it listens on every interface.
@@ -197,5 +247,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replaySegmentSeconds: int('REPLAY_SEGMENT_SECONDS', Math.min(60, Math.max(10, replaySeconds)), 5, 600),
     replayMaxRooms: int('REPLAY_MAX_ROOMS', 10, 1, 1000),
     openviduCeStrict: bool('OPENVIDU_CE_STRICT', false),
+    mediaPublicIp,
+    mediaPortRange,
+    mediaListenIp,
+    turnUrls,
+    turnSecret,
+    turnCredentialSeconds: int('TURN_CREDENTIAL_SECONDS', 12 * 3600, 60, 7 * 86_400),
+    turn: env.TURN === 'embedded' ? 'embedded' : undefined,
   };
 }

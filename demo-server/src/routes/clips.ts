@@ -16,6 +16,15 @@ const clipResource = (req: FastifyRequest): Resource => {
 };
 const sessionResource = (req: FastifyRequest): Resource => ({ type: 'session', id: (req.params as { sessionId: string }).sessionId });
 
+/** A clip name by the rename rules, or a 400 that says which rule it broke. */
+function clipName(raw: string): string {
+  try {
+    return normalizeClipName(raw);
+  } catch (err) {
+    throw err instanceof ClipNameError ? errors.validation(err.message) : err;
+  }
+}
+
 /** Seconds an out point may pass the recorded duration (a player's rounding). */
 const END_TOLERANCE_S = 0.05;
 const MIN_TRIM_S = 0.5;
@@ -74,20 +83,15 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: SessionParams,
       querystring: NoQuery,
       body: StartClipBody,
-      response: { 201: Type.Ref('Clip'), ...errorResponses(400, 403, 409, 502, 503) },
+      response: { 201: Type.Ref('Clip'), ...errorResponses(400, 403, 409, 429, 500, 502, 503) },
     },
-    config: { action: 'clip:start', resource: sessionResource },
+    config: { action: 'clip:start', resource: sessionResource, rateLimit: { max: services.config.rateLimitPerMinute, timeWindow: '1 minute' } },
     preValidation: [emptyBodyIsObject, strictTypes({ replaySeconds: 'number' })],
     handler: async (request, reply) => {
       const { sessionId } = request.params;
       const { replaySeconds } = request.body;
       // The rename rules: a clip cut from a replay buffer keeps the name as given, so it is checked here, once.
-      let name: string | undefined;
-      try {
-        name = request.body.name === undefined ? undefined : normalizeClipName(request.body.name);
-      } catch (err) {
-        throw err instanceof ClipNameError ? errors.validation(err.message) : err;
-      }
+      const name = request.body.name === undefined ? undefined : clipName(request.body.name);
       // A replay clip and a clip in a buffered room are the server's own (published by the replay service).
       if (replaySeconds !== undefined) return reply.code(201).send(await replay.clipLast(sessionId, replaySeconds, name));
       if (replay.buffering(sessionId)) return reply.code(201).send(await replay.startUserClip(sessionId, name));
@@ -161,12 +165,7 @@ export const clipRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { action: 'clip:rename', resource: clipResource },
     preValidation: strictTypes({ name: 'string' }),
     handler: async (request) => {
-      let name: string;
-      try {
-        name = normalizeClipName(request.body.name);
-      } catch (err) {
-        throw err instanceof ClipNameError ? errors.validation(err.message) : err;
-      }
+      const name = clipName(request.body.name);
       const clip = await gateway.getClip(request.params.clipId);
       await clipMeta.rename(clip, name);
       return edited(clip);

@@ -59,6 +59,9 @@ export function runTool(bin: string, args: string[], opts: ToolOptions = {}): Pr
   });
 }
 
+/** ffmpeg's output arguments for a cut: every stream copied, timestamps from zero, an MP4 that plays while it loads. */
+export const copyToMp4 = (out: string): string[] => ['-map', '0', '-c', 'copy', '-avoid_negative_ts', 'make_zero', '-movflags', '+faststart', '-f', 'mp4', out];
+
 export interface Keyframes {
   /** Keyframe times, seconds, ascending (every packet of an audio-only file). */
   keyframes: number[];
@@ -106,19 +109,7 @@ export async function cutClip(
   const ss = kf + 0.001;
   const cut = runTool(
     ffmpegPath(o.ffmpegPath),
-    ['-hide_banner', '-v', 'error', '-nostdin', '-y', '-ss', secs(ss), '-i', o.source, '-t', secs(end - ss)].concat([
-      '-map',
-      '0',
-      '-c',
-      'copy',
-      '-avoid_negative_ts',
-      'make_zero',
-      '-movflags',
-      '+faststart',
-      '-f',
-      'mp4',
-      o.media,
-    ]),
+    ['-hide_banner', '-v', 'error', '-nostdin', '-y', '-ss', secs(ss), '-i', o.source, '-t', secs(end - ss), ...copyToMp4(o.media)],
     o,
   );
   const thumb =

@@ -3,7 +3,7 @@
 // killed when the service closes (`children`).
 import { writeFile } from 'node:fs/promises';
 import { removeFile } from './atomic-file.js';
-import { ffmpegPath, ffprobePath, listKeyframes, runTool, type ToolOptions } from './clip-cutter.js';
+import { copyToMp4, ffmpegPath, ffprobePath, listKeyframes, runTool, type ToolOptions } from './clip-cutter.js';
 import { concatList, type CutPlan } from './replay-segments.js';
 
 /** Keyframes and duration of a downloaded segment (its packet index only: nothing decoded). */
@@ -33,19 +33,7 @@ export async function cutPlan(
   try {
     const cut = runTool(
       ffmpegPath(o.ffmpegPath),
-      ['-hide_banner', '-v', 'error', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list].concat([
-        '-map',
-        '0',
-        '-c',
-        'copy',
-        '-avoid_negative_ts',
-        'make_zero',
-        '-movflags',
-        '+faststart',
-        '-f',
-        'mp4',
-        o.media,
-      ]),
+      ['-hide_banner', '-v', 'error', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list, ...copyToMp4(o.media)],
       o,
     );
     // The frame the cut starts on: the first part's in point is a keyframe, decoded at once.

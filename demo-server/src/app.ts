@@ -23,6 +23,7 @@ import { ClipMetaStore } from './services/clip-meta-store.js';
 import { ClipCutter } from './services/clip-cutter.js';
 import { LocalClips } from './services/local-clips.js';
 import { ReplayService } from './services/replay-service.js';
+import { TurnCredentials } from './services/turn-credentials.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { clipRoutes } from './routes/clips.js';
 import { shareRoutes } from './routes/shares.js';
@@ -103,6 +104,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const apiBase = '/api';
   const localClips = new LocalClips({ dir: path.join(config.dataDir, 'replay-clips'), apiBase });
   await localClips.load();
+  // Each token's connection gets its own TURN credentials (TURN_URLS + TURN_SECRET); the secret stays here.
+  const turnCredentials =
+    config.turnUrls.length && config.turnSecret
+      ? new TurnCredentials({ urls: config.turnUrls, secret: config.turnSecret, seconds: config.turnCredentialSeconds })
+      : undefined;
   const gateway = new OpenViduGateway({
     url: config.openviduUrl,
     secret: config.openviduSecret,
@@ -113,6 +119,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     decorate: (clip) => clipMeta.apply(clip),
     onClipGone: (clipId) => void clipMeta.delete(clipId).catch((err) => app.log.warn({ err, clipId }, 'clip metadata removal failed')),
     local: localClips,
+    iceServers: turnCredentials && (() => turnCredentials.forConnection()),
   });
   const bus = new EventBus();
   const snapshots = new SnapshotStore({

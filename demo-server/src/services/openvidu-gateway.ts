@@ -12,6 +12,7 @@ import { BUFFER_RECORDING_NAME, isLocalClipId, type LocalClips } from './local-c
 import { OpenViduRecordings } from './openvidu-recordings.js';
 import { statusOf } from './openvidu-rest.js';
 import { encodeClipName, factsOfRecording, recordingToClip, type RecordingFacts } from './recording-to-clip.js';
+import type { IceServer } from './turn-credentials.js';
 
 export { decodeClipName, encodeClipName } from './recording-to-clip.js';
 
@@ -34,6 +35,11 @@ export interface GatewayOptions {
   onClipGone?: (clipId: string) => void;
   /** The server's own clips (cut from replay buffers), served beside OpenVidu's. */
   local?: LocalClips;
+  /**
+   * ICE servers for each new connection (TURN credentials made for it), sent as the connection's `customIceServers`:
+   * OpenVidu hands them to that browser only, in joinRoom's answer. Unset: OpenVidu's own configuration.
+   */
+  iceServers?: () => IceServer[];
 }
 
 export type Role = 'publisher' | 'subscriber' | 'moderator';
@@ -57,11 +63,11 @@ export class OpenViduGateway extends OpenViduRecordings {
 
   async createToken(sessionId: string, p: { role: Role; data: string }): Promise<{ token: string; connectionId: string }> {
     // One connection, by plain REST (see `post`): OpenVidu answers it alone, whatever the room holds.
+    const customIceServers = this.opts.iceServers?.();
+    const properties = { type: 'WEBRTC', role: ROLE[p.role], data: p.data, ...(customIceServers?.length ? { customIceServers } : {}) };
     const create = async (pending: Promise<Session>) => {
       await pending;
-      const { body } = await this.call(() =>
-        this.post(`/openvidu/api/sessions/${encodeURIComponent(sessionId)}/connection`, { type: 'WEBRTC', role: ROLE[p.role], data: p.data }, [200]),
-      );
+      const { body } = await this.call(() => this.post(`/openvidu/api/sessions/${encodeURIComponent(sessionId)}/connection`, properties, [200]));
       if (typeof body?.token !== 'string' || typeof body.id !== 'string') throw errors.unavailable();
       return { token: body.token, connectionId: body.id };
     };

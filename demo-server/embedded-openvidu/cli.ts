@@ -44,6 +44,25 @@ if (!['all', 'publisher_moderator', 'moderator', 'none'].includes(notification))
 const level = (env.LOG_LEVEL || 'info') as LogLevel;
 if (!['debug', 'info', 'warn', 'error', 'silent'].includes(level)) fail('LOG_LEVEL must be debug, info, warn, error or silent');
 
+/** An IPv4 address (the media settings: werift gathers IPv4 only). */
+function ipv4Env(name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  const parts = raw.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255))
+    fail(`${name} must be an IPv4 address like 203.0.113.10, got "${raw}"`);
+  return raw;
+}
+
+function portRangeEnv(name: string): [number, number] | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  const m = /^([0-9]{1,5})-([0-9]{1,5})$/.exec(raw);
+  const [lo, hi] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!m || lo < 1 || hi > 65535 || lo > hi) fail(`${name} must be two ports low-high, like 40000-40199, got "${raw}"`);
+  return [lo, hi];
+}
+
 let webhook: EmbeddedOpenViduOptions['webhook'];
 if (env.OPENVIDU_WEBHOOK_ENDPOINT && boolEnv('OPENVIDU_WEBHOOK', true)) {
   try {
@@ -60,6 +79,8 @@ const ov = await startEmbeddedOpenVidu({
   host: env.OPENVIDU_HOST || '127.0.0.1',
   // Not CE settings: for a host server that runs this CLI as its child (`npm start`), see docs/embedded-openvidu.md.
   rtcHost: env.OPENVIDU_RTC_HOST || undefined,
+  rtcPortRange: portRangeEnv('OPENVIDU_RTC_PORT_RANGE'),
+  rtcPublicIp: ipv4Env('OPENVIDU_RTC_PUBLIC_IP'),
   secret: env.OPENVIDU_SECRET || 'MY_SECRET',
   publicUrl: env.OPENVIDU_PUBLICURL || undefined,
   recordingPath: env.OPENVIDU_RECORDING_PATH || undefined,

@@ -57,8 +57,13 @@ export interface EmbeddedOpenViduOptions {
   webhook?: { endpoint: string; headers?: string[]; events?: string[] };
   /** Serve HTTPS/WSS (needed for camera access from another device). */
   tls?: { key: string | Buffer; cert: string | Buffer };
-  /** UDP port range for WebRTC. */
+  /** UDP ports werift may bind for WebRTC, one per peer connection (docs/embedded-openvidu.md#media-address). */
   rtcPortRange?: [number, number];
+  /**
+   * The address put in the server's ICE candidates instead of the bound one, for a host behind 1:1 NAT (its public
+   * address is on no interface); the port stays the bound one. Default: the bound address.
+   */
+  rtcPublicIp?: string;
   ffmpegPath?: string;
   logger?: Logger;
   /** Reconnection grace after a socket drop, ms. Default 10 000 (OpenVidu's). */
@@ -129,7 +134,7 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const publicUrl = (options.publicUrl ?? `${scheme}://${displayHost}:${port}`).replace(/\/+$/, '');
   const wsPublicUrl = publicUrl.replace(/^http/, 'ws');
-  const net = { host: options.rtcHost ?? host, portRange: options.rtcPortRange };
+  const net = { host: options.rtcHost ?? host, portRange: options.rtcPortRange, publicIp: options.rtcPublicIp };
 
   const webhook = options.webhook ? new WebhookSender(options.webhook, log) : undefined;
   const core = new OpenViduCore({
@@ -242,6 +247,8 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
     })());
 
   log.info(`OpenVidu 2.32-compatible server at ${publicUrl} (secret: ${secret === 'MY_SECRET' ? 'MY_SECRET' : '***'})${ceStrict ? ', CE-strict mode' : ''}`);
+  if (net.publicIp || net.portRange)
+    log.info(`media: UDP on ${net.host}${net.portRange ? ` ports ${net.portRange.join('-')}` : ''}${net.publicIp ? `, announced as ${net.publicIp}` : ''}`);
   const setWebhook = (w: { endpoint: string; headers?: string[]; events?: string[] } | undefined) => {
     core.opts.webhook = w ? new WebhookSender(w, log) : undefined;
   };

@@ -3,8 +3,10 @@
 // REST and WebSocket exactly as to a real deployment; neither shares the other's event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ConfigError, type Config } from './config.js';
 
 export type OpenViduLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -13,6 +15,10 @@ export interface OpenViduProcessOptions {
   port: number;
   /** Address ICE uses (e.g. `0.0.0.0` for devices of the network); the REST API stays on loopback. */
   rtcHost?: string;
+  /** UDP ports the media may bind (OPENVIDU_RTC_PORT_RANGE). */
+  rtcPortRange?: [number, number];
+  /** The address put in the media's ICE candidates instead of the bound one (OPENVIDU_RTC_PUBLIC_IP). */
+  rtcPublicIp?: string;
   secret: string;
   recordingPath: string;
   sessionsGarbageInterval: number;
@@ -79,6 +85,51 @@ function cliCommand(): string[] {
  */
 export const loadCliForBuild = () => import('../embedded-openvidu/cli.js');
 
+/** Fewest ports MEDIA_PORT_RANGE may hold: each peer connection binds one, a room of n people uses n² (5 rooms of 2). */
+export const MIN_MEDIA_PORTS = 20;
+
+export interface EmbeddedMedia {
+  rtcHost: string;
+  rtcPortRange?: [number, number];
+  rtcPublicIp?: string;
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+
+/**
+ * The embedded OpenVidu's media settings from MEDIA_* (undefined with an external OpenVidu), or a ConfigError
+ * when they cannot work together. `interfaces`: this host's, for MEDIA_LISTEN_IP.
+ */
+export function embeddedMediaOptions(config: Config, interfaces = os.networkInterfaces()): EmbeddedMedia | undefined {
+  const { mediaPublicIp: publicIp, mediaPortRange: range, mediaListenIp } = config;
+  if (config.openviduUrl) {
+    const set = [publicIp && 'MEDIA_PUBLIC_IP', range && 'MEDIA_PORT_RANGE', mediaListenIp && 'MEDIA_LISTEN_IP'].filter(Boolean);
+    if (set.length)
+      throw new ConfigError(
+        `${set.join(' and ')} ${set.length > 1 ? 'configure' : 'configures'} the embedded OpenVidu only: unset ${set.length > 1 ? 'them' : 'it'}, or configure your OpenVidu at ${config.openviduUrl} itself`,
+      );
+    return undefined;
+  }
+  if (mediaListenIp && mediaListenIp !== '0.0.0.0') {
+    const own = Object.values(interfaces).flatMap((list) =>
+      (list ?? []).filter((a) => a.family === 'IPv4' || (a.family as unknown) === 4).map((a) => a.address),
+    );
+    if (!own.includes(mediaListenIp))
+      throw new ConfigError(`MEDIA_LISTEN_IP ${mediaListenIp} is no address of this host (it has ${own.join(', ')}; 0.0.0.0 means all of them)`);
+  }
+  // The media binds where HOST listens unless told otherwise (every interface when HOST is 0.0.0.0).
+  const rtcHost = mediaListenIp ?? config.host;
+  if (range && range[1] - range[0] + 1 < MIN_MEDIA_PORTS)
+    throw new ConfigError(
+      `MEDIA_PORT_RANGE ${range.join('-')} holds ${range[1] - range[0] + 1} ports: each peer connection binds one (a room of 2 uses 4), give at least ${MIN_MEDIA_PORTS}`,
+    );
+  if (publicIp && isLoopback(rtcHost))
+    throw new ConfigError(
+      `MEDIA_PUBLIC_IP ${publicIp} with media bound on loopback (${rtcHost}) is unreachable from outside: set MEDIA_LISTEN_IP to this host's private address or 0.0.0.0`,
+    );
+  return { rtcHost, rtcPortRange: range, rtcPublicIp: publicIp };
+}
+
 const LINE = /^\[openvidu\] (DEBUG|INFO|WARN|ERROR) (.*)$/s;
 
 /** Start the embedded OpenVidu in a child process; resolves once it listens, rejects (with its output) if it cannot. */
@@ -102,6 +153,8 @@ export async function startOpenViduProcess(opts: OpenViduProcessOptions): Promis
       OPENVIDU_PORT: String(port),
       OPENVIDU_HOST: '127.0.0.1',
       ...(opts.rtcHost && opts.rtcHost !== '127.0.0.1' ? { OPENVIDU_RTC_HOST: opts.rtcHost } : {}),
+      ...(opts.rtcPortRange ? { OPENVIDU_RTC_PORT_RANGE: opts.rtcPortRange.join('-') } : {}),
+      ...(opts.rtcPublicIp ? { OPENVIDU_RTC_PUBLIC_IP: opts.rtcPublicIp } : {}),
       OPENVIDU_SECRET: opts.secret,
       OPENVIDU_RECORDING_PATH: opts.recordingPath,
       OPENVIDU_SESSIONS_GARBAGE_INTERVAL: String(opts.sessionsGarbageInterval),

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../embedded-openvidu/index.js';
-import { OpenViduStartError, startOpenViduProcess, type OpenViduLogLevel, type OpenViduProcess } from './openvidu-process.js';
+import { embeddedMediaOptions, OpenViduStartError, startOpenViduProcess, type OpenViduLogLevel, type OpenViduProcess } from './openvidu-process.js';
 import { forwardOpenViduSocket, lanAddresses, loadOrCreateCertificate } from './tls.js';
 import { raiseDescriptorLimit, readDescriptorLimits } from './services/descriptor-limit.js';
 
@@ -37,6 +37,8 @@ const WEBHOOK_EVENTS = ['recordingStatusChanged', 'sessionDestroyed'];
 
 /** Start everything `npm start` starts; used by the CLI below and by end-to-end tests. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  // MEDIA_* that cannot work together are refused before anything starts (a ConfigError).
+  const media = embeddedMediaOptions(config);
   // Every event stream, upload, WebSocket and recording holds descriptors: take all the OS lets us (before the
   // app sizes its stream limit from it, and before the OpenVidu process inherits it).
   const descriptors = { before: readDescriptorLimits(), after: raiseDescriptorLimit() };
@@ -78,7 +80,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       embedded = await startEmbeddedOpenVidu({
         port: config.embeddedOpenviduPort,
         host: '127.0.0.1',
-        rtcHost: config.host,
+        ...media,
         secret: randomBytes(18).toString('base64url'), // never leaves this process
         recordingPath: path.join(config.dataDir, 'recordings'),
         sessionsGarbageInterval: config.sessionsGarbageInterval,
@@ -97,7 +99,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     } else if (embeddedWanted) {
       openvidu = await startOpenViduProcess({
         port: config.embeddedOpenviduPort,
-        rtcHost: config.host,
+        ...media,
         secret: randomBytes(18).toString('base64url'), // known to this server and its child only
         recordingPath: path.join(config.dataDir, 'recordings'),
         sessionsGarbageInterval: config.sessionsGarbageInterval,

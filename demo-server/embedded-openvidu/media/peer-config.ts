@@ -2,17 +2,31 @@ import { type PeerConfig, type RTCPeerConnection, useOPUS, useVP8 } from 'werift
 
 export interface MediaNetwork {
   /**
-   * The address ICE uses on the server side. `127.0.0.1` (the default) keeps every packet on loopback;
-   * `0.0.0.0` gathers every interface so phones on the LAN can connect.
+   * The address werift binds. `127.0.0.1` (the default) keeps every packet on loopback; `0.0.0.0` gathers every
+   * interface so phones on the LAN can connect.
    */
   host: string;
-  /** Optional UDP port range for the server's ICE candidates. */
+  /** Optional UDP port range for the server's ICE candidates (one port per peer connection, see below). */
   portRange?: [number, number];
+  /**
+   * The address put in the server's ICE candidates instead of the bound one (a host behind 1:1 NAT: its public
+   * address is on no interface). The port stays the bound one.
+   */
+  publicIp?: string;
 }
 
 const ANY = new Set(['0.0.0.0', '::', '']);
 /** The discard port: nothing listens there, so a STUN query to it gets no answer. */
 const NO_STUN_PORT = 9;
+
+/**
+ * The one address werift gathers when it is told exactly which: the bound address, or (bound to every interface,
+ * behind NAT) the public one, which werift then writes into the candidate itself; undefined: every interface.
+ */
+function gatheredAddress(net: MediaNetwork): string | undefined {
+  if (!ANY.has(net.host)) return net.host;
+  return net.publicIp;
+}
 
 /**
  * werift configuration for every server-side peer connection. See docs/embedded-openvidu.md: no STUN (werift's
@@ -31,29 +45,64 @@ export function peerConfig(net: MediaNetwork): Partial<PeerConfig> {
     headerExtensions: { video: [], audio: [] },
     ...(net.portRange ? { icePortRange: net.portRange } : {}),
   };
-  if (ANY.has(net.host)) return { ...base, iceAdditionalHostAddresses: ['127.0.0.1'] };
+  const gathered = gatheredAddress(net);
+  if (gathered === undefined) return { ...base, iceAdditionalHostAddresses: ['127.0.0.1'] };
   return {
     ...base,
-    iceAdditionalHostAddresses: [net.host],
-    iceInterfaceAddresses: { udp4: net.host },
-    // werift silently falls back to every interface when none matches: pin the pair to our address.
-    iceFilterCandidatePair: (pair) => pair.localCandidate.host === net.host,
+    // One address, one socket, one port per peer connection: werift lists no interface when IPv4 is off, and binds
+    // each additional address's socket on `iceInterfaceAddresses` (every interface when unset).
+    iceUseIpv4: false,
+    iceAdditionalHostAddresses: [gathered],
+    ...(ANY.has(net.host) ? {} : { iceInterfaceAddresses: { udp4: net.host } }),
+    // Pin the pair to our one candidate, whatever werift may gather besides.
+    iceFilterCandidatePair: (pair) => pair.localCandidate.host === gathered,
   };
 }
 
-/** Drop server candidates that are not on the configured address (belt and braces for loopback runs). */
-export function keepCandidate(net: MediaNetwork, candidateLine: string | undefined): boolean {
-  if (!candidateLine) return false;
-  if (ANY.has(net.host)) return true;
-  const parts = candidateLine.replace(/^a=/, '').split(' ');
-  return parts[4] === net.host;
+/**
+ * The server candidate as the browser must see it: on the public address when one is set (the port unchanged), and
+ * only the one on our address (belt and braces for loopback runs); undefined: not sent.
+ */
+export function announcedCandidate(net: MediaNetwork, candidateLine: string | undefined): string | undefined {
+  if (!candidateLine) return undefined;
+  const prefix = candidateLine.startsWith('a=') ? 'a=' : '';
+  const parts = candidateLine.slice(prefix.length).split(' ');
+  const gathered = gatheredAddress(net);
+  if (gathered === undefined) return candidateLine;
+  if (parts[4] !== gathered) return undefined;
+  if (net.publicIp) parts[4] = net.publicIp;
+  // A candidate's related address (raddr) would tell the browser our private one: werift's host candidates have none.
+  return prefix + parts.join(' ');
 }
 
+/** The server's SDP with its candidates (and the connection address) as the browser must see them. */
 export function filterSdpCandidates(net: MediaNetwork, sdp: string): string {
-  return sdp
-    .split('\r\n')
-    .filter((l) => !l.startsWith('a=candidate:') || keepCandidate(net, l))
-    .join('\r\n');
+  const gathered = gatheredAddress(net);
+  const out: string[] = [];
+  for (const l of sdp.split('\r\n')) {
+    if (l.startsWith('a=candidate:')) {
+      const c = announcedCandidate(net, l);
+      if (c) out.push(c);
+    } else if (net.publicIp && gathered && l === `c=IN IP4 ${gathered}`) out.push(`c=IN IP4 ${net.publicIp}`);
+    else out.push(l);
+  }
+  return out.join('\r\n');
+}
+
+/** Binds of peer connections that draw from a port range, one after another (see `bindingPorts`). */
+let portQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Run `fn` (a setLocalDescription: werift gathers, hence binds, inside it) alone when ports come from a range.
+ * werift picks a port of the range by binding a probe socket, closing it, then binding the real one: two peer
+ * connections gathering at once can pick the same port, and the second bind's error has no listener (the process
+ * would die of it).
+ */
+export function bindingPorts<T>(net: MediaNetwork, fn: () => Promise<T>): Promise<T> {
+  if (!net.portRange) return fn();
+  const run = portQueue.then(fn, fn);
+  portQueue = run.catch(() => {});
+  return run;
 }
 
 /**

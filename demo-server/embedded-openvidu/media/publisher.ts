@@ -1,5 +1,5 @@
 import { GenericNack, RTCPeerConnection, RtcpTransportLayerFeedback, type RTCRtpReceiver, type RtpPacket, type MediaStreamTrack } from 'werift';
-import { answerAsDtlsServer, filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
+import { announcedCandidate, answerAsDtlsServer, bindingPorts, filterSdpCandidates, peerConfig, type MediaNetwork } from './peer-config.js';
 import type { CodecInfo, MediaKind, RtpSource } from './rtp-source.js';
 import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
 import { Negotiation } from './negotiation.js';
@@ -83,8 +83,8 @@ export class PublisherEndpoint implements RtpSource {
     this.ice.reset();
     if (old) void old.close().catch(() => {});
     pc.onIceCandidate.subscribe((c) => {
-      if (!c || !keepCandidate(this.init.net, c.candidate)) return;
-      this.init.onLocalCandidate?.(c.toJSON() as CandidateInit);
+      const candidate = announcedCandidate(this.init.net, c?.candidate);
+      if (c && candidate) this.init.onLocalCandidate?.({ ...(c.toJSON() as CandidateInit), candidate });
     });
     pc.iceConnectionStateChange.subscribe((s) => s === 'connected' && timeline.mark('iceConnected'));
     pc.connectionStateChange.subscribe((s) => {
@@ -104,7 +104,7 @@ export class PublisherEndpoint implements RtpSource {
     for (const t of pc.getTransceivers()) t.setDirection('recvonly');
     answerAsDtlsServer(pc);
     const answer = await pc.createAnswer();
-    await pc.setLocalDescription(answer);
+    await bindingPorts(this.init.net, () => pc.setLocalDescription(answer));
     await this.ice.flush((c) => pc.addIceCandidate(c));
     timeline.mark('answered');
     return filterSdpCandidates(this.init.net, pc.localDescription!.sdp);

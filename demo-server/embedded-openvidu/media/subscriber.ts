@@ -1,5 +1,5 @@
 import { RTCPeerConnection, RtcpPayloadSpecificFeedback, type RtcpPacket, type RTCRtpSender, type RtpPacket } from 'werift';
-import { answerAsDtlsServer, filterSdpCandidates, keepCandidate, peerConfig, type MediaNetwork } from './peer-config.js';
+import { announcedCandidate, answerAsDtlsServer, bindingPorts, filterSdpCandidates, peerConfig, type MediaNetwork } from './peer-config.js';
 import type { MediaKind, RtpSource } from './rtp-source.js';
 import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
 import { Negotiation } from './negotiation.js';
@@ -88,7 +88,8 @@ export class SubscriberEndpoint {
     this.pc = pc;
     this.ice.reset();
     pc.onIceCandidate.subscribe((c) => {
-      if (c && keepCandidate(net, c.candidate)) this.init.onLocalCandidate?.(c.toJSON() as CandidateInit);
+      const candidate = announcedCandidate(net, c?.candidate);
+      if (c && candidate) this.init.onLocalCandidate?.({ ...(c.toJSON() as CandidateInit), candidate });
     });
     pc.iceConnectionStateChange.subscribe((s) => s === 'connected' && timeline.mark('iceConnected'));
     pc.connectionStateChange.subscribe((s) => {
@@ -146,7 +147,7 @@ export class SubscriberEndpoint {
     }
     answerAsDtlsServer(pc);
     const answer = await pc.createAnswer();
-    await pc.setLocalDescription(answer);
+    await bindingPorts(net, () => pc.setLocalDescription(answer));
     await this.ice.flush((c) => pc.addIceCandidate(c));
     timeline.mark('answered');
     return filterSdpCandidates(net, pc.localDescription!.sdp);

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import type { BrowserContext } from 'playwright-core';
 import { OpenViduRole } from 'openvidu-node-client';
+import { RTCPeerConnection as WeriftPeerConnection } from 'werift';
+import { filterSdpCandidates, peerConfig, type MediaNetwork } from '../../demo-server/embedded-openvidu/media/peer-config.js';
 import { newContext } from '../helpers/browser.js';
 import { isEmbedded } from '../helpers/openvidu-target.js';
 import { startOvBrowserTarget, type OvBrowserTarget } from '../helpers/ov-browser.js';
@@ -165,5 +167,32 @@ describe('the embedded server behind 1:1 NAT (rtcPublicIp, rtcPortRange)', { ski
     const before = nat!.stats.toVisitor;
     await b.waitForRemoteVideo(a.connectionId, (await b.remoteVideo())[a.connectionId].framesDecoded + 10);
     assert.ok(nat!.stats.toVisitor > before, 'media comes through the public address');
+  });
+});
+
+// werift picks a port by binding a probe socket, closing it and binding the real one: peer connections gathering
+// at once must still get distinct ports (a second bind of one port would throw with no listener, killing the process).
+describe('a port range shared by peer connections gathering at once', () => {
+  it('each gets its own port of the range while ports last; the others get no candidate, and the process lives', async () => {
+    const net: MediaNetwork = { host: PRIVATE, portRange: [41050, 41052], publicIp: PUBLIC };
+    const pcs = Array.from({ length: 6 }, () => new WeriftPeerConnection(peerConfig(net)));
+    try {
+      const candidates = await Promise.all(
+        pcs.map(async (pc) => {
+          pc.addTransceiver('video', { direction: 'recvonly' });
+          const offer = await pc.createOffer();
+          await pc.setLocalDescription(offer);
+          return filterSdpCandidates(net, pc.localDescription!.sdp)
+            .split('\r\n')
+            .filter((l) => l.startsWith('a=candidate:'))
+            .map((l) => l.split(' ').slice(4, 6).join(':'));
+        }),
+      );
+      const ports = candidates.flat().sort();
+      assert.deepEqual(ports, [`${PUBLIC}:41050`, `${PUBLIC}:41051`, `${PUBLIC}:41052`], JSON.stringify(candidates));
+      assert.equal(candidates.filter((c) => c.length === 0).length, 3, 'a full range leaves the others without a candidate');
+    } finally {
+      await Promise.all(pcs.map((pc) => pc.close()));
+    }
   });
 });

@@ -89,22 +89,6 @@ export function filterSdpCandidates(net: MediaNetwork, sdp: string): string {
   return out.join('\r\n');
 }
 
-/** Binds of peer connections that draw from a port range, one after another (see `bindingPorts`). */
-let portQueue: Promise<unknown> = Promise.resolve();
-
-/**
- * Run `fn` (a setLocalDescription: werift gathers, hence binds, inside it) alone when ports come from a range.
- * werift picks a port of the range by binding a probe socket, closing it, then binding the real one: two peer
- * connections gathering at once can pick the same port, and the second bind's error has no listener (the process
- * would die of it).
- */
-export function bindingPorts<T>(net: MediaNetwork, fn: () => Promise<T>): Promise<T> {
-  if (!net.portRange) return fn();
-  const run = portQueue.then(fn, fn);
-  portQueue = run.catch(() => {});
-  return run;
-}
-
 /**
  * Answer `a=setup:passive`, so the browser is the DTLS client. werift picks `active` for an `actpass` offer, and
  * as a DTLS client it waits a fixed 100 ms after ICE connects before its ClientHello (RTCDtlsTransport.start in

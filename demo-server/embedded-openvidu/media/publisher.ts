@@ -1,5 +1,5 @@
 import { GenericNack, RTCPeerConnection, RtcpTransportLayerFeedback, type RTCRtpReceiver, type RtpPacket, type MediaStreamTrack } from 'werift';
-import { announcedCandidate, answerAsDtlsServer, bindingPorts, filterSdpCandidates, peerConfig, type MediaNetwork } from './peer-config.js';
+import { announcedCandidate, answerAsDtlsServer, filterSdpCandidates, peerConfig, type MediaNetwork } from './peer-config.js';
 import type { CodecInfo, MediaKind, RtpSource } from './rtp-source.js';
 import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
 import { Negotiation } from './negotiation.js';
@@ -104,7 +104,7 @@ export class PublisherEndpoint implements RtpSource {
     for (const t of pc.getTransceivers()) t.setDirection('recvonly');
     answerAsDtlsServer(pc);
     const answer = await pc.createAnswer();
-    await bindingPorts(this.init.net, () => pc.setLocalDescription(answer));
+    await pc.setLocalDescription(answer);
     await this.ice.flush((c) => pc.addIceCandidate(c));
     timeline.mark('answered');
     return filterSdpCandidates(this.init.net, pc.localDescription!.sdp);

@@ -1,5 +1,5 @@
 import { RTCPeerConnection, RtcpPayloadSpecificFeedback, type RtcpPacket, type RTCRtpSender, type RtpPacket } from 'werift';
-import { announcedCandidate, answerAsDtlsServer, bindingPorts, filterSdpCandidates, peerConfig, type MediaNetwork } from './peer-config.js';
+import { announcedCandidate, answerAsDtlsServer, filterSdpCandidates, peerConfig, type MediaNetwork } from './peer-config.js';
 import type { MediaKind, RtpSource } from './rtp-source.js';
 import { IceCandidateQueue, type CandidateInit } from './ice-queue.js';
 import { Negotiation } from './negotiation.js';
@@ -147,7 +147,7 @@ export class SubscriberEndpoint {
     }
     answerAsDtlsServer(pc);
     const answer = await pc.createAnswer();
-    await bindingPorts(net, () => pc.setLocalDescription(answer));
+    await pc.setLocalDescription(answer);
     await this.ice.flush((c) => pc.addIceCandidate(c));
     timeline.mark('answered');
     return filterSdpCandidates(net, pc.localDescription!.sdp);

@@ -195,4 +195,35 @@ describe('a port range shared by peer connections gathering at once', () => {
       await Promise.all(pcs.map((pc) => pc.close()));
     }
   });
+
+  it('one candidate per peer connection: on the bound address, or on the public one when bound to every interface', async () => {
+    const cases: Array<[MediaNetwork, string]> = [
+      [{ host: PRIVATE, portRange: [41060, 41079] }, PRIVATE],
+      [{ host: '0.0.0.0', portRange: [41060, 41079], publicIp: PUBLIC }, PUBLIC],
+    ];
+    for (const [net, announced] of cases) {
+      const pc = new WeriftPeerConnection(peerConfig(net));
+      try {
+        pc.addTransceiver('video', { direction: 'recvonly' });
+        await pc.setLocalDescription(await pc.createOffer());
+        const lines = filterSdpCandidates(net, pc.localDescription!.sdp)
+          .split('\r\n')
+          .filter((l) => l.startsWith('a=candidate:'));
+        assert.equal(lines.length, 1, lines.join('\n'));
+        const [address, port] = lines[0].split(' ').slice(4, 6);
+        assert.equal(address, announced);
+        assert.ok(Number(port) >= 41060 && Number(port) <= 41079, lines[0]);
+        // Bound where asked: on every interface, the port is taken on each address.
+        const probe = dgram.createSocket('udp4');
+        const err = await new Promise<Error | undefined>((r) => {
+          probe.once('error', r);
+          probe.bind(Number(port), net.host === '0.0.0.0' ? '127.0.0.4' : PRIVATE, () => r(undefined));
+        });
+        probe.close();
+        assert.equal((err as NodeJS.ErrnoException | undefined)?.code, 'EADDRINUSE');
+      } finally {
+        await pc.close();
+      }
+    }
+  });
 });

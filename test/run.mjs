@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: every test suite of the project (2 cores: one browser at a time).
-//   0. Type check (tsc) and lint (ESLint + Prettier), then the build the bundle tests and `npm start` read
+//   0. The build the bundle tests and `npm start` read (when dist/ is stale)
 //   1. Node tests (node:test): embedded OpenVidu, reference server, bundles, end-to-end journeys (npm start + Chromium).
-//      Two queues side by side, each one file at a time: the files that drive a browser or real media, and the
-//      others (in-process servers, fakes, files on disk), which mostly wait on I/O and fit beside them.
+//      Two lanes side by side, each one file at a time: the files that drive a browser or real media; and the type
+//      check (tsc), the lint (ESLint + Prettier) and the other files (in-process servers, fakes, files on disk),
+//      which mostly wait on I/O and fit beside them. The second lane's report is printed after the first's.
 //   2. Browser tests (web-test-runner): core and elements, against the reference server, in Chromium and Firefox
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,10 +47,6 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process
 const only = process.argv.slice(2);
 if (only.length) process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...only]));
 
-// Static checks first (seconds, and their errors fail the run): types, then ESLint and Prettier.
-const typecheckStatus = run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
-const lintStatus = run(process.execPath, [path.join(root, 'scripts/lint.mjs')]);
-
 // The build, once, before the suites that read dist/ (two at once would write it together).
 const buildStatus = run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "(await import('./test/helpers/build.ts')).ensureBuild()"]);
 
@@ -60,32 +57,43 @@ const files = nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/buil
 const HEAVY = /helpers\/(browser|ov-browser|participant|demo-page|firefox|raw-publisher|build)\.js|launchChromium|npmStart/;
 const heavy = files.filter((f) => HEAVY.test(readFileSync(f, 'utf8')));
 const light = files.filter((f) => !heavy.includes(f));
-const queue = (name, list, toTerminal) =>
+/** Run a command; its output goes to the terminal, or to `log` (printed later). Resolves with its exit status. */
+const step = (args, log) =>
   new Promise((resolve) => {
-    const tap = path.join(tmp, `${name}.tap`);
-    const spec = path.join(tmp, `${name}.spec`);
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--test',
-        '--test-concurrency=1',
-        '--test-reporter=spec',
-        `--test-reporter-destination=${toTerminal ? 'stdout' : spec}`,
-        '--test-reporter=tap',
-        `--test-reporter-destination=${tap}`,
-        ...list,
-      ],
-      { stdio: 'inherit', env: process.env },
-    );
-    child.on('close', (code) => resolve({ status: code ?? 1, tap, spec: toTerminal ? undefined : spec }));
+    const child = spawn(process.execPath, args, { stdio: log ? ['ignore', 'pipe', 'pipe'] : 'inherit', env: process.env });
+    if (log) {
+      child.stdout.on('data', (d) => appendFileSync(log, d));
+      child.stderr.on('data', (d) => appendFileSync(log, d));
+    }
+    child.on('close', (code) => resolve(code ?? 1));
   });
-const queues = await Promise.all([queue('main', heavy, true), queue('side', light, false)]);
-for (const q of queues)
-  if (q.spec && existsSync(q.spec)) process.stdout.write(`\n--- the side queue (${light.length} files) ---\n` + readFileSync(q.spec, 'utf8'));
-const nodeStatus = buildStatus || queues.reduce((a, q) => a || q.status, 0);
-const tapText = queues.map((q) => (existsSync(q.tap) ? readFileSync(q.tap, 'utf8') : '')).join('\n');
+const nodeTestArgs = (list, spec, tap) => [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-concurrency=1',
+  '--test-reporter=spec',
+  `--test-reporter-destination=${spec}`,
+  '--test-reporter=tap',
+  `--test-reporter-destination=${tap}`,
+  ...list,
+];
+const sideLog = path.join(tmp, 'side.log');
+const sideSpec = path.join(tmp, 'side.spec');
+const taps = [path.join(tmp, 'main.tap'), path.join(tmp, 'side.tap')];
+// The side lane also runs the static checks (types, then ESLint and Prettier; their errors fail the run).
+const side = (async () => {
+  const typecheck = await step([path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit'], sideLog);
+  const lint = await step([path.join(root, 'scripts/lint.mjs')], sideLog);
+  const tests = await step(nodeTestArgs(light, sideSpec, taps[1]), sideLog);
+  return { typecheck, lint, tests };
+})();
+const mainStatus = await step(nodeTestArgs(heavy, 'stdout', taps[0]));
+const { typecheck: typecheckStatus, lint: lintStatus, tests: sideStatus } = await side;
+process.stdout.write(`\n--- beside them: type check, lint and ${light.length} more files ---\n`);
+for (const f of [sideLog, sideSpec]) if (existsSync(f)) process.stdout.write(readFileSync(f, 'utf8'));
+const nodeStatus = buildStatus || mainStatus || sideStatus;
+const tapText = taps.map((t) => (existsSync(t) ? readFileSync(t, 'utf8') : '')).join('\n');
 const count = (key) => [...tapText.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
 rmSync(tmp, { recursive: true, force: true });
 

@@ -126,7 +126,8 @@ describe('faults', () => {
     it('token, clip start/list (and every clip route) → 503 OV_OPENVIDU_UNAVAILABLE at once; health says degraded; snapshots still work', async () => {
       const results = [];
       for (const r of OV_ROUTES) results.push(await timed(a, r));
-      assertUnavailable(results, 1000);
+      // At once: the refusal is seen, not the 4.5 s timeout waited out (2 s leaves room for a busy machine's first call).
+      assertUnavailable(results, 2000);
       const t0 = performance.now();
       const health = await a.inject({ url: '/api/health' });
       assert.equal(health.statusCode, 200);
@@ -134,7 +135,7 @@ describe('faults', () => {
         { ...(health.json() as object), uptimeSeconds: 0 },
         { status: 'degraded', openvidu: 'remote', openviduReachable: false, uptimeSeconds: 0 },
       );
-      assert.ok(performance.now() - t0 < 1000);
+      assert.ok(performance.now() - t0 < 2000);
       const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
       const snap = await a.inject({ method: 'POST', url: '/api/sessions/fault-room/snapshots', headers: { 'content-type': 'image/png' }, payload: png });
       assert.equal(snap.statusCode, 201, snap.body);

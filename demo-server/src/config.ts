@@ -75,13 +75,11 @@ export interface Config {
   mediaListenIp?: string;
   /**
    * TURN for browsers (coturn with `use-auth-secret`): its URLs (`turn:host:3478?transport=udp`, `turns:…`) and the
-   * shared secret; each connection gets time-limited REST credentials, never the secret. `turn: 'embedded'` runs
-   * Debian's turnserver as a watched child with a generated configuration.
+   * shared secret; each connection gets time-limited REST credentials, never the secret.
    */
   turnUrls: string[];
   turnSecret?: string;
   turnCredentialSeconds: number;
-  turn?: 'embedded';
 }
 
 export class ConfigError extends Error {}
@@ -203,8 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
   const turnSecret = env.TURN_SECRET || undefined;
   if (turnUrls.length && !turnSecret) throw new ConfigError('TURN_SECRET is required with TURN_URLS (the use-auth-secret of your coturn)');
-  if (env.TURN && env.TURN !== 'embedded') throw new ConfigError(`TURN must be "embedded" or unset, got ${show(env.TURN)}`);
-  if (env.TURN && turnUrls.length) throw new ConfigError('TURN=embedded runs its own TURN server: leave TURN_URLS unset');
+  // The coturn child (TURN=embedded) is not built yet: refused rather than silently ignored.
+  if (env.TURN) throw new ConfigError(`TURN=${show(env.TURN)} is not supported yet: run coturn yourself and set TURN_URLS and TURN_SECRET`);
 
   return {
     port: int('PORT', 5080, 0, 65535),
@@ -253,6 +251,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     turnUrls,
     turnSecret,
     turnCredentialSeconds: int('TURN_CREDENTIAL_SECONDS', 12 * 3600, 60, 7 * 86_400),
-    turn: env.TURN === 'embedded' ? 'embedded' : undefined,
   };
 }

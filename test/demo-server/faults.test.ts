@@ -429,6 +429,21 @@ describe('faults', () => {
       ['OPENVIDU_SESSIONS_GARBAGE_INTERVAL', '15m'],
       ['OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', '0'],
       ['OPENVIDU_SESSIONS_GARBAGE_THRESHOLD', 'hour'],
+      ['REPLAY_SECONDS', '601'],
+      ['REPLAY_SECONDS', '30s'],
+      ['REPLAY_SEGMENT_SECONDS', '4'],
+      ['REPLAY_MAX_ROOMS', '0'],
+      ['OPENVIDU_CE_STRICT', 'strict'],
+      ['MEDIA_PUBLIC_IP', '203.0.113'],
+      ['MEDIA_PUBLIC_IP', 'vps.example.com'],
+      ['MEDIA_LISTEN_IP', '10.0.0.256'],
+      ['MEDIA_PORT_RANGE', '40000'],
+      ['MEDIA_PORT_RANGE', '50000-40000'],
+      ['MEDIA_PORT_RANGE', '80-200'],
+      ['TURN_URLS', 'turn:turn.example.com:3478'], // without TURN_SECRET
+      ['TURN_URLS', 'http://turn.example.com'],
+      ['TURN', 'embedded'], // not built yet: refused, not ignored
+      ['TURN_CREDENTIAL_SECONDS', '10'],
     ];
     for (const [name, value] of bad) {
       const env: Record<string, string> = { [name]: value };

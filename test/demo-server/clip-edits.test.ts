@@ -15,6 +15,7 @@ import { assertJpeg } from '../helpers/image-headers.js';
 import { sleep } from '../helpers/until.js';
 import { probe, resolveFfmpegPath, runTool } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { listKeyframes } from '../../demo-server/src/services/clip-cutter.js';
+import { apiClient } from '../helpers/api.js';
 
 let server: TestServer;
 let restoreRecorder: () => void;
@@ -40,12 +41,7 @@ async function loopedClip(file: string): Promise<Buffer> {
   return readFile(file);
 }
 
-const api = (p: string, init: RequestInit & { json?: unknown } = {}) =>
-  fetch(`${server.url}/api${p}`, {
-    ...init,
-    headers: { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers as object) },
-    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-  });
+const api = apiClient(() => server.url);
 async function json(res: Response): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
 }

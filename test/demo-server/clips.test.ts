@@ -10,17 +10,13 @@ import { SseClient } from '../helpers/sse.js';
 import { probe } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { assertJpeg } from '../helpers/image-headers.js';
 import { sleep } from '../helpers/until.js';
+import { apiClient } from '../helpers/api.js';
 
 let server: TestServer;
 let chromium: OvBrowser;
 const sse: SseClient[] = [];
 
-const api = (p: string, init: RequestInit & { json?: unknown } = {}) =>
-  fetch(`${server.url}/api${p}`, {
-    ...init,
-    headers: { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers as object) },
-    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-  });
+const api = apiClient(() => server.url);
 
 async function json(res: Response) {
   const body = await res.json();

@@ -18,6 +18,7 @@ import { startTestServer, type TestServer } from '../helpers/app-server.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { useStubRecorder } from '../helpers/stub-recorder.js';
 import { sleep } from '../helpers/until.js';
+import { apiClient } from '../helpers/api.js';
 
 const ROOM = 'local-room';
 let server: TestServer;
@@ -27,12 +28,7 @@ let restoreRecorder: (() => void) | undefined;
 const rpcs: RpcClient[] = [];
 const apps: FastifyInstance[] = [];
 
-const api = (p: string, init: RequestInit & { json?: unknown } = {}) =>
-  fetch(`${server.url}/api${p}`, {
-    ...init,
-    headers: { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers as object) },
-    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-  });
+const api = apiClient(() => server.url);
 async function json(res: Response): Promise<{ status: number; body: any }> {
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };

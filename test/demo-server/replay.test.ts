@@ -13,6 +13,7 @@ import { startOvBrowser, type OvBrowser } from '../helpers/ov-browser.js';
 import type { Participant } from '../helpers/participant.js';
 import { SseClient } from '../helpers/sse.js';
 import { sleep } from '../helpers/until.js';
+import { apiClient } from '../helpers/api.js';
 
 const SECONDS = 6;
 const SEGMENT = 5;
@@ -25,12 +26,7 @@ for (const strict of [false, true]) {
     let server: TestServer;
     const sse: SseClient[] = [];
     const pages: Participant[] = [];
-    const api = (p: string, init: RequestInit & { json?: unknown } = {}) =>
-      fetch(`${server.url}/api${p}`, {
-        ...init,
-        headers: { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers as object) },
-        body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-      });
+    const api = apiClient(() => server.url);
     const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
     const replayOf = async (room: string) => (await json(await api(`/sessions/${room}/replay`))).body;
     const join = async (room: string, publish = true) => {

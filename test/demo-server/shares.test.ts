@@ -15,6 +15,7 @@ import { startTestServer, type TestServer } from '../helpers/app-server.js';
 import { startOvBrowser, type OvBrowser } from '../helpers/ov-browser.js';
 import type { Participant } from '../helpers/participant.js';
 import { sleep } from '../helpers/until.js';
+import { apiClient } from '../helpers/api.js';
 
 const K_OLD = 'share-key-old-0123456789-0123456789-abc';
 const K_NEW = 'share-key-new-0123456789-0123456789-xyz';
@@ -29,12 +30,7 @@ const ROOM = 'share-room';
 let clipA: any; // shared, watched, revoked
 let clipB: any; // shared, then deleted
 
-const api = (p: string, init: RequestInit & { json?: unknown } = {}) =>
-  fetch(`${server.url}/api${p}`, {
-    ...init,
-    headers: { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers as object) },
-    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-  });
+const api = apiClient(() => server.url);
 const call = async (p: string, init: RequestInit & { json?: unknown } = {}) => {
   const res = await api(p, init);
   const text = await res.text();

@@ -1,7 +1,11 @@
 import path from 'node:path';
+import { ConfigError, show } from './config-error.js';
+import { loadNetworkConfig, type NetworkConfig } from './config-network.js';
+
+export { ConfigError };
 
 /** The reference server's configuration. `loadConfig` is the only reader of `process.env` in the server. */
-export interface Config {
+export interface Config extends NetworkConfig {
   port: number;
   host: string;
   /** Unset → the embedded OpenVidu server runs as a child process (server.ts). */
@@ -35,7 +39,7 @@ export interface Config {
   /** Requests per minute per client on the token and snapshot routes. */
   rateLimitPerMinute: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Serve HTTPS with a generated self-signed certificate. */
+  /** Serve HTTPS: with TLS_CERT / TLS_KEY when set, else with a generated self-signed certificate. */
   https: boolean;
   /** Timeout of one call to OpenVidu, ms. */
   openviduTimeoutMs: number;
@@ -65,27 +69,7 @@ export interface Config {
    * so the real-deployment paths can be proven against it.
    */
   openviduCeStrict: boolean;
-  /**
-   * The embedded OpenVidu's media behind 1:1 NAT: the address put in the server's ICE candidates (its public address,
-   * on no interface of the host), the UDP ports werift may bind, and the local address it binds them on (default:
-   * HOST's, or every interface when HOST is 0.0.0.0).
-   */
-  mediaPublicIp?: string;
-  mediaPortRange?: [number, number];
-  mediaListenIp?: string;
-  /**
-   * TURN for browsers (coturn with `use-auth-secret`): its URLs (`turn:host:3478?transport=udp`, `turns:…`) and the
-   * shared secret; each connection gets time-limited REST credentials, never the secret.
-   */
-  turnUrls: string[];
-  turnSecret?: string;
-  turnCredentialSeconds: number;
 }
-
-export class ConfigError extends Error {}
-
-/** A bad value quoted on one line, whatever it contains. */
-const show = (raw: string) => JSON.stringify(raw.length > 80 ? raw.slice(0, 80) + '…' : raw);
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -171,43 +155,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const replaySeconds = int('REPLAY_SECONDS', 0, 0, 600);
 
-  const ipv4 = (name: string) => {
-    const raw = env[name];
-    if (!raw) return undefined;
-    const parts = raw.split('.');
-    if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255))
-      throw new ConfigError(`${name} must be an IPv4 address like 203.0.113.10, got ${show(raw)}`);
-    return raw;
-  };
-  const mediaPublicIp = ipv4('MEDIA_PUBLIC_IP');
-  const mediaListenIp = ipv4('MEDIA_LISTEN_IP');
-  let mediaPortRange: [number, number] | undefined;
-  if (env.MEDIA_PORT_RANGE) {
-    const r = /^([0-9]{1,5})-([0-9]{1,5})$/.exec(env.MEDIA_PORT_RANGE);
-    const lo = r ? Number(r[1]) : NaN;
-    const hi = r ? Number(r[2]) : NaN;
-    if (!r || lo < 1024 || hi > 65535 || lo > hi)
-      throw new ConfigError(`MEDIA_PORT_RANGE must be two ports from 1024 to 65535, low-high, like 40000-40199, got ${show(env.MEDIA_PORT_RANGE)}`);
-    mediaPortRange = [lo, hi];
-  }
-  const turnUrls = (env.TURN_URLS ?? '')
-    .split(',')
-    .map((u) => u.trim())
-    .filter(Boolean);
-  for (const u of turnUrls)
-    if (!/^turns?:[A-Za-z0-9.-]+(:[0-9]{1,5})?(\?transport=(udp|tcp))?$/.test(u))
-      throw new ConfigError(
-        `TURN_URLS must be a comma-separated list like turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349, got ${show(u)}`,
-      );
-  const turnSecret = env.TURN_SECRET || undefined;
-  if (turnUrls.length && !turnSecret) throw new ConfigError('TURN_SECRET is required with TURN_URLS (the use-auth-secret of your coturn)');
-  // The coturn child (TURN=embedded) is not built yet: refused rather than silently ignored.
-  if (env.TURN) throw new ConfigError(`TURN=${show(env.TURN)} is not supported yet: run coturn yourself and set TURN_URLS and TURN_SECRET`);
-
+  const port = int('PORT', 5080, 0, 65535);
+  const https = bool('HTTPS', !!env.TLS_CERT);
+  if (env.TLS_CERT && !https) throw new ConfigError('HTTPS=0 cannot be used with TLS_CERT: a certificate is served over HTTPS');
   return {
-    port: int('PORT', 5080, 0, 65535),
+    port,
     // Over HTTPS the demo is meant for phones on the same network, so it listens on every interface.
-    host: env.HOST || (bool('HTTPS', false) ? '0.0.0.0' : '127.0.0.1'),
+    host: env.HOST || (https ? '0.0.0.0' : '127.0.0.1'),
     openviduUrl,
     openviduSecret,
     embeddedOpenviduPort: int('EMBEDDED_OPENVIDU_PORT', 0, 0, 65535),
@@ -233,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
     logLevel,
-    https: bool('HTTPS', false),
+    https,
     // Below 5 s so that, with the request's own overhead, an unreachable OpenVidu is reported within 5 s.
     openviduTimeoutMs: int('OPENVIDU_TIMEOUT_MS', 4500, 100, 60_000),
     shareKeys,
@@ -245,11 +199,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replaySegmentSeconds: int('REPLAY_SEGMENT_SECONDS', Math.min(60, Math.max(10, replaySeconds)), 5, 600),
     replayMaxRooms: int('REPLAY_MAX_ROOMS', 10, 1, 1000),
     openviduCeStrict: bool('OPENVIDU_CE_STRICT', false),
-    mediaPublicIp,
-    mediaPortRange,
-    mediaListenIp,
-    turnUrls,
-    turnSecret,
-    turnCredentialSeconds: int('TURN_CREDENTIAL_SECONDS', 12 * 3600, 60, 7 * 86_400),
+    ...loadNetworkConfig(env, int, { openviduUrl, port }),
   };
 }

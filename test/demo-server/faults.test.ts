@@ -442,7 +442,15 @@ describe('faults', () => {
       ['MEDIA_PORT_RANGE', '80-200'],
       ['TURN_URLS', 'turn:turn.example.com:3478'], // without TURN_SECRET
       ['TURN_URLS', 'http://turn.example.com'],
-      ['TURN', 'embedded'], // not built yet: refused, not ignored
+      ['TURN', 'coturn'],
+      ['TURN_SECRET', 'short'],
+      ['TURN_PORT', '0'],
+      ['TURN_RELAY_PORT_RANGE', '49160-49999'], // without TURN=embedded
+      ['TURN_HOST', 'turn example.com'],
+      ['TURN_REALM', 'a/b'],
+      ['TLS_CERT', '/etc/letsencrypt/live/example.com/fullchain.pem'], // without TLS_KEY
+      ['TLS_KEY', '/etc/letsencrypt/live/example.com/privkey.pem'], // without TLS_CERT
+      ['HTTP_REDIRECT_PORT', '80'], // without TLS
       ['TURN_CREDENTIAL_SECONDS', '10'],
     ];
     for (const [name, value] of bad) {

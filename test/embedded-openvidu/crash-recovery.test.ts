@@ -200,6 +200,83 @@ describe('a crash loses no clip', { skip: process.platform !== 'linux' && 'reads
   });
 });
 
+// With `npm start` the encoders are children of the embedded OpenVidu's own process. A SIGKILL of the server above
+// lets that process exit by itself (clean-up on exit); a SIGKILL of the OpenVidu process leaves only the watchdog.
+describe('a crash of the OpenVidu process alone', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ov-crash-child-'));
+  const ROOM = `crash-child-${process.pid}`;
+  let browser: Browser;
+  let context: BrowserContext;
+  let pages: Awaited<ReturnType<typeof startPageServer>>;
+  let server: ServerProcess | undefined;
+
+  before(async () => {
+    pages = await startPageServer();
+    browser = await launchChromium();
+    context = await newContext(browser);
+  });
+
+  after(async () => {
+    if (server?.child.exitCode === null) server.child.kill('SIGKILL');
+    for (const pid of ffmpegsMentioning(dataDir).keys()) process.kill(pid, 'SIGKILL');
+    await browser?.close();
+    await pages?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it(
+    'SIGKILL of the OpenVidu process while a clip records: its ffmpeg processes are gone within 5 s; started again, it recovers the clip',
+    { timeout: 120_000 },
+    async () => {
+      server = await startServerProcess(dataDir);
+      const ovPid = Number(/OpenVidu: +embedded, process (\d+)/.exec(server.output())?.[1]);
+      assert.ok(ovPid > 0 && alive(ovPid), `the OpenVidu process runs:\n${server.output()}`);
+      const api = server.url + '/api';
+      const tokenRes = await fetch(`${api}/sessions/${ROOM}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Ana' }),
+      });
+      assert.equal(tokenRes.status, 201);
+      const { token } = (await tokenRes.json()) as { token: string };
+      const p = await Participant.open(context, pages.url);
+      await p.join(token);
+      await p.publish();
+      const startRes = await fetch(`${api}/sessions/${ROOM}/clips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const clip = (await startRes.json()) as { id: string };
+      assert.equal(startRes.status, 201, JSON.stringify(clip));
+      const encoders = new Map<number, string>();
+      for (let i = 0; i < 100 && encoders.size === 0; i++) {
+        await sleep(50);
+        for (const [pid, cmd] of ffmpegsMentioning(dataDir)) encoders.set(pid, cmd);
+      }
+      assert.ok(encoders.size > 0, 'the clip is being encoded by ffmpeg');
+      await sleep(2000);
+
+      process.kill(ovPid, 'SIGKILL');
+      const deadline = Date.now() + 5000;
+      const survivors = () => [...encoders.keys()].filter(alive);
+      while (survivors().length > 0 && Date.now() < deadline) await sleep(50);
+      assert.deepEqual(survivors(), [], 'no ffmpeg of the killed OpenVidu process is still running 5 s after it died');
+      await p.close();
+
+      // The server starts its OpenVidu process again, which recovers the clip from what was encoded.
+      let got = { status: '', recovered: undefined as boolean | undefined };
+      for (let i = 0; i < 600 && got.status !== 'ready' && got.status !== 'failed'; i++) {
+        const res = await fetch(`${api}/clips/${encodeURIComponent(clip.id)}`);
+        if (res.status === 200) got = (await res.json()) as typeof got;
+        else await res.arrayBuffer();
+        await sleep(100);
+      }
+      assert.equal(got.status, 'ready', `${JSON.stringify(got)}\n${server.output()}`);
+      assert.equal(got.recovered, true, 'rebuilt by the crash recovery of the restarted OpenVidu process');
+      const exited = new Promise((r) => server!.child.once('exit', r));
+      server.child.kill('SIGINT');
+      await exited;
+    },
+  );
+});
+
 describe('recordings found in progress at start, without a crash-safe copy', () => {
   const recordings = mkdtempSync(path.join(os.tmpdir(), 'ov-interrupted-'));
   after(() => rmSync(recordings, { recursive: true, force: true }));

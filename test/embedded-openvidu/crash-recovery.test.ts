@@ -1,7 +1,8 @@
-// A crash loses no clip: the server (`npm start`'s process: the reference server with the embedded OpenVidu) is
-// killed with SIGKILL while a clip records. None of its ffmpeg children may outlive it, and at the next start on the
-// same data folder the clip is `ready`, flagged `recovered`, playable and as long as it ran. Then the sweep at start:
-// a stray ffmpeg of a previous run is killed, processes that only look like one are not.
+// A crash loses no clip: the server (`npm start`'s process: the reference server, which runs the embedded OpenVidu
+// as a child process) is killed with SIGKILL while a clip records. None of its ffmpeg processes may outlive it, and at
+// the next start on the same data folder the clip is `ready`, flagged `recovered`, playable and as long as it ran. The
+// same for a SIGKILL of the OpenVidu process alone. Then the sweep at start: a stray ffmpeg of a previous run is
+// killed, processes that only look like one are not.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,7 +26,7 @@ interface ServerProcess {
   output: () => string;
 }
 
-/** The server as `npm start` runs it, in one process (no npm or tsx wrapper in between: SIGKILL must hit it). */
+/** The server as `npm start` runs it, with no npm or tsx wrapper in between (SIGKILL must hit it). */
 async function startServerProcess(dataDir: string): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'demo-server/src/server.ts')], {
     cwd: root,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Regenerates the reference part of docs/elements.md from dist/custom-elements.json (run `npm run build` first) and
 // the string tables in src/i18n/strings.ts. Everything above the GENERATED marker is hand-written and kept.
+// `--check` only compares, and exits 1 when the page differs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import path from 'node:path';
@@ -115,5 +116,14 @@ out.push(
   ).slice(2),
 );
 
-writeFileSync(docPath, out.join('\n').trimEnd() + '\n');
-console.log(`docs/elements.md: ${decls.map((d) => d.tagName).join(', ')}`);
+const text = out.join('\n').trimEnd() + '\n';
+// `--check`: fail when docs/elements.md is not what the manifest gives (the test suite runs this).
+if (process.argv.includes('--check')) {
+  if (readFileSync(docPath, 'utf8') !== text) {
+    console.error('docs/elements.md is out of date with dist/custom-elements.json: run node docs/tools/elements-reference.mjs');
+    process.exit(1);
+  }
+} else {
+  writeFileSync(docPath, text);
+  console.log(`docs/elements.md: ${decls.map((d) => d.tagName).join(', ')}`);
+}

@@ -11,6 +11,7 @@ import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../embedded-openvi
 import { embeddedMediaOptions, OpenViduStartError, startOpenViduProcess, type OpenViduLogLevel, type OpenViduProcess } from './openvidu-process.js';
 import { forwardOpenViduSocket, lanAddresses, loadOrCreateCertificate } from './tls.js';
 import { raiseDescriptorLimit, readDescriptorLimits } from './services/descriptor-limit.js';
+import { startTurnProcess, type TurnProcess } from './turn-process.js';
 
 export interface RunningServer {
   url: string;
@@ -21,6 +22,8 @@ export interface RunningServer {
   openvidu?: OpenViduProcess;
   /** The embedded OpenVidu, when started with `{ openvidu: 'in-process' }`. */
   embedded?: EmbeddedOpenVidu;
+  /** The embedded coturn (TURN=embedded). */
+  turn?: TurnProcess;
   close(): Promise<void>;
 }
 
@@ -64,18 +67,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const webhookToken = config.webhookToken ?? randomBytes(18).toString('base64url');
   const webhook = { endpoint: `${own}/api/webhooks/openvidu`, headers: [`Authorization: Bearer ${webhookToken}`], events: WEBHOOK_EVENTS };
 
-  /** Lines of the OpenVidu process, to the app's logger once it exists (kept until then). */
+  /** Lines of the OpenVidu and coturn processes, to the app's logger once it exists (kept until then). */
   let app: FastifyInstance | undefined;
-  const early: Array<[OpenViduLogLevel, string, number | undefined]> = [];
-  const relay = (level: OpenViduLogLevel, msg: string, pid: number | undefined) => {
-    if (app) app.log[level]({ openviduPid: pid }, `[openvidu] ${msg}`);
-    else early.push([level, msg, pid]);
-  };
+  const early: Array<() => void> = [];
+  const relayFrom =
+    (name: 'openvidu' | 'turn') =>
+    (level: OpenViduLogLevel, msg: string, pid: number | undefined): void => {
+      if (app) app.log[level]({ [`${name}Pid`]: pid }, `[${name}] ${msg}`);
+      else early.push(() => relayFrom(name)(level, msg, pid));
+    };
+  const relay = relayFrom('openvidu');
 
   let openvidu: OpenViduProcess | undefined;
   let embedded: EmbeddedOpenVidu | undefined;
+  let turn: TurnProcess | undefined;
   let cfg = config;
   try {
+    if (config.turn === 'embedded') {
+      // Browsers get per-connection credentials for it through the TURN_URLS + TURN_SECRET path.
+      turn = await startTurnProcess({ config, log: relayFrom('turn') });
+      cfg = { ...cfg, turnUrls: turn.urls, turnSecret: turn.secret };
+    }
     if (embeddedWanted && options.openvidu === 'in-process') {
       embedded = await startEmbeddedOpenVidu({
         port: config.embeddedOpenviduPort,
@@ -95,7 +107,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         },
       });
       if (tokenUrl) embedded.setTokenUrl(tokenUrl);
-      cfg = { ...config, openviduUrl: embedded.url, openviduSecret: embedded.secret, webhookToken };
+      cfg = { ...cfg, openviduUrl: embedded.url, openviduSecret: embedded.secret, webhookToken };
     } else if (embeddedWanted) {
       openvidu = await startOpenViduProcess({
         port: config.embeddedOpenviduPort,
@@ -119,7 +131,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
             : '';
         throw Object.assign(new Error(`the embedded OpenVidu did not start${busy}: ${why}`), { code: 'OPENVIDU_START' });
       });
-      cfg = { ...config, openviduUrl: openvidu.url, openviduSecret: openvidu.secret, webhookToken };
+      cfg = { ...cfg, openviduUrl: openvidu.url, openviduSecret: openvidu.secret, webhookToken };
     }
     app = await buildApp({
       config: cfg,
@@ -135,9 +147,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await reservation?.release();
     await openvidu?.close();
     await embedded?.close();
+    await turn?.close();
     throw err;
   }
-  for (const [level, msg, pid] of early.splice(0)) relay(level, msg, pid);
+  for (const line of early.splice(0)) line();
   const openviduPort = openvidu?.port ?? embedded?.port;
   if (forwardSocket && openviduPort) forwardOpenViduSocket(app.server, openviduPort);
   const { before, after } = descriptors;
@@ -154,6 +167,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await app.close();
     await openvidu?.close();
     await embedded?.close();
+    await turn?.close();
     throw err;
   }
   const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
@@ -166,8 +180,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       // Finishes recordings in progress, so no clip is lost.
       await openvidu?.close();
       await embedded?.close();
+      await turn?.close();
     })());
-  return { url, lanUrl, app, openvidu, embedded, close };
+  return { url, lanUrl, app, openvidu, embedded, turn, close };
 }
 
 /** Hold `port` on `host` (0: a free one) until `release()`; fails as listening would (EADDRINUSE…). */
@@ -222,7 +237,8 @@ if (isMain()) {
     : server.embedded
       ? 'embedded (in this process)'
       : config.openviduUrl;
-  console.log(`\n  ov-live-elements demo: ${server.url}/\n  API docs:             ${server.url}/api/docs\n  OpenVidu:             ${ov}\n`);
+  const turn = server.turn ? `\n  TURN:                 embedded coturn, process ${server.turn.pid} (${server.turn.urls.join(', ')})` : '';
+  console.log(`\n  ov-live-elements demo: ${server.url}/\n  API docs:             ${server.url}/api/docs\n  OpenVidu:             ${ov}${turn}\n`);
   let stopping = 0;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.on(sig, () => {
@@ -230,8 +246,7 @@ if (isMain()) {
         // One Ctrl-C arrives twice under npm: from the terminal and forwarded by npm. Only a later one means "now":
         // then the OpenVidu process goes too (its recordings are recovered at the next start), never left behind.
         if (Date.now() - stopping < 1000) return;
-        const pid = server.openvidu?.pid;
-        if (pid) process.kill(pid, 'SIGKILL');
+        for (const pid of [server.openvidu?.pid, server.turn?.pid]) if (pid) process.kill(pid, 'SIGKILL');
         process.exit(1);
       }
       stopping = Date.now();

@@ -116,8 +116,10 @@ export function turnConfigText({ config, secret, pidFile, userDb, interfaces = l
   const lines: string[] = [];
   const set = (key: string, value: string | number, check: keyof typeof checks) => {
     const v = String(value);
-    if (!checks[check](v)) throw new Error(`TURN=embedded: ${key} cannot be ${JSON.stringify(v)}`);
-    lines.push(`${key}=${v}`);
+    if (checks[check](v)) return lines.push(`${key}=${v}`);
+    // A secret is never shown, not even in an error.
+    if (check === 'secret') throw new Error('TURN=embedded: TURN_SECRET must be 16 to 256 visible ASCII characters (no spaces) for coturn');
+    throw new Error(`TURN=embedded: ${key} cannot be ${JSON.stringify(v)}`);
   };
   const flag = (key: string) => lines.push(key);
 

@@ -8,7 +8,7 @@ import { RpcClient } from '../test/helpers/rpc-client.js';
 import type { Replayer } from './capacity-media.js';
 
 const CONNECT_TIMEOUT_MS = 20_000;
-/** Recent frame timestamps kept to ignore a frame's marker packet arriving twice (a retransmission). */
+/** Frames (by RTP timestamp) followed at once: later ones push the oldest out, complete or not. */
 const RECENT = 64;
 
 interface IceServer {
@@ -27,6 +27,32 @@ async function connected(pc: RTCPeerConnection, what: string): Promise<void> {
 /** The selected pair's local candidate type of a connected werift peer connection (host / srflx / relay). */
 function localCandidateType(pc: RTCPeerConnection): string {
   return pc.iceTransports[0]?.connection.nominated?.localCandidate.type ?? 'unknown';
+}
+
+/**
+ * Counts complete VP8 frames: the frame's first packet (VP8 descriptor S=1, partition 0), its marker packet, and
+ * every sequence number between them, each counted once (a retransmission fills a gap, a duplicate does not count).
+ */
+class FrameCounter {
+  private readonly frames = new Map<number, { first?: number; last?: number; seqs: Set<number>; done: boolean }>();
+
+  /** Adds a packet; true when it completes its frame. */
+  add(timestamp: number, seq: number, marker: boolean, payload: Buffer): boolean {
+    let f = this.frames.get(timestamp);
+    if (!f) {
+      f = { seqs: new Set(), done: false };
+      this.frames.set(timestamp, f);
+      if (this.frames.size > RECENT) this.frames.delete(this.frames.keys().next().value!);
+    }
+    if (f.done) return false;
+    f.seqs.add(seq);
+    if (payload.length && payload[0] & 0x10 && (payload[0] & 0x07) === 0) f.first = seq;
+    if (marker) f.last = seq;
+    if (f.first === undefined || f.last === undefined) return false;
+    if (f.seqs.size !== ((f.last - f.first) & 0xffff) + 1) return false;
+    f.done = true;
+    return true;
+  }
 }
 
 export class BenchParticipant {
@@ -92,16 +118,11 @@ export class BenchParticipant {
     const pc = this.peer();
     pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.addTransceiver('video', { direction: 'recvonly' });
-    const recent = new Set<number>();
-    const order: number[] = [];
+    const frames = new FrameCounter();
     pc.onTrack.subscribe((track) => {
       if (track.kind !== 'video') return;
       track.onReceiveRtp.subscribe((rtp) => {
-        if (!rtp.header.marker || recent.has(rtp.header.timestamp)) return;
-        recent.add(rtp.header.timestamp);
-        order.push(rtp.header.timestamp);
-        if (order.length > RECENT) recent.delete(order.shift()!);
-        this.received++;
+        if (frames.add(rtp.header.timestamp, rtp.header.sequenceNumber, rtp.header.marker, rtp.payload)) this.received++;
       });
     });
     await pc.setLocalDescription(await pc.createOffer());
@@ -115,7 +136,7 @@ export class BenchParticipant {
     }
   }
 
-  /** Video frames this participant has sent / received (each frame counted once, at its marker packet). */
+  /** Video frames this participant has sent / received complete. */
   sentFrames(): number {
     return this.feed?.sentFrames() ?? 0;
   }

@@ -56,6 +56,16 @@ export function cpuBetween(a: Map<number, ProcInfo>, b: Map<number, ProcInfo>): 
   return s;
 }
 
+/** The same, per kind of process: the root's own, then by command name (node for OpenVidu, ffmpeg, turnserver). */
+export function cpuByKind(a: Map<number, ProcInfo>, b: Map<number, ProcInfo>, rootPid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [pid, p] of b) {
+    const kind = pid === rootPid ? 'server' : p.comm === 'node' ? 'openvidu' : p.comm;
+    out[kind] = (out[kind] ?? 0) + p.cpu - (a.get(pid)?.cpu ?? 0);
+  }
+  return out;
+}
+
 /** Busy and total jiffies of one CPU (/proc/stat). */
 export function cpuTimes(cpu: number): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8')
@@ -84,6 +94,7 @@ export async function freeUdpPort(): Promise<number> {
 
 /** Whether `npm start` runs coturn itself with TURN=embedded (the coturn child exists in this tree). */
 export function embeddedTurnAvailable(): boolean {
+  if (process.env.BENCH_CAPACITY_TURN === 'own') return false;
   const server = path.join(root, 'demo-server/src/server.ts');
   return existsSync(path.join(root, 'demo-server/src/turn-process.ts')) && readFileSync(server, 'utf8').includes('turn-process');
 }

@@ -5,11 +5,12 @@
 // pre-encoded VP8 at 30 fps + Opus (capacity-media.ts), so that the clients are not what is measured.
 // Rooms are added one at a time; after each, a steady window is measured. Settings: BENCH_CAPACITY_MAX_ROOMS (12),
 // BENCH_CAPACITY_WINDOW_S (10), BENCH_CAPACITY_BUDGET_S (240, per variant), BENCH_CAPACITY_AUDIO (1),
-// BENCH_CAPACITY_VARIANTS (direct,relay).
+// BENCH_CAPACITY_VARIANTS (direct,relay), BENCH_CAPACITY_TURN (embedded when `npm start` has it, or own: a coturn
+// started here and given to the server as TURN_URLS).
 import { randomBytes } from 'node:crypto';
 import { BenchParticipant } from './capacity-client.js';
 import { encodeMedia, FPS, Replayer } from './capacity-media.js';
-import { cpuBetween, cpuTimes, embeddedTurnAvailable, freeUdpPort, pinSelf, startOwnTurn, startServer, tree } from './capacity-server.js';
+import { cpuBetween, cpuByKind, cpuTimes, embeddedTurnAvailable, freeUdpPort, pinSelf, startOwnTurn, startServer, tree } from './capacity-server.js';
 import { printTable, round, type BenchRow } from './lib.js';
 
 const MAX_ROOMS = Number(process.env.BENCH_CAPACITY_MAX_ROOMS ?? 12);
@@ -39,6 +40,8 @@ interface Step {
   core0: number;
   clientCpu: number;
   sentFps: number;
+  /** Server tree CPU by process kind, % of one core. */
+  byKind: Record<string, number>;
 }
 
 async function api<T>(base: string, p: string, body?: unknown): Promise<T> {
@@ -95,8 +98,16 @@ async function measure(rooms: Room[], roots: number[]): Promise<Step> {
     core0: ((c1.busy - c0.busy) / (c1.total - c0.total)) * 100,
     clientCpu: ((own.user + own.system) / 1e6 / wall) * 100,
     sentFps: Math.min(...sent),
+    byKind: Object.fromEntries(Object.entries(cpuByKind(t0, t1, roots[0])).map(([k, v]) => [k, (v / wall) * 100])),
   };
 }
+
+const kinds = (s: Step) =>
+  Object.entries(s.byKind)
+    .filter(([, v]) => v >= 0.5)
+    .sort((x, y) => y[1] - x[1])
+    .map(([k, v]) => `${k} ${round(v)} %`)
+    .join(', ');
 
 async function closeRooms(base: string, rooms: Room[]): Promise<string[]> {
   const statuses: string[] = [];
@@ -135,7 +146,7 @@ async function ramp(variant: 'direct' | 'relay', base: string, roots: number[], 
       steps.push(s);
       console.log(
         `  ${variant} ${n} room(s): worst ${round(s.worst * 100, 1)} %, server tree ${round(s.serverCpu)} %, core 0 ${round(s.core0)} %, ` +
-          `client ${round(s.clientCpu)} %, slowest publisher ${round(s.sentFps, 1)} fps`,
+          `client ${round(s.clientCpu)} %, slowest publisher ${round(s.sentFps, 1)} fps (${kinds(s)})`,
       );
       if (s.worst < MIN_RATIO) {
         stop = `${n} rooms: a subscriber got ${round(s.worst * 100, 1)} % of the frames`;
@@ -187,7 +198,7 @@ export async function run(): Promise<BenchRow[]> {
         unit: 'rooms',
         target: `every subscriber ≥ ${MIN_RATIO * 100} % of ${FPS} fps`,
         detail:
-          `server tree ${last ? round(last.serverCpu) : '–'} % of core 0 at that count (core 0 busy ${last ? round(last.core0) : '–'} %); ` +
+          `server tree ${last ? `${round(last.serverCpu)} % of core 0 at that count (${kinds(last)}; core 0 busy ${round(last.core0)} %)` : '–'}; ` +
           `stopped at ${r.stop}; per step (worst fps ratio / server CPU): ${perStep}; ` +
           `client core max ${round(clientMax)} %; candidates ${r.candidates.join(', ')}`,
       });

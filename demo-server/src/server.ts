@@ -9,7 +9,9 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { startEmbeddedOpenVidu, type EmbeddedOpenVidu } from '../embedded-openvidu/index.js';
 import { embeddedMediaOptions, OpenViduStartError, startOpenViduProcess, type OpenViduLogLevel, type OpenViduProcess } from './openvidu-process.js';
-import { forwardOpenViduSocket, lanAddresses, loadOrCreateCertificate } from './tls.js';
+import { forwardOpenViduSocket, lanAddresses, loadOrCreateCertificate, publicSocketUrl } from './tls.js';
+import { loadCertificateFiles, serveCertificate, watchCertificate } from './cert-reload.js';
+import { startHttpRedirect } from './http-redirect.js';
 import { raiseDescriptorLimit, readDescriptorLimits } from './services/descriptor-limit.js';
 import { startTurnProcess, type TurnProcess } from './turn-process.js';
 
@@ -51,6 +53,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const tls = config.https
     ? await loadOrCreateCertificate(config.dataDir, ['localhost', '127.0.0.1', ...(lan ? [lan] : []), ...(anyInterface ? [] : [config.host])])
     : undefined;
+  // TLS_CERT: checked now (one line naming the file when unusable). Browsers (SNI) get it; connections by address,
+  // as the OpenVidu webhook to 127.0.0.1, keep the self-signed one above, which the OpenVidu process trusts.
+  const certFiles = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : undefined;
+  const served = certFiles && tls ? serveCertificate(await loadCertificateFiles(certFiles), tls) : undefined;
   const scheme = tls ? 'https' : 'http';
   const embeddedWanted = !config.openviduUrl;
 
@@ -63,7 +69,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Over HTTPS, or beyond loopback, browsers reach OpenVidu's WebSocket through this server's port and origin;
   // OpenVidu itself only listens on loopback.
   const forwardSocket = !!tls || !loopback;
-  const tokenUrl = forwardSocket ? `${tls ? 'wss' : 'ws'}://${lan ?? (anyInterface ? '127.0.0.1' : ownHost)}:${port}` : undefined;
+  // With a real certificate, the WebSocket is announced on the public name the certificate covers, not an address.
+  const tokenUrl = forwardSocket
+    ? ((served && publicSocketUrl(config.publicUrl, served.current().names, port)) ??
+      `${tls ? 'wss' : 'ws'}://${lan ?? (anyInterface ? '127.0.0.1' : ownHost)}:${port}`)
+    : undefined;
   const webhookToken = config.webhookToken ?? randomBytes(18).toString('base64url');
   const webhook = { endpoint: `${own}/api/webhooks/openvidu`, headers: [`Authorization: Bearer ${webhookToken}`], events: WEBHOOK_EVENTS };
 
@@ -81,6 +91,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let openvidu: OpenViduProcess | undefined;
   let embedded: EmbeddedOpenVidu | undefined;
   let turn: TurnProcess | undefined;
+  /** OpenVidu finishes its recordings in progress, so no clip is lost; coturn goes last. */
+  const stopChildren = async () => {
+    await openvidu?.close();
+    await embedded?.close();
+    await turn?.close();
+  };
   let cfg = config;
   try {
     if (config.turn === 'embedded') {
@@ -141,13 +157,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
       },
       // HTTP/2 over TLS: every tab keeps two event streams open, more than HTTP/1.1's six connections allow for long.
-      ...(tls ? { fastify: { http2: true, https: { key: tls.key, cert: tls.cert, allowHTTP1: true } } } : {}),
+      ...(tls ? { fastify: { http2: true, https: served?.https ?? { key: tls.key, cert: tls.cert, allowHTTP1: true } } } : {}),
     });
   } catch (err) {
     await reservation?.release();
-    await openvidu?.close();
-    await embedded?.close();
-    await turn?.close();
+    await stopChildren();
     throw err;
   }
   for (const line of early.splice(0)) line();
@@ -165,22 +179,39 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     address = await app.listen({ port, host: cfg.host });
   } catch (err) {
     await app.close();
-    await openvidu?.close();
-    await embedded?.close();
-    await turn?.close();
+    await stopChildren();
     throw err;
   }
   const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
-  const lanUrl = lan ? `${scheme}://${lan}:${new URL(url).port}` : undefined;
+  const lanUrl = lan && !served ? `${scheme}://${lan}:${new URL(url).port}` : undefined;
+  // A renewed certificate (certbot's symlink swap) is served to new connections; a broken one is logged, the old kept.
+  const certWatch = served && certFiles ? watchCertificate(served, certFiles, app.log) : undefined;
+  let redirect: { close(): Promise<void> } | undefined;
+  if (config.httpRedirectPort) {
+    try {
+      redirect = await startHttpRedirect({
+        port: config.httpRedirectPort,
+        host: cfg.host,
+        httpsPort: (app.server.address() as net.AddressInfo).port,
+        publicUrl: config.publicUrl,
+        acmeWebroot: path.join(config.dataDir, 'acme-challenge'),
+        log: app.log,
+      });
+    } catch (err) {
+      certWatch?.close();
+      await app.close();
+      await stopChildren();
+      throw err;
+    }
+  }
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      certWatch?.close();
+      await redirect?.close();
       await app.close(); // ends SSE streams, refuses new requests, ends replay buffers (nothing of a room outlives it)
-      // Finishes recordings in progress, so no clip is lost.
-      await openvidu?.close();
-      await embedded?.close();
-      await turn?.close();
+      await stopChildren();
     })());
   return { url, lanUrl, app, openvidu, embedded, turn, close };
 }

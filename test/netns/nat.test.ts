@@ -1,5 +1,5 @@
 // The embedded server on the internet, in network namespaces this test makes (topology.ts): the reference server
-// (`npm start`) behind a 1:1 NAT announcing its public address (MEDIA_PUBLIC_IP), with TURN; Chromium inside a
+// (`npm start`) behind a 1:1 NAT announcing its public address (MEDIA_PUBLIC_IP), with TURN (TURN=embedded: Debian's coturn as its child); Chromium inside a
 // client namespace joins a room twice with openvidu-browser from the demo page. Three clients: on the internet, behind
 // a home NAT, behind a NAT that drops all UDP (only TURN over TCP gets through). In each, both participants see each
 // other's video advance, a clip recorded with both publishing is ready (ffprobe over HTTP from the client's side), and
@@ -11,23 +11,22 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { probe, resolveFfprobePath } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
+import { ensureBuild } from '../helpers/build.js';
 import { tiles, waitFor } from '../helpers/demo-page.js';
 import { sleep } from '../helpers/until.js';
 import { Lab, netnsUnsupported, sweepLeftovers } from './netns.js';
 import { apiFromPage, observe, peerStates, remoteVideoTimes, selectedPairs, wsRewritten, type Pair } from './page.js';
-import { chromiumIn, coturnIn, npmStartIn, type Child } from './services.js';
+import { chromiumIn, npmStartIn, type Child } from './services.js';
 import { buildTopology, PUBLIC_IP, SERVER_IP, type Topology } from './topology.js';
 
 const unsupported = netnsUnsupported();
 const PORT = 8080;
 const ORIGIN = `http://${PUBLIC_IP}:${PORT}`;
-const TURN_SECRET = 'netns-test-secret-0123456789';
 const CLIP_SECONDS = 3;
 
 let lab: Lab;
 let topo: Topology;
 let dir: string;
-let turn: Child | undefined;
 let server: (Child & { dataDir: string }) | undefined;
 let browser: Browser | undefined;
 const seen: Array<{ topology: string; who: string } & Pair> = [];
@@ -37,8 +36,7 @@ async function stopAll() {
   await browser?.close().catch(() => {});
   browser = undefined;
   await server?.stop();
-  await turn?.stop();
-  server = turn = undefined;
+  server = undefined;
 }
 
 /** Two participants in `clientNs` join one room; they see each other, record a clip; the pairs used are returned. */
@@ -119,22 +117,25 @@ async function journey(topology: string, clientNs: string): Promise<Pair[]> {
   return pairs;
 }
 
-describe('the embedded server behind NAT, in network namespaces', { skip: unsupported, timeout: 240_000 }, () => {
+describe('the embedded server behind NAT, in network namespaces', { skip: unsupported, timeout: 400_000 }, () => {
   before(async () => {
+    ensureBuild(); // before `npm start` (its own check would build inside the namespace, within its start timeout)
     sweepLeftovers();
     lab = new Lab();
     dir = mkdtempSync(path.join(os.tmpdir(), 'ov-netns-run-'));
+    const t0 = Date.now();
     topo = buildTopology(lab);
-    turn = await coturnIn(topo.server, { listen: SERVER_IP, publicIp: PUBLIC_IP, secret: TURN_SECRET, dir });
+    const built = Date.now() - t0;
     server = await npmStartIn(topo.server, {
       PORT: String(PORT),
       HOST: SERVER_IP,
       MEDIA_PUBLIC_IP: PUBLIC_IP,
       MEDIA_LISTEN_IP: SERVER_IP,
       MEDIA_PORT_RANGE: '40000-40099',
-      TURN_URLS: `turn:${PUBLIC_IP}:3478?transport=udp,turn:${PUBLIC_IP}:3478?transport=tcp`,
-      TURN_SECRET,
+      TURN: 'embedded', // coturn as the server's child, in the server's namespace, relaying on 10.1.0.2
+      TURN_RELAY_PORT_RANGE: '49160-49259',
     });
+    console.log(`    namespaces built in ${built} ms; npm start ready in ${Date.now() - t0 - built} ms`);
   });
 
   after(async () => {

@@ -1,7 +1,7 @@
-// What the namespace tests run inside the namespaces: the reference server (`npm start`), Debian's coturn, and
+// What the namespace tests run inside the namespaces: the reference server (`npm start`, with its coturn child) and
 // Chromium driven by Playwright over its pipe (no debugging port has to cross namespaces).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -77,35 +77,6 @@ export async function npmStartIn(ns: string, env: Record<string, string>): Promi
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-}
-
-/** Debian's coturn inside `ns`, on `listen` (UDP and TCP 3478), announcing `publicIp` for its relays; REST credentials. */
-export async function coturnIn(ns: string, o: { listen: string; publicIp: string; secret: string; dir: string }): Promise<Child> {
-  const conf = path.join(o.dir, 'turnserver.conf');
-  writeFileSync(
-    conf,
-    [
-      `listening-ip=${o.listen}`,
-      `relay-ip=${o.listen}`,
-      `external-ip=${o.publicIp}/${o.listen}`,
-      'listening-port=3478',
-      'min-port=49160',
-      'max-port=49259',
-      'use-auth-secret',
-      `static-auth-secret=${o.secret}`,
-      'realm=netns.test',
-      'fingerprint',
-      'no-tls',
-      'no-dtls',
-      'no-cli',
-      'no-multicast-peers',
-      'log-file=stdout',
-      'simple-log',
-      `pidfile=${path.join(o.dir, 'turnserver.pid')}`,
-      '',
-    ].join('\n'),
-  );
-  return startIn(ns, ['turnserver', '-c', conf], {}, /Total (General|UDP) servers|listener opened on|relay .*initialized/i, 'turnserver', 15_000);
 }
 
 /** Chromium inside `ns` (fake camera and microphone), treating `origin` (plain HTTP) as secure for getUserMedia. */

@@ -83,8 +83,8 @@ export class Lab {
     run('ip', ['netns', 'add', ns]);
     this.made.push(ns);
     this.ip(ns, 'link', 'set', 'lo', 'up');
-    // Per-namespace sysctl: the machine's own forwarding setting is untouched.
-    if (opts.router) this.exec(ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+    // /proc/sys/net is the namespace's own: the machine's forwarding setting is untouched.
+    if (opts.router) this.exec(ns, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward');
     return ns;
   }
 

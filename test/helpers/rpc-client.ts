@@ -42,11 +42,14 @@ export class RpcClient {
     });
   }
 
-  /** Opens `<ws url of token>/openvidu?sessionId=…` exactly as openvidu-browser derives it. */
-  static async connect(tokenOrUrl: string, query = ''): Promise<RpcClient> {
+  /**
+   * Opens `<ws url of token>/openvidu?sessionId=…` exactly as openvidu-browser derives it; `via` reaches a name
+   * that does not resolve here (a certificate's) at another address, with TLS options such as `ca` and `servername`.
+   */
+  static async connect(tokenOrUrl: string, query = '', via?: { host: string; options?: WebSocket.ClientOptions }): Promise<RpcClient> {
     const u = new URL(tokenOrUrl);
     const sessionId = u.searchParams.get('sessionId') ?? '';
-    const ws = new WebSocket(`${u.protocol}//${u.host}/openvidu?sessionId=${sessionId}${query}`);
+    const ws = new WebSocket(`${u.protocol}//${via?.host ?? u.host}/openvidu?sessionId=${sessionId}${query}`, via?.options);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

@@ -29,9 +29,13 @@ export const DEFAULT_REALM = 'ov-live-elements';
 const USER_QUOTA = 8;
 const TOTAL_QUOTA = 2000;
 
-/** Peers no relay may reach (ranges, as coturn 4.6 reads them): RFC 6890's special-purpose ranges but documentation. */
+/**
+ * Peers no relay may reach (ranges, as coturn 4.6 reads them): RFC 6890's special-purpose ranges but documentation.
+ * None starts at 0.0.0.0 or `::`: coturn reads such a bound as "any address of any family" (`::-::` denies all).
+ * Those two addresses themselves coturn always refuses.
+ */
 export const DENIED_PEERS = [
-  '0.0.0.0-0.255.255.255', // "this network"
+  '0.0.0.1-0.255.255.255', // "this network"
   '10.0.0.0-10.255.255.255', // private
   '100.64.0.0-100.127.255.255', // carrier-grade NAT
   '127.0.0.0-127.255.255.255', // loopback
@@ -42,7 +46,6 @@ export const DENIED_PEERS = [
   '192.168.0.0-192.168.255.255', // private
   '198.18.0.0-198.19.255.255', // benchmarking
   '224.0.0.0-255.255.255.255', // multicast, reserved, broadcast
-  '::-::', // unspecified
   '::1-::1', // loopback
   '::ffff:0.0.0.0-::ffff:255.255.255.255', // IPv4-mapped: the IPv4 ranges above by another name
   '64:ff9b::-64:ff9b::ffff:ffff', // NAT64: the same

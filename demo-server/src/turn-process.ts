@@ -42,19 +42,19 @@ export class TurnStartError extends Error {
   readonly code = 'TURN_START';
 }
 
+const executable = (file: string) => {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** An executable on PATH (or the standard system directories), or undefined. */
 export function findProgram(name: string, env = process.env): string | undefined {
   const dirs = [...(env.PATH ?? '').split(':').filter(Boolean), '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-  for (const dir of dirs) {
-    const file = path.join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return dirs.map((dir) => path.join(dir, name)).find(executable);
 }
 
 /** TURN_SECRET, else a random one kept in `<dataDir>/turn-secret` (owner only), so credentials survive restarts. */
@@ -90,7 +90,9 @@ async function killLeftover(pidFile: string, configPath: string): Promise<void> 
   const isOurs = (argv?: string[]) => !!argv && path.basename(argv[0] ?? '') === 'turnserver' && argv.includes(configPath);
   if (!isOurs(await cmdline(pid))) return;
   process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 50 && isOurs(await cmdline(pid)); i++) await new Promise((r) => setTimeout(r, 100));
+  // Its command line empties before its sockets close: wait for it to be a zombie, or gone.
+  const exited = async () => / Z /.test((await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ' Z ')).replace(/^.*\)/s, ''));
+  for (let i = 0; i < 100 && !(await exited()); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Fails with EADDRINUSE when something holds the port: coturn itself would share it silently (SO_REUSEPORT). */
@@ -149,6 +151,8 @@ async function answers(host: string, port: number): Promise<boolean> {
 function levelOf(line: string): [TurnLogLevel, string] {
   const text = line.replace(/^[0-9]+: [^:]*: ?/, '');
   if (/^socket: Protocol not supported/.test(text)) return ['debug', text]; // its SCTP listener, on a kernel without SCTP
+  // What one client did wrong (a bad credential, a denied peer) is no error of the server's.
+  if (/check_stun_auth|peer IP .* denied|session [0-9]+:/.test(text)) return ['info', text];
   if (/\bERROR\b/i.test(text)) return ['error', text];
   // Loopback peers are allowed only when the media is on loopback, and the denied ranges keep the others out.
   if (/allow_loopback_peers/.test(text)) return ['debug', text];
@@ -159,7 +163,7 @@ function levelOf(line: string): [TurnLogLevel, string] {
 /** Start coturn; resolves once it answers on its port, rejects with a TurnStartError if it cannot. */
 export async function startTurnProcess(opts: TurnProcessOptions): Promise<TurnProcess> {
   const { config } = opts;
-  const program = opts.command ?? findProgram('turnserver');
+  const program = opts.command ? (executable(opts.command) ? opts.command : undefined) : findProgram('turnserver');
   if (!program) throw new TurnStartError('TURN=embedded runs coturn, and its turnserver program is not installed: apt-get install coturn');
   const secret = await turnSecret(config);
   const dir = path.join(config.dataDir, 'turn');

@@ -33,6 +33,8 @@ export interface TurnProcess {
   /** The running coturn, or undefined between a death and its restart. */
   readonly pid: number | undefined;
   readonly restarts: number;
+  /** coturn re-reads TLS_CERT / TLS_KEY (SIGUSR2), keeping its allocations: call it when the files change. */
+  reloadCertificate(): void;
   /** Never the secret, whatever serializes this object. */
   toJSON(): object;
   close(): Promise<void>;
@@ -274,6 +276,7 @@ export async function startTurnProcess(opts: TurnProcessOptions): Promise<TurnPr
     get restarts() {
       return restarts;
     },
+    reloadCertificate: () => void child?.kill('SIGUSR2'),
     toJSON: () => ({ urls, pid: child?.pid, restarts }),
     close: () =>
       (closing ??= (async () => {

@@ -14,6 +14,8 @@ import path from 'node:path';
 import { loadConfig } from '../../demo-server/src/config.js';
 import { startServer, type RunningServer } from '../../demo-server/src/server.js';
 import { findProgram, startTurnProcess } from '../../demo-server/src/turn-process.js';
+import { TurnCredentials } from '../../demo-server/src/services/turn-credentials.js';
+import { loadOrCreateCertificate } from '../../demo-server/src/tls.js';
 import { root } from '../helpers/demo-page.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { TurnClient } from '../helpers/turn-client.js';
@@ -260,6 +262,53 @@ describe('TURN=embedded: no coturn outlives its server', { skip: SKIP, timeout: 
       assert.deepEqual(processesWith(conf), [server.turn!.pid]);
     } finally {
       await server.close();
+    }
+  });
+
+  it('with TLS_CERT: TURN over TLS on TURN_TLS_PORT accepts the credentials, and the URLs name it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ov-turn-tls-'));
+    dirs.push(dir);
+    const cert = await loadOrCreateCertificate(dir, ['127.0.0.1']);
+    const tlsPort = await freePort();
+    const config = loadConfig({
+      ...(await env(dir)),
+      TLS_CERT: path.join(dir, 'tls', 'cert.pem'),
+      TLS_KEY: path.join(dir, 'tls', 'key.pem'),
+      TURN_TLS_PORT: String(tlsPort),
+    });
+    const turn = await startTurnProcess({ config, log: () => undefined });
+    started.push(turn.pid!);
+    try {
+      assert.deepEqual(turn.urls, [
+        `turn:${HOST}:${config.turnPort}?transport=udp`,
+        `turn:${HOST}:${config.turnPort}?transport=tcp`,
+        `turns:${HOST}:${tlsPort}?transport=tcp`,
+      ]);
+      const [ice] = new TurnCredentials({ urls: turn.urls, secret: turn.secret, seconds: 600 }).forConnection();
+      const c = await TurnClient.tls(HOST, tlsPort, cert.cert);
+      try {
+        const ok = await c.allocate(ice.username, ice.credential);
+        assert.equal(ok.code, 200, ok.reason);
+        assert.equal((await c.createPermission('10.0.0.1')).code, 403);
+      } finally {
+        c.close();
+      }
+      // A renewed certificate is re-read in place: the same coturn serves the new one.
+      const pid = turn.pid;
+      const renewed = await loadOrCreateCertificate(dir, ['127.0.0.1', 'renewed.test']);
+      assert.notEqual(renewed.cert, cert.cert);
+      turn.reloadCertificate();
+      let served = false;
+      for (let i = 0; i < 50 && !served; i++) {
+        const c2 = await TurnClient.tls(HOST, tlsPort, renewed.cert).catch(() => undefined);
+        c2?.close();
+        served = !!c2;
+        if (!served) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(served, 'the renewed certificate served within 5 s');
+      assert.equal(turn.pid, pid, 'not restarted');
+    } finally {
+      await turn.close();
     }
   });
 

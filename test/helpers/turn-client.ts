@@ -3,6 +3,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
 
 const COOKIE = 0x2112a442;
 const METHOD = { allocate: 0x003, createPermission: 0x008, send: 0x006, data: 0x007 } as const;
@@ -104,7 +105,7 @@ export class TurnClient {
 
   static async udp(host: string, port: number): Promise<TurnClient> {
     const s = dgram.createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+    await new Promise<void>((r) => s.bind(0, r));
     const c = new TurnClient(
       (b) => s.send(b, port, host),
       () => s.close(),
@@ -116,6 +117,17 @@ export class TurnClient {
   static async tcp(host: string, port: number): Promise<TurnClient> {
     const s = net.connect({ host, port });
     await new Promise<void>((resolve, reject) => s.once('connect', resolve).once('error', reject));
+    return TurnClient.#stream(s);
+  }
+
+  /** TURN over TLS (`turns:`), trusting `ca`. */
+  static async tls(host: string, port: number, ca: string): Promise<TurnClient> {
+    const s = tls.connect({ host, port, ca, servername: net.isIP(host) ? undefined : host });
+    await new Promise<void>((resolve, reject) => s.once('secureConnect', resolve).once('error', reject));
+    return TurnClient.#stream(s);
+  }
+
+  static #stream(s: net.Socket): TurnClient {
     const c = new TurnClient(
       (b) => s.write(b),
       () => s.destroy(),

@@ -185,7 +185,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const url = address.replace('[::1]', 'localhost').replace('0.0.0.0', '127.0.0.1');
   const lanUrl = lan && !served ? `${scheme}://${lan}:${new URL(url).port}` : undefined;
   // A renewed certificate (certbot's symlink swap) is served to new connections; a broken one is logged, the old kept.
-  const certWatch = served && certFiles ? watchCertificate(served, certFiles, app.log) : undefined;
+  // coturn's TLS port serves the same files: it re-reads them in place (SIGUSR2).
+  const certWatch =
+    served && certFiles
+      ? watchCertificate(
+          {
+            current: served.current,
+            use: (next) => {
+              served.use(next);
+              turn?.reloadCertificate();
+            },
+          },
+          certFiles,
+          app.log,
+        )
+      : undefined;
   let redirect: { close(): Promise<void> } | undefined;
   if (config.httpRedirectPort) {
     try {

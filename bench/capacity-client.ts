@@ -8,6 +8,8 @@ import { RpcClient } from '../test/helpers/rpc-client.js';
 import type { Replayer } from './capacity-media.js';
 
 const CONNECT_TIMEOUT_MS = 20_000;
+/** openvidu-browser's heartbeat: the server closes a socket that misses three. */
+const PING_MS = 5000;
 /** Frames (by RTP timestamp) followed at once: later ones push the oldest out, complete or not. */
 const RECENT = 64;
 
@@ -64,11 +66,14 @@ export class BenchParticipant {
   private feed?: { sentFrames: () => number; stop: () => void };
   private received = 0;
   private config: Partial<PeerConfig> = {};
+  private readonly heartbeat: NodeJS.Timeout;
 
   private constructor(
     private readonly rpc: RpcClient,
     private readonly replayer: Replayer,
-  ) {}
+  ) {
+    this.heartbeat = setInterval(() => void rpc.request('ping', {}).catch(() => {}), PING_MS);
+  }
 
   /** Gets a token from the reference server, connects and joins; `relay`: TURN only, from the join's ICE servers. */
   static async join(base: string, room: string, name: string, relay: boolean, replayer: Replayer): Promise<BenchParticipant> {
@@ -81,10 +86,15 @@ export class BenchParticipant {
     const { token } = (await res.json()) as { token: string };
     const rpc = await RpcClient.connect(token);
     const p = new BenchParticipant(rpc, replayer);
-    const joined = (await rpc.join(token, JSON.stringify({ clientData: name }))) as { id: string; customIceServers?: IceServer[] };
-    p.connectionId = joined.id;
-    p.config = relay ? relayConfig(joined.customIceServers ?? []) : peerConfig({ host: '127.0.0.1' });
-    return p;
+    try {
+      const joined = (await rpc.join(token, JSON.stringify({ clientData: name }))) as { id: string; customIceServers?: IceServer[] };
+      p.connectionId = joined.id;
+      p.config = relay ? relayConfig(joined.customIceServers ?? []) : peerConfig({ host: '127.0.0.1' });
+      return p;
+    } catch (err) {
+      await p.leave();
+      throw err;
+    }
   }
 
   /** publishVideo with a sendonly offer (audio + video), then the replayed media once connected. */
@@ -146,6 +156,7 @@ export class BenchParticipant {
   }
 
   async leave(): Promise<void> {
+    clearInterval(this.heartbeat);
     this.feed?.stop();
     await this.rpc.request('leaveRoom', {}).catch(() => {});
     this.rpc.close();

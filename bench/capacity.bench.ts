@@ -6,9 +6,10 @@
 // Rooms are added one at a time; after each, a steady window is measured. Settings: BENCH_CAPACITY_MAX_ROOMS (12),
 // BENCH_CAPACITY_WINDOW_S (10), BENCH_CAPACITY_BUDGET_S (240, per variant), BENCH_CAPACITY_AUDIO (1),
 // BENCH_CAPACITY_VARIANTS (direct,relay), BENCH_CAPACITY_TURN (embedded when `npm start` has it, or own: a coturn
-// started here and given to the server as TURN_URLS).
+// started here and given to the server as TURN_URLS), BENCH_CAPACITY_SERVER_CPUS (0: the server's taskset list).
 import { randomBytes } from 'node:crypto';
 import { BenchParticipant } from './capacity-client.js';
+import { checkClip, stopClip, type ClipCheck } from './capacity-clips.js';
 import { encodeMedia, FPS, Replayer } from './capacity-media.js';
 import { cpuBetween, cpuByKind, cpuTimes, embeddedTurnAvailable, freeUdpPort, pinSelf, startOwnTurn, startServer, tree } from './capacity-server.js';
 import { printTable, round, type BenchRow } from './lib.js';
@@ -23,7 +24,7 @@ const SETTLE_MS = 3000;
 const MIN_RATIO = 0.95;
 /** Server tree CPU (% of one core) taken as "core 0 saturated". */
 const SATURATED = 95;
-const SERVER_CPU = '0';
+const SERVER_CPU = process.env.BENCH_CAPACITY_SERVER_CPUS ?? '0';
 const CLIENT_CPU = '1';
 
 interface Room {
@@ -31,6 +32,7 @@ interface Room {
   a: BenchParticipant;
   b: BenchParticipant;
   clipId: string;
+  clipStartedAt: number;
 }
 
 interface Step {
@@ -42,6 +44,8 @@ interface Step {
   sentFps: number;
   /** Server tree CPU by process kind, % of one core. */
   byKind: Record<string, number>;
+  /** Every subscriber's ratio, e.g. "1 B←A 99.7 %" (room 1, B receiving A). */
+  all: string[];
 }
 
 async function api<T>(base: string, p: string, body?: unknown): Promise<T> {
@@ -56,11 +60,18 @@ async function api<T>(base: string, p: string, body?: unknown): Promise<T> {
 
 async function openRoom(base: string, name: string, relay: boolean, replayer: Replayer): Promise<Room> {
   const a = await BenchParticipant.join(base, name, 'Ana', false, replayer);
-  const b = await BenchParticipant.join(base, name, 'Ben', relay, replayer);
-  await Promise.all([a.publish(AUDIO), b.publish(AUDIO)]);
-  await Promise.all([a.subscribe(b), b.subscribe(a)]);
-  const clip = await api<{ id: string }>(base, `/api/sessions/${name}/clips`, {});
-  return { name, a, b, clipId: clip.id };
+  let b: BenchParticipant | undefined;
+  try {
+    b = await BenchParticipant.join(base, name, 'Ben', relay, replayer);
+    await Promise.all([a.publish(AUDIO), b.publish(AUDIO)]);
+    await Promise.all([a.subscribe(b), b.subscribe(a)]);
+    const clipStartedAt = Date.now();
+    const clip = await api<{ id: string }>(base, `/api/sessions/${name}/clips`, {});
+    return { name, a, b, clipId: clip.id, clipStartedAt };
+  } catch (err) {
+    await Promise.all([a.leave(), b?.leave()]);
+    throw err;
+  }
 }
 
 /** ffmpeg processes under the server: one per recording running. */
@@ -76,17 +87,17 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms: num
 /** One steady window over every room: each subscriber's received frames / its publisher's sent frames, and CPU. */
 async function measure(rooms: Room[], roots: number[]): Promise<Step> {
   const pairs = rooms.flatMap((r) => [
-    { pub: r.a, sub: r.b },
-    { pub: r.b, sub: r.a },
+    { pub: r.a, sub: r.b, label: `${r.name.split('-').pop()} B←A` },
+    { pub: r.b, sub: r.a, label: `${r.name.split('-').pop()} A←B` },
   ]);
   const before = pairs.map((p) => [p.pub.sentFrames(), p.sub.receivedFrames()]);
   const t0 = tree(roots);
-  const c0 = cpuTimes(Number(SERVER_CPU));
+  const c0 = cpuTimes(parseInt(SERVER_CPU, 10));
   const own0 = process.cpuUsage();
   const w0 = performance.now();
   await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
   const wall = (performance.now() - w0) / 1000;
-  const c1 = cpuTimes(Number(SERVER_CPU));
+  const c1 = cpuTimes(parseInt(SERVER_CPU, 10));
   const own = process.cpuUsage(own0);
   const t1 = tree(roots);
   const ratios = pairs.map((p, i) => (p.sub.receivedFrames() - before[i][1]) / Math.max(1, p.pub.sentFrames() - before[i][0]));
@@ -98,6 +109,7 @@ async function measure(rooms: Room[], roots: number[]): Promise<Step> {
     core0: ((c1.busy - c0.busy) / (c1.total - c0.total)) * 100,
     clientCpu: ((own.user + own.system) / 1e6 / wall) * 100,
     sentFps: Math.min(...sent),
+    all: pairs.map((p, i) => `${p.label} ${round(ratios[i] * 100, 1)} %`),
     byKind: Object.fromEntries(Object.entries(cpuByKind(t0, t1, roots[0])).map(([k, v]) => [k, (v / wall) * 100])),
   };
 }
@@ -109,24 +121,15 @@ const kinds = (s: Step) =>
     .map(([k, v]) => `${k} ${round(v)} %`)
     .join(', ');
 
-async function closeRooms(base: string, rooms: Room[]): Promise<string[]> {
-  const statuses: string[] = [];
-  for (const r of rooms) await api(base, `/api/clips/${encodeURIComponent(r.clipId)}/stop`, {}).catch(() => {});
+async function closeRooms(base: string, rooms: Room[]): Promise<ClipCheck[]> {
+  const stoppedAt: number[] = [];
+  for (const r of rooms) stoppedAt.push(await stopClip(base, r.clipId).catch(() => Date.now()));
   await Promise.all(rooms.flatMap((r) => [r.a.leave(), r.b.leave()]));
   // Each clip ends ready (or failed): what the recorders made is checked, and core 0 is quiet for the next variant.
-  for (const r of rooms) {
-    let status = 'recording';
-    await until(
-      `clip ${r.clipId}`,
-      async () => {
-        status = (await api<{ status: string }>(base, `/api/clips/${encodeURIComponent(r.clipId)}`)).status;
-        return status === 'ready' || status === 'failed';
-      },
-      120_000,
-    ).catch(() => {});
-    statuses.push(status);
-  }
-  return statuses;
+  const checks: ClipCheck[] = [];
+  for (const [i, r] of rooms.entries())
+    checks.push(await checkClip(base, r.clipId, r.clipStartedAt, stoppedAt[i]).catch((e: Error) => ({ status: e.message, lengthRatio: 0, fps: 0 })));
+  return checks;
 }
 
 async function ramp(variant: 'direct' | 'relay', base: string, roots: number[], replayer: Replayer) {
@@ -134,6 +137,7 @@ async function ramp(variant: 'direct' | 'relay', base: string, roots: number[], 
   const rooms: Room[] = [];
   const candidates = new Set<string>();
   const t0 = Date.now();
+  let clips: ClipCheck[] = [];
   let stop = `${MAX_ROOMS} rooms (the bench's limit)`;
   try {
     for (let n = 1; n <= MAX_ROOMS; n++) {
@@ -144,11 +148,14 @@ async function ramp(variant: 'direct' | 'relay', base: string, roots: number[], 
       await new Promise((r) => setTimeout(r, SETTLE_MS));
       const s = await measure(rooms, roots);
       steps.push(s);
+      const running = recorders(roots[0]);
+      if (running < n) throw new Error(`${n} rooms but ${running} recorders running after the window`);
       console.log(
         `  ${variant} ${n} room(s): worst ${round(s.worst * 100, 1)} %, server tree ${round(s.serverCpu)} %, core 0 ${round(s.core0)} %, ` +
           `client ${round(s.clientCpu)} %, slowest publisher ${round(s.sentFps, 1)} fps (${kinds(s)})`,
       );
       if (s.worst < MIN_RATIO) {
+        console.log(`  ${variant} ${n} room(s), every subscriber: ${s.all.join(', ')}`);
         stop = `${n} rooms: a subscriber got ${round(s.worst * 100, 1)} % of the frames`;
         break;
       }
@@ -162,11 +169,11 @@ async function ramp(variant: 'direct' | 'relay', base: string, roots: number[], 
       }
     }
   } finally {
-    const clips = await closeRooms(base, rooms);
-    const failed = clips.filter((c) => c !== 'ready').length;
-    if (failed) console.log(`  ${variant}: ${failed} of ${clips.length} clips did not end ready: ${clips.join(', ')}`);
+    clips = await closeRooms(base, rooms);
+    const failed = clips.filter((c) => c.status !== 'ready');
+    if (failed.length) console.log(`  ${variant}: ${failed.length} of ${clips.length} clips did not end ready: ${failed.map((c) => c.status).join(', ')}`);
   }
-  return { steps, stop, candidates: [...candidates].sort() };
+  return { steps, stop, candidates: [...candidates].sort(), clips };
 }
 
 export async function run(): Promise<BenchRow[]> {
@@ -192,6 +199,11 @@ export async function run(): Promise<BenchRow[]> {
       const last = passing[passing.length - 1];
       const perStep = r.steps.map((s) => `${s.rooms}: ${round(s.worst * 100, 1)} % / ${round(s.serverCpu)} % CPU`).join('; ');
       const clientMax = Math.max(...r.steps.map((s) => s.clientCpu));
+      const ready = r.clips.filter((c) => c.status === 'ready');
+      const clipNote = ready.length
+        ? `clips ${ready.length}/${r.clips.length} ready, length ≥ ${round(Math.min(...ready.map((c) => c.lengthRatio)) * 100)} % of the time recorded, ` +
+          `${round(Math.min(...ready.map((c) => c.fps)), 1)}–${round(Math.max(...ready.map((c) => c.fps)), 1)} fps recorded`
+        : `no clip ready of ${r.clips.length}`;
       rows.push({
         name: `two-person rooms with a clip recording on one core${variant === 'relay' ? `, one side through TURN (${turnHow})` : ''}`,
         value: last?.rooms ?? 0,
@@ -200,7 +212,7 @@ export async function run(): Promise<BenchRow[]> {
         detail:
           `server tree ${last ? `${round(last.serverCpu)} % of core 0 at that count (${kinds(last)}; core 0 busy ${round(last.core0)} %)` : '–'}; ` +
           `stopped at ${r.stop}; per step (worst fps ratio / server CPU): ${perStep}; ` +
-          `client core max ${round(clientMax)} %; candidates ${r.candidates.join(', ')}`,
+          `client core max ${round(clientMax)} %; ${clipNote}; candidates ${r.candidates.join(', ')}`,
       });
     }
   } finally {

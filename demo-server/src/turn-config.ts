@@ -53,6 +53,10 @@ export const DENIED_PEERS = [
   'fc00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', // unique local
   'fe80::-febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff', // link-local
   'ff00::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', // multicast
+  // Every other address too: browsers relay to the media server only (an SFU is every participant's one peer), so a
+  // visitor's credentials cannot turn the relay into a proxy towards the rest of the internet.
+  '1.0.0.0-255.255.255.255',
+  '::2-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
 ];
 
 const ANY = new Set(['0.0.0.0', '::', '']);

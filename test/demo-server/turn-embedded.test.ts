@@ -166,8 +166,8 @@ describe('TURN=embedded: coturn as the server’s child', { skip: SKIP, timeout:
         for (const peer of ['10.0.0.1', '127.0.0.2', '127.1.2.3', '169.254.169.254', '172.16.0.1', '192.168.1.1', '100.64.0.1', '0.0.0.1', '224.0.0.1'])
           assert.equal((await c.createPermission(peer)).code, 403, `${transport}: ${peer} denied`);
         assert.equal((await c.createPermission(HOST)).code, 200, `${transport}: the media server's address allowed`);
-        // A public address is not denied (documentation range: a permission sends nothing).
-        assert.equal((await c.createPermission('198.51.100.7')).code, 200, `${transport}: a public address allowed`);
+        // Nor any public address but the media server's (documentation range: a permission sends nothing).
+        assert.equal((await c.createPermission('198.51.100.7')).code, 403, `${transport}: another public address refused`);
         // A datagram to the "media server" through the relay, and its answer back.
         const got = new Promise<{ data: Buffer; from: dgram.RemoteInfo }>((r) => media.once('message', (data, from) => r({ data, from })));
         c.sendTo(HOST, media.address().port, Buffer.from(`hello over ${transport}`));

@@ -4,6 +4,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { root } from './lib.js';
@@ -111,7 +112,6 @@ export async function startOwnTurn(cpus: string, secret: string): Promise<{ chil
   args.push('--allow-loopback-peers', '--no-tls', '--no-dtls', '--no-cli', '--fingerprint', '--no-stdout-log', '--log-file=/dev/null');
   const child = spawn('taskset', args, { stdio: 'ignore' });
   // Ready when it answers: a TCP connect to its port succeeds.
-  const net = await import('node:net');
   for (let i = 0; ; i++) {
     const ok = await new Promise<boolean>((r) => {
       const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));

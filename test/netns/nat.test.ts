@@ -1,27 +1,30 @@
-// The embedded server on the internet, in network namespaces this test makes (topology.ts): the reference server
-// (`npm start`) behind a 1:1 NAT announcing its public address (MEDIA_PUBLIC_IP), with TURN (TURN=embedded: Debian's coturn as its child); Chromium inside a
-// client namespace joins a room twice with openvidu-browser from the demo page. Three clients: on the internet, behind
-// a home NAT, behind a NAT that drops all UDP (only TURN over TCP gets through). In each, both participants see each
-// other's video advance, a clip recorded with both publishing is ready (ffprobe over HTTP from the client's side), and
-// the ICE candidate pair in use is read from getStats() and printed. Needs root; skipped with the reason otherwise.
+// The embedded server as a public site, in network namespaces this test makes (topology.ts): `npm start` behind a
+// 1:1 NAT with the public-site settings (MEDIA_PUBLIC_IP, MEDIA_PORT_RANGE, TURN=embedded, TLS_CERT/TLS_KEY for the
+// site's name and PUBLIC_URL); Chromium inside a client namespace joins a room twice with openvidu-browser from the
+// demo page. Three clients: on the internet, behind a home NAT, behind a NAT that drops all UDP (only TURN over TCP
+// gets through). In each, both participants see each other's video advance, a clip recorded with both publishing is
+// ready (ffprobe over HTTPS from the client's side), and the ICE candidate pair in use is read from getStats() and
+// printed. Needs root; skipped with the reason otherwise.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { generate } from 'selfsigned';
 import { probe, resolveFfprobePath } from '../../demo-server/embedded-openvidu/recording/ffmpeg.js';
 import { ensureBuild } from '../helpers/build.js';
 import { tiles, waitFor } from '../helpers/demo-page.js';
 import { sleep } from '../helpers/until.js';
 import { Lab, netnsUnsupported, sweepLeftovers } from './netns.js';
-import { apiFromPage, observe, peerStates, remoteVideoTimes, selectedPairs, wsRewritten, type Pair } from './page.js';
+import { apiFromPage, observe, peerStates, remoteVideoTimes, selectedPairs, type Pair } from './page.js';
 import { chromiumIn, npmStartIn, type Child } from './services.js';
 import { buildTopology, PUBLIC_IP, SERVER_IP, type Topology } from './topology.js';
 
 const unsupported = netnsUnsupported();
-const PORT = 8080;
-const ORIGIN = `http://${PUBLIC_IP}:${PORT}`;
+/** The site's name: Chromium resolves it to the public address (--host-resolver-rules); its certificate is self-made. */
+const SITE = 'video.test';
+const ORIGIN = `https://${SITE}`;
 const CLIP_SECONDS = 3;
 
 let lab: Lab;
@@ -30,7 +33,6 @@ let dir: string;
 let server: (Child & { dataDir: string }) | undefined;
 let browser: Browser | undefined;
 const seen: Array<{ topology: string; who: string } & Pair> = [];
-const notes: string[] = [];
 
 async function stopAll() {
   await browser?.close().catch(() => {});
@@ -42,12 +44,12 @@ async function stopAll() {
 /** Two participants in `clientNs` join one room; they see each other, record a clip; the pairs used are returned. */
 async function journey(topology: string, clientNs: string): Promise<Pair[]> {
   const t0 = Date.now();
-  browser = await chromiumIn(lab, clientNs, ORIGIN, dir);
+  browser = await chromiumIn(lab, clientNs, dir, [`--host-resolver-rules=MAP ${SITE} ${PUBLIC_IP}`, '--ignore-certificate-errors']);
   const room = `netns-${topology}-${process.pid}`;
   const pages: Page[] = [];
   for (const name of ['Ana', 'Ben']) {
     const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
-    await observe(context, `${SERVER_IP}:${PORT}`);
+    await observe(context);
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error(`    [${topology} ${name}] page error: ${e.message}`));
     await page.goto(`${ORIGIN}/?session=${room}&name=${name}`, { timeout: 20_000 });
@@ -58,7 +60,7 @@ async function journey(topology: string, clientNs: string): Promise<Pair[]> {
     'both participants see both videos playing',
     async () => [...(await tiles(a)), ...(await tiles(b))],
     (t) => t.length === 4 && t.every((x) => x.playing),
-    30_000,
+    45_000, // through TURN, Chromium first waits on the UDP attempts that the network drops
   ).catch(async (err: Error) => {
     throw new Error(`${err.message}\n  peer connections: Ana ${(await peerStates(a)).join(', ')}; Ben ${(await peerStates(b)).join(', ')}`);
   });
@@ -89,7 +91,7 @@ async function journey(topology: string, clientNs: string): Promise<Pair[]> {
   );
   // Probed over HTTP from the client's namespace, through the NAT.
   const ffprobe = lab.wrapper(clientNs, resolveFfprobePath(), dir, `ffprobe-${topology}`);
-  const media = await probe(`${ORIGIN}/api/clips/${encodeURIComponent(id)}/media`, { ffprobePath: ffprobe });
+  const media = await probe(`https://${PUBLIC_IP}/api/clips/${encodeURIComponent(id)}/media`, { ffprobePath: ffprobe });
   assert.ok(media.duration >= CLIP_SECONDS - 1 && media.duration <= CLIP_SECONDS + 4, `clip duration ${media.duration}`);
   assert.ok(
     media.streams.some((s) => s.codec_type === 'video' && (s.width ?? 0) > 0),
@@ -106,9 +108,6 @@ async function journey(topology: string, clientNs: string): Promise<Pair[]> {
     assert.equal(mine.length, 2, `${who}'s connected peer connections: ${JSON.stringify(mine)}`);
     for (const pair of mine) seen.push({ topology, who, ...pair });
     pairs.push(...mine);
-    const ws = await wsRewritten(p);
-    if (ws.length && !notes.some((n) => n.startsWith(`${topology}:`)))
-      notes.push(`${topology}: the token's WebSocket URL named ${ws[0]} (private); the page used its own origin`);
   }
   const types = media.streams.map((s) => s.codec_name).join('+');
   console.log(`    ${topology}: joined and seeing both in ${joined} ms; clip ${media.duration.toFixed(2)} s (${types}); total ${Date.now() - t0} ms`);
@@ -122,13 +121,31 @@ describe('the embedded server behind NAT, in network namespaces', { skip: unsupp
     ensureBuild(); // before `npm start` (its own check would build inside the namespace, within its start timeout)
     sweepLeftovers();
     lab = new Lab();
+    // Interrupted or crashed: the namespaces and what runs in them still go (teardown is synchronous).
+    process.once('exit', () => lab.teardown());
+    for (const sig of ['SIGINT', 'SIGTERM'] as const)
+      process.once(sig, () => {
+        lab.teardown();
+        process.exit(130);
+      });
     dir = mkdtempSync(path.join(os.tmpdir(), 'ov-netns-run-'));
     const t0 = Date.now();
     topo = buildTopology(lab);
     const built = Date.now() - t0;
+    // The public-site configuration: a certificate for the site's name (as certbot's would be) and PUBLIC_URL.
+    const pems = await generate([{ name: 'commonName', value: SITE }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: SITE }] }],
+    });
+    writeFileSync(path.join(dir, 'fullchain.pem'), pems.cert);
+    writeFileSync(path.join(dir, 'privkey.pem'), pems.private);
     server = await npmStartIn(topo.server, {
-      PORT: String(PORT),
+      PORT: '443',
       HOST: SERVER_IP,
+      TLS_CERT: path.join(dir, 'fullchain.pem'),
+      TLS_KEY: path.join(dir, 'privkey.pem'),
+      PUBLIC_URL: ORIGIN,
       MEDIA_PUBLIC_IP: PUBLIC_IP,
       MEDIA_LISTEN_IP: SERVER_IP,
       MEDIA_PORT_RANGE: '40000-40099',
@@ -174,7 +191,6 @@ describe('the embedded server behind NAT, in network namespaces', { skip: unsupp
         `      ${s.topology.padEnd(11)} ${s.who} ${s.direction.padEnd(9)} ${s.local.type}/${s.local.protocol}${relay} ${s.local.address} → ${s.remote.type}/${s.remote.protocol} ${s.remote.address}`,
       );
     }
-    for (const n of notes) console.log(`    note: ${n}`);
     await stopAll();
     // The server finishes its clips and its OpenVidu process after npm has gone: bounded wait for an empty namespace.
     for (const ns of [topo.server, ...Object.values(topo.clients)])

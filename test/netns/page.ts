@@ -15,18 +15,12 @@ export interface Pair {
   remote: Candidate;
 }
 
-/**
- * Every RTCPeerConnection the page makes is kept in `window.__pcs` (openvidu-browser makes them). When the token's
- * WebSocket URL names the server's private address (`privateHost`), the page connects to its own origin instead and
- * notes it in `window.__wsRewritten`: a browser outside the NAT cannot reach that address.
- */
-export async function observe(context: BrowserContext, privateHost: string) {
-  await context.addInitScript((priv: string) => {
-    const w = window as unknown as Record<string, unknown>;
+/** Every RTCPeerConnection the page makes (openvidu-browser makes them) is kept in `window.__pcs`. */
+export async function observe(context: BrowserContext) {
+  await context.addInitScript(() => {
     const pcs: RTCPeerConnection[] = [];
-    const rewritten: string[] = [];
+    const w = window as unknown as Record<string, unknown>;
     w.__pcs = pcs;
-    w.__wsRewritten = rewritten;
     const PC = RTCPeerConnection;
     w.RTCPeerConnection = class extends PC {
       constructor(config?: RTCConfiguration) {
@@ -34,18 +28,7 @@ export async function observe(context: BrowserContext, privateHost: string) {
         pcs.push(this);
       }
     };
-    const WS = WebSocket;
-    w.WebSocket = class extends WS {
-      constructor(url: string | URL, protocols?: string | string[]) {
-        const u = new URL(String(url));
-        if (u.host === priv) {
-          rewritten.push(u.host);
-          u.host = location.host;
-        }
-        super(u, protocols);
-      }
-    };
-  }, privateHost);
+  });
 }
 
 /** The selected candidate pair of each connected peer connection of the page. */
@@ -109,5 +92,3 @@ export const apiFromPage = (page: Page, method: string, p: string, json?: unknow
     },
     [method, p, json] as const,
   );
-
-export const wsRewritten = (page: Page): Promise<string[]> => page.evaluate(() => (window as unknown as { __wsRewritten: string[] }).__wsRewritten);

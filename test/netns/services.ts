@@ -61,7 +61,7 @@ export async function npmStartIn(ns: string, env: Record<string, string>): Promi
       ns,
       ['npm', 'start', '--silent'],
       { DATA_DIR: dataDir, LOG_LEVEL: 'warn', HTTPS: '', ...env },
-      /ov-live-elements demo: http:\/\//,
+      /ov-live-elements demo: https?:\/\//,
       'npm start',
       120_000,
     );
@@ -79,8 +79,8 @@ export async function npmStartIn(ns: string, env: Record<string, string>): Promi
   }
 }
 
-/** Chromium inside `ns` (fake camera and microphone), treating `origin` (plain HTTP) as secure for getUserMedia. */
-export async function chromiumIn(lab: Lab, ns: string, origin: string, dir: string): Promise<Browser> {
+/** Chromium inside `ns` (fake camera and microphone), with these flags besides the usual ones. */
+export async function chromiumIn(lab: Lab, ns: string, dir: string, args: string[]): Promise<Browser> {
   const exe = lab.wrapper(ns, chromePath(), dir, `chromium-${ns}`);
-  return chromium.launch({ executablePath: exe, args: [...CHROMIUM_ARGS, `--unsafely-treat-insecure-origin-as-secure=${origin}`], timeout: 30_000 });
+  return chromium.launch({ executablePath: exe, args: [...CHROMIUM_ARGS, ...args], timeout: 30_000 });
 }

@@ -48,6 +48,14 @@ export interface Config extends NetworkConfig {
    * kept in `<dataDir>/share-key` (made at first start), so links survive restarts.
    */
   shareKeys: string[];
+  /**
+   * A backend the server trusts (e.g. the WordPress plugin), holding this shared secret: only it may create tokens
+   * (`Authorization: Bearer <secret>`), naming the participant and what it may do; each token comes with an access
+   * pass the browser shows on its writes. Unset: no such backend (the `authorize` hook, if any, decides alone).
+   */
+  backendSecret?: string;
+  /** Life of an access pass, seconds. */
+  accessSeconds: number;
   /** Longest life of a share link, seconds. */
   shareMaxSeconds: number;
   /** The site's public origin (and path prefix, if any) for absolute links: share URLs and the watch page's preview tags. Unset: the request's own. */
@@ -155,6 +163,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const replaySeconds = int('REPLAY_SECONDS', 0, 0, 600);
 
+  const backendSecret = env.BACKEND_SECRET || undefined;
+  if (backendSecret !== undefined && (backendSecret.length < 32 || /[^\x21-\x7e]/.test(backendSecret)))
+    throw new ConfigError('BACKEND_SECRET must be at least 32 visible ASCII characters (e.g. openssl rand -base64 32)');
   const port = int('PORT', 5080, 0, 65535);
   const https = bool('HTTPS', !!env.TLS_CERT);
   if (env.TLS_CERT && !https) throw new ConfigError('HTTPS=0 cannot be used with TLS_CERT: a certificate is served over HTTPS');
@@ -190,6 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     https,
     // Below 5 s so that, with the request's own overhead, an unreachable OpenVidu is reported within 5 s.
     openviduTimeoutMs: int('OPENVIDU_TIMEOUT_MS', 4500, 100, 60_000),
+    backendSecret,
+    accessSeconds: int('ACCESS_SECONDS', 12 * 3600, 60, 7 * 86_400),
     shareKeys,
     shareMaxSeconds: int('SHARE_MAX_SECONDS', 30 * 86_400, 60, 10 * 365 * 86_400),
     publicUrl,

@@ -451,6 +451,9 @@ describe('faults', () => {
       ['TLS_CERT', '/etc/letsencrypt/live/example.com/fullchain.pem'], // without TLS_KEY
       ['TLS_KEY', '/etc/letsencrypt/live/example.com/privkey.pem'], // without TLS_CERT
       ['HTTP_REDIRECT_PORT', '80'], // without TLS
+      ['BACKEND_SECRET', 'short'],
+      ['BACKEND_SECRET', 'a secret with spaces that is long enough'],
+      ['ACCESS_SECONDS', '5'],
       ['TURN_CREDENTIAL_SECONDS', '10'],
     ];
     for (const [name, value] of bad) {

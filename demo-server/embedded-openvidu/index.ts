@@ -235,6 +235,7 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
   });
 
   let closing: Promise<void> | undefined;
+  const WEBHOOK_DRAIN_MS = 2000;
   const close = () =>
     (closing ??= (async () => {
       await core.recordings.stopAll();
@@ -243,7 +244,8 @@ export async function startEmbeddedOpenVidu(options: EmbeddedOpenViduOptions = {
       wss.close();
       server.closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));
-      await core.opts.webhook?.drain();
+      // The last events (sessions closed, recordings ready) get 2 s: the receiver may have gone first.
+      await core.opts.webhook?.drain(WEBHOOK_DRAIN_MS);
     })());
 
   log.info(`OpenVidu 2.32-compatible server at ${publicUrl} (secret: ${secret === 'MY_SECRET' ? 'MY_SECRET' : '***'})${ceStrict ? ', CE-strict mode' : ''}`);

@@ -74,9 +74,22 @@ export class WebhookSender {
     this.stopper.abort();
   }
 
-  /** Resolves when every queued event has been delivered or given up on. */
-  async drain(): Promise<void> {
-    while (this.pendingCount > 0) await this.queue;
+  /**
+   * Resolves when every queued event has been delivered or given up on; with `withinMs`, gives up on what is still
+   * queued then (at shutdown the receiver is often gone already, and each event would wait out its retries).
+   */
+  async drain(withinMs?: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = withinMs === undefined ? undefined : new Promise<void>((r) => (timer = setTimeout(r, withinMs)));
+    try {
+      while (this.pendingCount > 0) {
+        if (deadline) await Promise.race([this.queue, deadline.then(() => this.stop())]);
+        else await this.queue;
+        if (this.stopper.signal.aborted) await this.queue; // the stopped queue settles at once
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async post(body: string, name: string): Promise<void> {

@@ -491,6 +491,25 @@ describe('webhook queue', { skip: SKIP }, () => {
       await new Promise<void>((r) => hang.close(() => r()));
     }
   });
+
+  test('at shutdown, a receiver that is gone costs the drain its deadline, not every event its five attempts', async () => {
+    // A port that refuses connections: each event would retry five times with 2 s of pauses in all.
+    const gone = http.createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', () => r()));
+    const port = (gone.address() as AddressInfo).port;
+    await new Promise<void>((r) => gone.close(() => r()));
+    const warnings: string[] = [];
+    const log = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} };
+    const sender = new WebhookSender({ endpoint: `http://127.0.0.1:${port}/` }, log);
+    for (let i = 0; i < 5; i++) sender.send({ event: 'sessionDestroyed', sessionId: `s${i}` });
+    const t0 = performance.now();
+    await sender.drain(100);
+    const took = performance.now() - t0;
+    assert.equal(sender.pending, 0, 'nothing left queued');
+    // Without the deadline this takes 5 events × 2 s of retry pauses; with it, the deadline plus one pause at most.
+    assert.ok(took < 5000, `drained in ${Math.round(took)} ms`);
+    assert.equal(warnings.filter((w) => /giving up/.test(w)).length, 0, 'events given up at shutdown are not retried to exhaustion');
+  });
 });
 
 // ============================================================================================== CORS

@@ -67,7 +67,8 @@ export class OpenViduGateway extends OpenViduRecordings {
     const properties = { type: 'WEBRTC', role: ROLE[p.role], data: p.data, ...(customIceServers?.length ? { customIceServers } : {}) };
     const create = async (pending: Promise<Session>) => {
       await pending;
-      const { body } = await this.call(() => this.post(`/openvidu/api/sessions/${encodeURIComponent(sessionId)}/connection`, properties, [200]));
+      // `post` enforces the gateway's timeout itself (503).
+      const { body } = await this.post(`/openvidu/api/sessions/${encodeURIComponent(sessionId)}/connection`, properties, [200]);
       if (typeof body?.token !== 'string' || typeof body.id !== 'string') throw errors.unavailable();
       return { token: body.token, connectionId: body.id };
     };

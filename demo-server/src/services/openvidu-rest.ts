@@ -20,11 +20,19 @@ export abstract class OpenViduRest {
   protected readonly basicAuth: string;
   /** Kept-alive connections to OpenVidu for the token route's calls. */
   private readonly agent: http.Agent;
+  private readonly client: typeof http | typeof https;
+  /** OpenVidu's host and port, as `http.request` options (a path in its URL is not used, as before). */
+  private readonly target: { protocol: string; hostname: string; port: string };
 
   constructor(readonly opts: GatewayOptions) {
     this.ov = new OpenVidu(opts.url, opts.secret);
     this.basicAuth = 'Basic ' + Buffer.from(`OPENVIDUAPP:${opts.secret}`).toString('base64');
-    this.agent = new URL(opts.url).protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    const url = new URL(opts.url);
+    const secure = url.protocol === 'https:';
+    this.agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    this.client = secure ? https : http;
+    // `[::1]` in a URL, `::1` for a socket.
+    this.target = { protocol: url.protocol, hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port || (secure ? '443' : '80') };
   }
 
   /** Run one OpenVidu call with the gateway's timeout; network failures and timeouts become 503. */
@@ -54,7 +62,11 @@ export abstract class OpenViduRest {
     return this.rest('POST', path, payload, ok);
   }
 
-  /** `post`, for any method; a GET sends no body. `maxBytes`: the largest answer read. */
+  /**
+   * `post`, for any method; a GET sends no body. `maxBytes`: the largest answer read. The gateway's timeout is
+   * enforced here (one timer that destroys the request, so its socket is not left waiting): a timeout rejects with
+   * the 503 `call` gives, so callers need not wrap these calls in `call`.
+   */
   protected rest(
     method: 'GET' | 'POST',
     path: string,
@@ -64,36 +76,39 @@ export abstract class OpenViduRest {
     retried = false,
   ): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
     const data = method === 'GET' ? '' : JSON.stringify(payload);
-    const client = this.agent instanceof https.Agent ? https : http;
-    const headers: Record<string, string | number> = { Authorization: this.basicAuth };
-    if (method !== 'GET') Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+    const headers: Record<string, string | number> =
+      method === 'GET'
+        ? { Authorization: this.basicAuth }
+        : { Authorization: this.basicAuth, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) };
     return new Promise((resolve, reject) => {
-      const req = client.request(
-        new URL(path, this.opts.url),
-        { method, agent: this.agent, headers, signal: AbortSignal.timeout(this.opts.timeoutMs) },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (d: Buffer) => {
-            size += d.length;
-            if (size > maxBytes) return req.destroy(new Error('answer too large'));
-            chunks.push(d);
-          });
-          res.on('error', reject);
-          res.on('end', () => {
-            if (!ok.includes(status)) return reject(new Error(String(status)));
-            let body: Record<string, unknown> | undefined;
-            try {
-              body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') ?? undefined;
-            } catch {
-              body = undefined;
-            }
-            resolve({ status, body });
-          });
-        },
-      );
+      // Per call, the host and port parsed once and a plain timer: a URL and an `AbortSignal.timeout` per token
+      // cost more than the rest of this function.
+      const req = this.client.request({ ...this.target, path, method, agent: this.agent, headers }, (res) => {
+        const status = res.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (d: Buffer) => {
+          size += d.length;
+          if (size > maxBytes) return req.destroy(new Error('answer too large'));
+          chunks.push(d);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          clearTimeout(timer);
+          if (!ok.includes(status)) return reject(new Error(String(status)));
+          let body: Record<string, unknown> | undefined;
+          try {
+            const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8');
+            body = JSON.parse(text || 'null') ?? undefined;
+          } catch {
+            body = undefined;
+          }
+          resolve({ status, body });
+        });
+      });
+      const timer = setTimeout(() => req.destroy(errors.unavailable()), this.opts.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
         // A kept-alive socket OpenVidu closed as we reused it: once more on a new one (at worst an unused token).
         if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(this.rest(method, path, payload, ok, maxBytes, true));
         else reject(err);

@@ -1,11 +1,23 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const ALNUM = UPPER + 'abcdefghijklmnopqrstuvwxyz0123456789';
 
+/**
+ * `n` characters of `alphabet`, uniformly. One draw of random bytes per id, not one call per character (ids are
+ * made for every token); bytes at or above the largest multiple of the alphabet's size are skipped, so no
+ * character is likelier than another.
+ */
 function pick(alphabet: string, n: number): string {
+  const limit = 256 - (256 % alphabet.length);
   let s = '';
-  for (let i = 0; i < n; i++) s += alphabet[randomInt(alphabet.length)];
+  while (s.length < n) {
+    for (const b of randomBytes(n - s.length + 4)) {
+      if (b >= limit) continue;
+      s += alphabet[b % alphabet.length];
+      if (s.length === n) break;
+    }
+  }
   return s;
 }
 

@@ -10,6 +10,7 @@ import sjson from 'secure-json-parse';
 import type { Config } from './config.js';
 import { ApiError, errors } from './errors.js';
 import { authorizePlugin, type Authorize } from './plugins/authorize.js';
+import { backendAuthorize } from './plugins/backend-authorize.js';
 import { sameOriginPlugin } from './plugins/same-origin.js';
 import { ErrorReply } from './schemas/common.js';
 import { Clip, ClipList, ClipShare } from './schemas/clips.js';
@@ -24,6 +25,7 @@ import { ClipCutter } from './services/clip-cutter.js';
 import { LocalClips } from './services/local-clips.js';
 import { ReplayService } from './services/replay-service.js';
 import { TurnCredentials } from './services/turn-credentials.js';
+import { AccessPasses } from './services/access-pass.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { clipRoutes } from './routes/clips.js';
 import { shareRoutes } from './routes/shares.js';
@@ -37,7 +39,10 @@ import { pageRoutes } from './routes/pages.js';
 
 export interface BuildAppOptions {
   config: Config;
-  /** The host's access check for every route; default: allow. */
+  /**
+   * The host's access check for every route; default: allow, or `backendAuthorize` when BACKEND_SECRET is set (a
+   * host hook replaces it; compose the two to keep it).
+   */
   authorize?: Authorize;
   /** pino options or `false`; default: the config's level. */
   logger?: FastifyServerOptions['logger'];
@@ -61,6 +66,8 @@ export interface Services {
   localClips: LocalClips;
   /** Rooms' instant-replay buffers and the clips cut from them. */
   replay: ReplayService;
+  /** Signs and checks the access passes that come with tokens; only with BACKEND_SECRET. */
+  accessPasses?: AccessPasses;
   openviduKind: 'embedded' | 'remote';
 }
 
@@ -143,6 +150,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     cutter,
     localClips,
     replay,
+    accessPasses: config.backendSecret ? new AccessPasses({ secret: config.backendSecret, seconds: config.accessSeconds }) : undefined,
     openviduKind: opts.openviduKind ?? 'remote',
   };
   app.decorate('services', services);
@@ -226,7 +234,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   // Before authorize: a forged cross-site request is refused on its headers, before the host's hook reads its cookies.
   await app.register(sameOriginPlugin, { corsOrigins: config.corsOrigins });
-  await app.register(authorizePlugin, { authorize: opts.authorize ?? (() => true) });
+  const builtIn: Authorize = config.backendSecret ? backendAuthorize({ secret: config.backendSecret, passes: services.accessPasses }) : () => true;
+  await app.register(authorizePlugin, { authorize: opts.authorize ?? builtIn });
 
   await app.register(sessionRoutes);
   await app.register(clipRoutes);

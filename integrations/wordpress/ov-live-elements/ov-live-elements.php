@@ -8,7 +8,6 @@
  * License:           Apache-2.0
  * License URI:       https://www.apache.org/licenses/LICENSE-2.0
  * Text Domain:       ov-live-elements
- * Domain Path:       /languages
  *
  * @package OV_Live_Elements
  */
@@ -29,10 +28,3 @@ if ( is_admin() ) {
 	require_once __DIR__ . '/includes/settings.php';
 }
 
-/**
- * Loads the translations shipped in languages/ (WordPress.org language packs take precedence).
- */
-function ov_live_elements_load_textdomain() {
-	load_plugin_textdomain( 'ov-live-elements', false, dirname( plugin_basename( OV_LIVE_ELEMENTS_FILE ) ) . '/languages' );
-}
-add_action( 'init', 'ov_live_elements_load_textdomain' );

@@ -19,7 +19,8 @@ function ov_live_elements_register_block() {
 		OV_LIVE_ELEMENTS_VERSION,
 		true
 	);
-	wp_set_script_translations( 'ov-live-elements-room-editor', 'ov-live-elements', OV_LIVE_ELEMENTS_DIR . '/languages' );
+	// Translations come from WordPress.org's language packs, which WordPress loads by the text domain.
+	wp_set_script_translations( 'ov-live-elements-room-editor', 'ov-live-elements' );
 	register_block_type( OV_LIVE_ELEMENTS_DIR . '/block', array( 'render_callback' => 'ov_live_elements_render_block' ) );
 }
 add_action( 'init', 'ov_live_elements_register_block' );

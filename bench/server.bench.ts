@@ -1,6 +1,7 @@
 // Benchmarks of the reference server over real HTTP (autocannon against a listening server with the embedded
 // OpenVidu in its child process, as npm start runs it): the token route beside a bare Fastify route in the same process and run, and snapshot
 // uploads of a ~200 KB JPEG. Prints a table and returns rows to bench/run.ts.
+import { readFileSync } from 'node:fs';
 import { rm, mkdtemp } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -46,6 +47,21 @@ interface CannonResult {
   statusCodeStats?: Record<string, { count: number }>;
 }
 const cannon = autocannonUntyped as (opts: CannonOptions) => Promise<CannonResult>;
+
+/**
+ * CPU time (ms) a process has used, or one of its threads (Linux's /proc; undefined elsewhere). The main thread of
+ * this process is the reference server's event loop without autocannon's worker thread.
+ */
+function cpuMs(pid: number | undefined, thread?: number): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  } catch {
+    return undefined;
+  }
+}
 
 /** autocannon, plus the longest stall of this process's event loop (the reference server's) meanwhile. */
 async function autocannon(opts: CannonOptions): Promise<CannonResult & { maxLoopDelayMs: number }> {
@@ -119,8 +135,12 @@ export async function run(): Promise<BenchRow[]> {
     gateway.sessions.delete('bench');
     await autocannon({ ...tokenReq, url: tokenUrl('bench'), connections: 10, duration: 1, workers: 1 });
     const rss0 = process.memoryUsage().rss;
+    const cpu0 = { server: cpuMs(process.pid, process.pid), openvidu: cpuMs(server.openvidu?.pid) };
     const tokenRes = await autocannon({ ...tokenReq, url: tokenUrl('bench'), connections: CONNECTIONS, duration: SECONDS, workers: 1 });
     const rss1 = process.memoryUsage().rss;
+    const cpu1 = { server: cpuMs(process.pid, process.pid), openvidu: cpuMs(server.openvidu?.pid) };
+    // CPU per token: what the machine's load changes least (the rates and latencies follow the share of CPU we get).
+    const perToken = (a?: number, b?: number) => (a === undefined || b === undefined ? NaN : Math.round(((b - a) * 1000) / tokenRes.requests.total));
     const pending = await pendingConnections(server, 'bench');
 
     // 4. The same route under a moderate load, in a fresh room: the latency a user sees when the server is not saturated.
@@ -159,6 +179,12 @@ export async function run(): Promise<BenchRow[]> {
       },
       { name: 'token route latency p50', value: tokenRes.latency.p50, unit: 'ms' },
       { name: 'token route latency p99', value: tokenRes.latency.p99, unit: 'ms', target: '≤ 20 ms', detail: `max ${tokenRes.latency.max} ms` },
+      {
+        name: 'token route CPU per token',
+        value: perToken(cpu0.server, cpu1.server),
+        unit: 'µs',
+        detail: `the reference server's event loop (its main thread, not autocannon's); the OpenVidu process ${perToken(cpu0.openvidu, cpu1.openvidu)} µs`,
+      },
       {
         name: 'bare Fastify route throughput',
         value: round(bareRate),

@@ -68,10 +68,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const own = `${scheme}://${ownHost}:${port}`;
   // Over HTTPS, or beyond loopback, browsers reach OpenVidu's WebSocket through this server's port and origin;
   // OpenVidu itself only listens on loopback.
-  const forwardSocket = !!tls || !loopback;
-  // With a real certificate, the WebSocket is announced on the public name the certificate covers, not an address.
+  const forwardSocket = !!tls || !loopback || !!config.publicUrl;
+  // Announced as the public sees the site (PUBLIC_URL, or the name a real certificate covers), not an address of
+  // this host, which browsers behind a NAT or a reverse proxy cannot reach.
   const tokenUrl = forwardSocket
-    ? ((served && publicSocketUrl(config.publicUrl, served.current().names, port)) ??
+    ? (publicSocketUrl(config.publicUrl, served?.current().names ?? [], port) ??
       `${tls ? 'wss' : 'ws'}://${lan ?? (anyInterface ? '127.0.0.1' : ownHost)}:${port}`)
     : undefined;
   const webhookToken = config.webhookToken ?? randomBytes(18).toString('base64url');

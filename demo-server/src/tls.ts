@@ -96,15 +96,16 @@ export function forwardOpenViduSocket(server: Pick<Server, 'on'>, targetPort: nu
 }
 
 /**
- * The WebSocket URL OpenVidu hands browsers with a real certificate: the page's own origin, named as the certificate
- * names it, so the browser accepts it. PUBLIC_URL's host and port when set; else the certificate's first DNS name
- * (not a wildcard) on the HTTPS `port`. Undefined when neither names a host.
+ * The WebSocket URL OpenVidu hands browsers: the page's own origin as the public sees it. PUBLIC_URL's host and
+ * port when set (ws: for an http: one; behind a NAT or a reverse proxy the server's own address is not reachable);
+ * else, with a real certificate, its first DNS name (not a wildcard) on the HTTPS `port`, so the browser accepts it.
+ * Undefined when neither names a host.
  */
 export function publicSocketUrl(publicUrl: string | undefined, certificateNames: string[], port: number): string | undefined {
   if (publicUrl) {
     const u = new URL(publicUrl);
     // PUBLIC_URL's port is the one browsers use (it may differ from PORT behind port forwarding).
-    return u.protocol === 'https:' ? `wss://${u.host}` : `wss://${u.hostname}${port === 443 ? '' : `:${port}`}`;
+    return `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}`;
   }
   const name = certificateNames.find((n) => !n.includes('*') && !net.isIP(n));
   return name ? `wss://${name}${port === 443 ? '' : `:${port}`}` : undefined;

@@ -364,6 +364,7 @@ describe('OpenVidu WebSocket URL with a real certificate', () => {
   it('is the public origin, never an address', () => {
     assert.equal(publicSocketUrl('https://video.example.test', [], 443), 'wss://video.example.test');
     assert.equal(publicSocketUrl('https://video.example.test:8443/app', [], 5080), 'wss://video.example.test:8443');
+    assert.equal(publicSocketUrl('http://video.example.test:8080', [], 5080), 'ws://video.example.test:8080');
     assert.equal(publicSocketUrl(undefined, ['*.example.test', '203.0.113.5', NAME], 443), `wss://${NAME}`);
     assert.equal(publicSocketUrl(undefined, [NAME], 8443), `wss://${NAME}:8443`);
     assert.equal(publicSocketUrl(undefined, ['203.0.113.5'], 443), undefined);

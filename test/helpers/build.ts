@@ -20,8 +20,9 @@ const INPUTS = [
   'tsconfig.build.json',
   'tsconfig.server.json',
   'custom-elements-manifest.config.mjs',
+  'scripts',
 ];
-/** One output of each build step; the manifest is written last. */
+/** One output of each build step; the editor data, from the manifest, is written last. */
 const OUTPUTS = [
   'dist/ov-live-elements.js',
   'dist/index.js',
@@ -29,6 +30,7 @@ const OUTPUTS = [
   'dist/types/components/index.d.ts',
   'dist/server/server/index.js',
   'dist/custom-elements.json',
+  'dist/web-types.json',
 ];
 
 function newest(p: string): number {

@@ -96,6 +96,9 @@ function ov_live_elements_token_body( $request, $trusted ) {
  * @return WP_REST_Response|WP_Error
  */
 function ov_live_elements_rest_token( $request ) {
+	if ( ov_live_elements_rate_limited() ) {
+		return new WP_Error( 'ov_live_elements_rate_limited', __( 'Too many requests: try again in a minute.', 'ov-live-elements' ), array( 'status' => 429 ) );
+	}
 	$server = ov_live_elements_server_url();
 	if ( '' === $server ) {
 		return new WP_Error( 'ov_live_elements_not_configured', __( 'The live room server is not set up.', 'ov-live-elements' ), array( 'status' => 503 ) );
@@ -127,4 +130,26 @@ function ov_live_elements_rest_token( $request ) {
 	$answer = new WP_REST_Response( $data, $status );
 	$answer->header( 'Cache-Control', 'no-store' );
 	return $answer;
+}
+
+/**
+ * Whether this visitor's address has asked for too many tokens this minute. The reference server does not limit its
+ * trusted backend per address (every visitor arrives through this site), so the site does. The limit, 30 a minute by
+ * default, can be changed with the `ov_live_elements_tokens_per_minute` filter (0: no limit).
+ *
+ * @return bool
+ */
+function ov_live_elements_rate_limited() {
+	$limit = (int) apply_filters( 'ov_live_elements_tokens_per_minute', 30 );
+	if ( $limit <= 0 ) {
+		return false;
+	}
+	$address = isset( $_SERVER['REMOTE_ADDR'] ) ? sanitize_text_field( wp_unslash( $_SERVER['REMOTE_ADDR'] ) ) : '';
+	$key     = 'ov_live_elements_rate_' . md5( $address . '|' . gmdate( 'YmdHi' ) );
+	$count   = (int) get_transient( $key );
+	if ( $count >= $limit ) {
+		return true;
+	}
+	set_transient( $key, $count + 1, 2 * MINUTE_IN_SECONDS );
+	return false;
 }

@@ -1,7 +1,7 @@
 import { OvError } from './errors.js';
 import type { OvErrorCode } from './types.js';
 
-/** How a call site names its failures. */
+/** How a call site names its failures, and the access pass its writes carry. */
 export interface FetchErrors {
   /** An HTTP error status, or an answer that is not JSON. */
   code: OvErrorCode;
@@ -14,6 +14,11 @@ export interface FetchErrors {
   /** How messages name the call. Default `${method} ${url}`. */
   what?: string;
   fetch?: typeof fetch;
+  /**
+   * An access pass: sent as `Authorization: Bearer <access>` when the request writes. Writes name their method;
+   * reads name none (GET), so they never carry it.
+   */
+  access?: string;
 }
 
 /** A JSON request. */
@@ -33,6 +38,7 @@ export type ReadJson<T> = (body: unknown) => T | undefined;
 export async function fetchJson<T>(url: string, init: RequestInit, errors: FetchErrors, read: ReadJson<T> = (b) => (b ?? undefined) as T): Promise<T> {
   const what = errors.what ?? `${init.method ?? 'GET'} ${url}`;
   const fail = (code: OvErrorCode, text: string, status: number) => new OvError(code, what.charAt(0).toUpperCase() + what.slice(1) + text, { status });
+  if (errors.access && init.method) init = { ...init, headers: { ...init.headers, authorization: `Bearer ${errors.access}` } };
   let res: Response;
   try {
     res = await (errors.fetch ?? fetch)(url, init);

@@ -23,18 +23,26 @@ export interface TokenRequest {
 }
 
 /**
- * A token, with the server's screen grant when the camera token came with one. Sending the grant back for the
- * screen token lets the server link the screen-share connection to its owner (server data `screenOf`); without it
- * the screen shows as a participant of its own.
+ * A token, with what the server gave along with it: the screen grant and the access pass.
  */
 export interface TokenAnswer {
   token: string;
+  /**
+   * When the camera token came with one: sent back for the screen token, it lets the server link the screen-share
+   * connection to its owner (server data `screenOf`); without it the screen shows as a participant of its own.
+   */
   screenGrant?: string;
+  /**
+   * The server's access pass for this participant (a server that trusts a backend to mint tokens gives one): sent as
+   * `Authorization: Bearer <access>` on the room's writes (clips, replay, snapshots), and by the elements linked to
+   * the room. Kept for the camera connection only, until it leaves.
+   */
+  access?: string;
 }
 
 /**
  * Full control over how a token is obtained (auth headers, another backend…). Resolves to an OpenVidu token, or to
- * `{token, screenGrant?}`.
+ * `{token, screenGrant?, access?}` (a backend's answer passed on as it is).
  */
 export type TokenProvider = (request: TokenRequest) => Promise<string | TokenAnswer>;
 

@@ -20,9 +20,12 @@ export interface ClipFeed {
   close(): void;
 }
 
-/** A feed whose first list is the one live updates start with: one request, and nothing missed in between. */
-export function createClipFeed(api: string, session: string): ClipFeed {
-  const c = new ClipsClient(session, { api });
+/**
+ * A feed whose first list is the one live updates start with: one request, and nothing missed in between. Its writes
+ * carry the access pass `access` answers at each one, if any.
+ */
+export function createClipFeed(api: string, session: string, access?: () => string | undefined): ClipFeed {
+  const c = new ClipsClient(session, { api, access });
   return {
     list: () =>
       new Promise((resolve, reject) => {

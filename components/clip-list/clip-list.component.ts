@@ -117,12 +117,15 @@ export class OvClipList extends OvElement {
     }
   }
 
-  /** Creates the clips client for a session; tests override it to inject a fake. */
+  /**
+   * Creates the clips client for a session; tests override it to inject a fake. Its writes carry the linked room's
+   * access pass, when it has one.
+   */
   protected createFeed(api: string, session: string): ClipFeed {
-    return createClipFeed(api, session);
+    return createClipFeed(api, session, () => this.linkedRoom?.access);
   }
 
-  private get linkedRoom(): (HTMLElement & { session?: string; api?: string }) | null {
+  private get linkedRoom(): (HTMLElement & { session?: string; api?: string; access?: string }) | null {
     return this.byId(this.for);
   }
 

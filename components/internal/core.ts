@@ -55,10 +55,12 @@ export interface UploadRequest {
   blob: Blob;
   streamId?: string;
   name?: string;
+  /** The room's access pass, if any. */
+  access?: string;
 }
 
 export function upload(req: UploadRequest): Promise<Snapshot> {
-  return uploadSnapshot(req.api, req.session, req.blob, { streamId: req.streamId, name: req.name });
+  return uploadSnapshot(req.api, req.session, req.blob, req);
 }
 
 // The clips client itself, for <ov-clip-list>'s feed (components/clip-list/clip-feed.ts).

@@ -51,6 +51,9 @@ export class LazyRoom implements LiveRoomApi {
   get watching() {
     return this.#room?.watching ?? 0;
   }
+  get access() {
+    return this.#room?.access;
+  }
 
   on<K extends keyof LiveRoomEvents>(event: K, fn: (e: LiveRoomEvents[K]) => void): () => void {
     if (!this.#wanted.has(event)) {

@@ -170,6 +170,14 @@ export class OvLiveRoom extends OvElement {
     return this.rc.watching;
   }
 
+  /**
+   * The access pass the room's token came with (a server that trusts a backend gives one), while joined: the room
+   * sends it on its writes, and a linked `<ov-clip-list for>` or `<ov-snapshot-button>` on theirs.
+   */
+  get access(): string | undefined {
+    return this.rc.room?.access;
+  }
+
   protected override willUpdate(changed: Map<PropertyKey, unknown>) {
     if (changed.has('token')) this.tokenUsed = false;
   }
@@ -236,7 +244,7 @@ export class OvLiveRoom extends OvElement {
       return await fn();
     } catch (err) {
       const e = toOvError(err, fallback);
-      this.fail({ code: e.code, message: e.message, status: e.status }, false);
+      this.fail(errorDetail(e), false);
       throw e;
     }
   }
@@ -278,7 +286,7 @@ export class OvLiveRoom extends OvElement {
       invalid = ovError('INVALID_SESSION', `Invalid session id "${this.session}": use 1–64 letters, digits, _ or -.`);
     }
     if (invalid) {
-      this.fail({ code: invalid.code, message: invalid.message }, true);
+      this.fail(errorDetail(invalid), true);
       throw invalid;
     }
     const room = this.createRoom({ tokenProvider: this.tokenSource(), api: this.api });
@@ -304,7 +312,7 @@ export class OvLiveRoom extends OvElement {
       // Left or removed while joining: the caller learns it from the rejection; it is no error to show.
       if (e.code === 'JOIN_CANCELLED') throw e;
       if (this.rc.room !== room) return;
-      this.fail({ code: e.code, message: e.message, status: e.status }, true);
+      this.fail(errorDetail(e), true);
       throw e;
     } finally {
       if (this.joinInFlight === room) this.joinInFlight = undefined;

@@ -13,6 +13,8 @@ export interface SnapshotSource {
   captureSnapshot(options?: CaptureOptions): Promise<Blob>;
   session?: string;
   api?: string;
+  /** The room's access pass, sent with the upload. */
+  access?: string;
 }
 
 /**
@@ -97,6 +99,7 @@ export class OvSnapshotButton extends OvElement {
           session: this.session || room.session || '',
           blob,
           streamId,
+          access: room.access,
         });
       }
       this.phase = 'saved';

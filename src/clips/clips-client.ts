@@ -31,6 +31,12 @@ export interface ClipsClientOptions {
   pollMs?: number;
   /** SSE errors in a row (without an open in between) before falling back to polling. Default 3. */
   maxSseErrors?: number;
+  /**
+   * The access pass to send with each write (delete, rename, trim, restore, share, start, stop) as
+   * `Authorization: Bearer <access>`, asked for at each one (e.g. a room's `access`, which comes and goes with its
+   * joins). None: nothing extra is sent. Reads never carry it.
+   */
+  access?: () => string | undefined;
 }
 
 /**
@@ -41,10 +47,12 @@ export class ClipsClient {
   readonly api: string;
   readonly session: string;
   #events = new Emitter<ClipsClientEvents>();
-  #fetch: typeof fetch;
+  /** None: the page's `fetch`, looked up at each call (tests replace it). */
+  #fetch?: typeof fetch;
   #ES: typeof EventSource | null;
   #pollMs: number;
   #maxSseErrors: number;
+  #access?: () => string | undefined;
   #es?: EventSource;
   #pollTimer?: ReturnType<typeof setTimeout>;
   #sseErrors = 0;
@@ -62,10 +70,11 @@ export class ClipsClient {
   constructor(session: string, options: ClipsClientOptions = {}) {
     this.session = session;
     this.api = (options.api ?? '/api').replace(/\/$/, '');
-    this.#fetch = options.fetch ?? ((...a) => fetch(...a));
+    this.#fetch = options.fetch;
     this.#ES = options.EventSource === undefined ? (typeof EventSource === 'function' ? EventSource : null) : options.EventSource;
     this.#pollMs = options.pollMs ?? 3000;
     this.#maxSseErrors = options.maxSseErrors ?? 3;
+    this.#access = options.access;
   }
 
   on<K extends keyof ClipsClientEvents>(event: K, fn: (e: ClipsClientEvents[K]) => void): () => void {
@@ -80,7 +89,7 @@ export class ClipsClient {
   }
 
   #request<T>(path: string, init: RequestInit = {}, read?: ReadJson<T>): Promise<T> {
-    return fetchJson(`${this.api}${path}`, init, { code: 'CLIP_FAILED', fetch: this.#fetch }, read);
+    return fetchJson(`${this.api}${path}`, init, { code: 'CLIP_FAILED', fetch: this.#fetch, access: this.#access?.() }, read);
   }
 
   #sessionPath(suffix: string) {

@@ -83,6 +83,10 @@ export class LiveRoom implements LiveRoomApi {
   get screenSharing(): boolean {
     return this.#screen.active;
   }
+  /** The access pass the camera token came with (sent on the room's writes); none before joining and after leaving. */
+  get access(): string | undefined {
+    return this.#clips.access;
+  }
   /** Watch-only participants (role `subscriber`, no stream), this one included. They are in `participants` too. */
   get watching(): number {
     return this.#participants.watching;
@@ -159,11 +163,15 @@ export class LiveRoom implements LiveRoomApi {
     }
   }
 
-  /** A token; the camera token's screen grant is kept for the screen token (the server links the two with it). */
+  /**
+   * A token; the camera token's screen grant is kept for the screen token (the server links the two with it), and
+   * its access pass for the room's writes.
+   */
   async #token(kind: 'camera' | 'screen', signal: AbortSignal): Promise<string> {
     const grant = kind === 'screen' && this.#screenGrant ? { screenGrant: this.#screenGrant } : {};
     const answer = await requestToken(this.#tokenProvider, { session: this.#session!, name: this.#name, role: this.#role, kind, ...grant, signal });
-    if (kind === 'camera') this.#screenGrant = answer.screenGrant;
+    // A token that arrives after leave() (a provider that ignores the signal) gives the room nothing.
+    if (kind === 'camera' && !signal.aborted) ({ screenGrant: this.#screenGrant, access: this.#clips.access } = answer);
     return answer.token;
   }
 

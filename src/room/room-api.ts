@@ -70,6 +70,12 @@ export interface LiveRoomApi {
   /** The room's replay buffer as the server last told (`replayChange` on each change); null when it told nothing. */
   readonly replay: Replay | null;
   /**
+   * The access pass the camera token came with, if the server gave one: the room sends it on its writes
+   * (`Authorization: Bearer …`), and elements linked to the room send it on theirs. Cleared on leaving, replaced on
+   * each join.
+   */
+  readonly access?: string;
+  /**
    * How many participants watch only (role `subscriber`, no stream), this one included. They are in `participants`
    * too: every connection that can receive media is listed.
    */

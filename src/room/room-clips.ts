@@ -45,6 +45,8 @@ export class RoomClips {
   #startReplay = false;
   /** Replay signals so far: the answer to a request sent before one of them is older news. */
   #replayNews = 0;
+  /** The camera connection's access pass (from its token's answer), sent on every write; none once left. */
+  access?: string;
 
   constructor(api: string, events: Emitter<LiveRoomEvents>) {
     this.#api = api;
@@ -63,12 +65,13 @@ export class RoomClips {
 
   /** A new join (in `session`, asking for a replay buffer when `replay`), or none: nothing recording, no clip known. */
   reset(session?: string, replay = false) {
+    this.access = undefined;
     this.#startReplay = replay;
     this.#setReplay(null);
     this.#book.clear();
     this.#edits.clear();
     this.#recording = { active: false };
-    if (session) this.#rest = new ClipsClient(session, { api: this.#api });
+    if (session) this.#rest = new ClipsClient(session, { api: this.#api, access: () => this.access });
   }
 
   async start(name: string | undefined, signal: AbortSignal): Promise<Clip> {
@@ -113,7 +116,7 @@ export class RoomClips {
     const start = this.#startReplay;
     this.#startReplay = false;
     try {
-      const replay = await this.#replayApi('/replay', { method: start ? 'POST' : 'GET', signal }, (b) => readReplay(b, this.#rest!.session));
+      const replay = await this.#replayApi('/replay', { method: start ? 'POST' : undefined, signal }, (b) => readReplay(b, this.#rest!.session));
       if (news === this.#replayNews && !signal.aborted) this.#setReplay(replay);
     } catch (err) {
       if (start && !signal.aborted) console.info(`ov-live-room: no replay buffer: ${(err as Error).message}`);
@@ -123,7 +126,7 @@ export class RoomClips {
   /** A request to the session's API; the server's replay codes (REPLAY_OFF, REPLAY_EMPTY) are kept as they are. */
   #replayApi<T>(path: string, init: RequestInit, read?: (body: unknown) => T | undefined): Promise<T> {
     const url = `${this.#api}/sessions/${encodeURIComponent(this.#rest!.session)}${path}`;
-    return fetchJson(url, init, { code: 'CLIP_FAILED', server: ['REPLAY_OFF', 'REPLAY_EMPTY'] }, read);
+    return fetchJson(url, init, { code: 'CLIP_FAILED', server: ['REPLAY_OFF', 'REPLAY_EMPTY'], access: this.access }, read);
   }
 
   #setReplay(replay: Replay | null) {

@@ -98,6 +98,8 @@ export interface UploadOptions {
   name?: string;
   streamId?: string;
   signal?: AbortSignal;
+  /** An access pass, sent as `Authorization: Bearer <access>`. */
+  access?: string;
 }
 
 /** POSTs the image bytes to `${api}/sessions/:session/snapshots`; the server answers the stored Snapshot (with its size). */
@@ -110,7 +112,7 @@ export async function uploadSnapshot(api: string, session: string, blob: Blob, o
   return fetchJson(
     url,
     { method: 'POST', body: blob, headers: { 'content-type': blob.type || 'application/octet-stream' }, signal: options.signal },
-    { code: 'SNAPSHOT_FAILED', network: 'SNAPSHOT_FAILED', forbidden: 'SNAPSHOT_FAILED', what: `the snapshots endpoint ${url}` },
+    { code: 'SNAPSHOT_FAILED', network: 'SNAPSHOT_FAILED', forbidden: 'SNAPSHOT_FAILED', what: `the snapshots endpoint ${url}`, access: options.access },
     (b) => ((b as Snapshot | undefined)?.id ? (b as Snapshot) : undefined),
   );
 }

@@ -5,8 +5,9 @@ import type { TokenAnswer, TokenProvider, TokenRequest } from '../types.js';
 export type { TokenAnswer, TokenProvider, TokenRequest };
 
 /**
- * POSTs `{name, role}` to `url` and reads `{token, screenGrant?}` (the reference server's
- * `POST /api/sessions/:id/token`); a screen token with a grant POSTs `{screenGrant}` instead.
+ * POSTs `{name, role}` to `url` and reads `{token, screenGrant?, access?}` (the reference server's
+ * `POST /api/sessions/:id/token`, or a backend's route that asks it); a screen token with a grant POSTs
+ * `{screenGrant}` instead. `url` is used as given (a query string such as a nonce stays).
  * Every failure is an `OvError('TOKEN_FAILED')`; HTTP failures carry `status` and the server's message.
  * @example endpointTokenProvider('/api/sessions/demo/token', { headers: { authorization: 'Bearer …' } })
  */
@@ -25,19 +26,24 @@ export function endpointTokenProvider(url: string | ((request: TokenRequest) => 
       { code: 'TOKEN_FAILED', network: 'TOKEN_FAILED', forbidden: 'TOKEN_FAILED', what: `the token endpoint ${target}` },
       readAnswer,
     );
-    return answer.screenGrant ? answer : answer.token;
+    return answer.screenGrant || answer.access ? answer : answer.token;
   };
 }
 
-/** A token string or `{token, screenGrant?}` → `{token, screenGrant?}`; anything else → undefined. */
+/**
+ * A token string or `{token, screenGrant?, access?}` → `{token, screenGrant?, access?}` (only non-empty strings kept);
+ * anything else → undefined.
+ */
 export function readAnswer(value: unknown): TokenAnswer | undefined {
-  const v = (typeof value === 'string' ? { token: value } : value) as { token?: unknown; screenGrant?: unknown } | undefined;
+  const v = (typeof value === 'string' ? { token: value } : value) as Record<string, unknown> | undefined;
   if (typeof v?.token !== 'string' || !v.token) return undefined;
-  return typeof v.screenGrant === 'string' && v.screenGrant ? { token: v.token, screenGrant: v.screenGrant } : { token: v.token };
+  const answer: TokenAnswer = { token: v.token };
+  for (const k of ['screenGrant', 'access'] as const) if (typeof v[k] === 'string' && v[k]) answer[k] = v[k];
+  return answer;
 }
 
 /**
- * Wraps your own function (returning a token, or `{token, screenGrant?}`); whatever it throws (or anything else it
+ * Wraps your own function (returning a token, or `{token, screenGrant?, access?}`); whatever it throws (or anything else it
  * returns) becomes `OvError('TOKEN_FAILED')`.
  */
 export function functionTokenProvider(fn: (request: TokenRequest) => string | TokenAnswer | Promise<string | TokenAnswer>): TokenProvider {
@@ -54,7 +60,7 @@ export function functionTokenProvider(fn: (request: TokenRequest) => string | To
   };
 }
 
-/** Asks `provider` for a token: `{token, screenGrant?}`, or a rejection with TOKEN_FAILED (as functionTokenProvider's). */
+/** Asks `provider` for a token: `{token, screenGrant?, access?}`, or a rejection with TOKEN_FAILED (as functionTokenProvider's). */
 export async function requestToken(provider: TokenProvider, request: TokenRequest): Promise<TokenAnswer> {
   return readAnswer(await functionTokenProvider(provider)(request))!;
 }

@@ -36,6 +36,8 @@ export interface FetchCall {
   url: string;
   body?: unknown;
   signal?: AbortSignal | null;
+  /** The `authorization` header sent, if any. */
+  authorization?: string;
 }
 
 /**
@@ -45,7 +47,13 @@ export interface FetchCall {
 export function recordingFetch(answer: (call: FetchCall) => Response | Promise<Response>) {
   const calls: FetchCall[] = [];
   const fetch = ((url: string, init?: RequestInit) => {
-    const call = { method: init?.method ?? 'GET', url: String(url), body: init?.body ? JSON.parse(String(init.body)) : undefined, signal: init?.signal };
+    const call = {
+      method: init?.method ?? 'GET',
+      url: String(url),
+      body: init?.body ? JSON.parse(String(init.body)) : undefined,
+      signal: init?.signal,
+      authorization: (init?.headers as Record<string, string> | undefined)?.authorization,
+    };
     calls.push(call);
     return new Promise<Response>((resolve, reject) => {
       const abort = () => reject(new DOMException('The operation was aborted.', 'AbortError'));

@@ -20,6 +20,8 @@ export class FakeRoom implements LiveRoomApi {
   recording: { active: boolean; startedAt?: number; clip?: Clip } = { active: false };
   screenSharing = false;
   replay: Replay | null = null; // tested on the real LiveRoom (live-room-replay.test.ts)
+  /** Like LiveRoom's: the token answer's, cleared by leave(). */
+  access?: string;
   get watching() {
     return this.participants.filter((p) => p.role === 'subscriber' && !p.streams.length).length;
   }
@@ -72,9 +74,10 @@ export class FakeRoom implements LiveRoomApi {
     this.joinOptions = o;
     this.session = o.session;
     this.setState('joining');
-    await this.options?.tokenProvider({ session: o.session, name: o.name ?? '', role: o.role ?? 'publisher' }).catch((e) => {
+    const answer = await this.options?.tokenProvider({ session: o.session, name: o.name ?? '', role: o.role ?? 'publisher' }).catch((e) => {
       this.joinError ??= e;
     });
+    if (typeof answer === 'object') this.access = answer.access;
     if (this.joinGate) await this.joinGate;
     // Like LiveRoom: leave() during the join makes join() reject with JOIN_CANCELLED, without an error state.
     if (this.state === 'left') throw new OvError('JOIN_CANCELLED', 'leave() was called while joining');
@@ -88,6 +91,7 @@ export class FakeRoom implements LiveRoomApi {
   }
   async leave() {
     this.calls.push('leave');
+    this.access = undefined;
     if (this.state === 'left') return;
     this.setState('left');
     this.fire('left', { reason: 'disconnect' });

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -10,6 +9,7 @@ import sjson from 'secure-json-parse';
 import type { Config } from './config.js';
 import { ApiError, errors } from './errors.js';
 import { authorizePlugin, type Authorize } from './plugins/authorize.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { backendAuthorize } from './plugins/backend-authorize.js';
 import { sameOriginPlugin } from './plugins/same-origin.js';
 import { ErrorReply } from './schemas/common.js';
@@ -191,7 +191,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     void reply.code(404).send(e.toJSON());
   });
 
-  await app.register(helmet, {
+  // @fastify/helmet's headers, computed once at start (helmet itself rebuilds them on every request).
+  await app.register(securityHeadersPlugin, {
     // The demo page loads the element bundle from this origin and connects to OpenVidu's WebSocket, which may
     // live on another origin; media streams come from blob: URLs.
     contentSecurityPolicy: {

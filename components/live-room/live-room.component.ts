@@ -118,8 +118,9 @@ export class OvLiveRoom extends OvElement {
   /** Base URL of the host backend. */
   @property() api = '/api';
   /**
-   * Token URL, POSTed `{name, role}` → `{token, screenGrant?}`; default `${api}/sessions/${session}/token`. A screen
-   * share POSTs `{screenGrant}` (when the camera token came with one) for its second connection.
+   * Token URL, POSTed `{name, role}` → `{token, screenGrant?, access?}`; default `${api}/sessions/${session}/token`.
+   * A screen share POSTs `{screenGrant}` (when the camera token came with one) for its second connection. Used as
+   * given, query string included.
    */
   @property({ attribute: 'token-endpoint' }) tokenEndpoint = '';
   /** A literal OpenVidu token (single use: no automatic re-join). */

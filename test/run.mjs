@@ -2,7 +2,8 @@
 // `npm test`: every test suite of the project (2 cores: one browser at a time).
 //   0. The build the bundle tests and `npm start` read (when dist/ is stale)
 //   1. Node tests (node:test): embedded OpenVidu, reference server, bundles, end-to-end journeys (npm start + Chromium),
-//      the server behind NAT in network namespaces (as root).
+//      the server behind NAT in network namespaces (as root), the WordPress plugin in a real WordPress (test/wordpress,
+//      also on its own: node test/wordpress/run.mjs).
 //      Two lanes side by side, each one file at a time: the files that drive a browser or real media; and the type
 //      check (tsc), the lint (ESLint + Prettier) and the other files (in-process servers, fakes, files on disk),
 //      which mostly wait on I/O and fit beside them. The second lane's report is printed after the first's.
@@ -53,7 +54,7 @@ const buildStatus = run(process.execPath, ['--import', 'tsx', '--input-type=modu
 
 // Node suites: spec on the terminal (the side queue's after the main one's), TAP in files for the totals.
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ov-test-'));
-const files = nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/build', 'test/e2e', 'test/netns');
+const files = nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/build', 'test/e2e', 'test/netns', 'test/wordpress');
 /** A suite that starts a browser, `npm start` or real media runs in the main queue, one such at a time. */
 const HEAVY = /helpers\/(browser|ov-browser|participant|demo-page|firefox|raw-publisher|build)\.js|launchChromium|npmStart/;
 const heavy = files.filter((f) => HEAVY.test(readFileSync(f, 'utf8')));

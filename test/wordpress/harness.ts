@@ -23,10 +23,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMariaDb, type MariaDb } from './mariadb.js';
+import { WORDPRESS_FILES } from './packages.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const WORDPRESS_FILES = '/usr/share/wordpress';
-export const APT_PACKAGES = ['wordpress', 'php-cli', 'php-mysql', 'mariadb-server'];
 export const PLUGIN = 'ov-live-elements/ov-live-elements.php';
 
 export interface Login {
@@ -66,34 +65,6 @@ export interface SiteOptions {
   /** The page's content (block markup). */
   content: string;
   editorName: string;
-}
-
-/** What is missing to run WordPress here, or undefined when everything is. */
-export function wordpressMissing(): string | undefined {
-  const lacking = [
-    !existsSync(path.join(WORDPRESS_FILES, 'wp-load.php')) && 'wordpress',
-    spawnSync('php', ['-r', 'exit(extension_loaded("mysqli") ? 0 : 1);']).status !== 0 && 'php-cli with php-mysql',
-    spawnSync('mariadbd', ['--version']).status !== 0 && 'mariadb-server',
-  ].filter(Boolean);
-  return lacking.length ? lacking.join(', ') : undefined;
-}
-
-/**
- * Installs the Debian packages when they are absent and this process may (root, apt-get); returns why the WordPress
- * tests cannot run, or undefined when they can.
- */
-export function ensureWordPress(): string | undefined {
-  const missing = wordpressMissing();
-  if (!missing) return undefined;
-  const why = `Debian packages absent (${missing})`;
-  if (process.getuid?.() !== 0) return `${why} and not root to install them: apt-get install ${APT_PACKAGES.join(' ')}`;
-  const apt = (...args: string[]) =>
-    spawnSync('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, encoding: 'utf8', timeout: 600_000 });
-  let r = apt('install', '-y', '--no-install-recommends', ...APT_PACKAGES);
-  if (r.status !== 0) r = (apt('update'), apt('install', '-y', '--no-install-recommends', ...APT_PACKAGES));
-  if (r.status !== 0) return `${why} and apt-get could not install them: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`;
-  const still = wordpressMissing();
-  return still ? `Debian packages still absent after apt-get install: ${still}` : undefined;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -222,10 +193,30 @@ export async function startWordPress(opts: SiteOptions): Promise<WordPressSite> 
     [alive(db?.pid) && `mariadbd (${db!.pid})`, alive(server?.pid && -server.pid) && `php -S and its workers (group ${server!.pid})`].filter(
       (x): x is string => !!x,
     );
+  // Interrupted or crashed: PHP (in its own process group) and MariaDB still go, and the folder with them.
+  const killNow = () => {
+    for (const pid of [server?.pid && -server.pid, db?.pid])
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const interrupted = () => {
+    killNow();
+    process.exit(130);
+  };
+  process.once('exit', killNow);
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const stop = async () => {
     if (server) await stopGroup(server);
     await db?.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
+    process.removeListener('exit', killNow);
+    process.removeListener('SIGINT', interrupted);
+    process.removeListener('SIGTERM', interrupted);
   };
   try {
     // WordPress's files, with our wp-config.php and wp-content (themes linked, languages left out).

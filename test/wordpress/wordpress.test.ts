@@ -13,7 +13,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { ensureBuild } from '../helpers/build.js';
 import { npmStart, oneReadyClipEverywhere, root, tiles, waitFor, type NpmStart } from '../helpers/demo-page.js';
-import { ensureWordPress, freePort, startWordPress, type Login, type WordPressSite } from './harness.js';
+import { freePort, startWordPress, type Login, type WordPressSite } from './harness.js';
+import { ensureWordPress } from './packages.js';
 
 const skip = ensureWordPress();
 const ROOM = 'wp-room';

@@ -195,7 +195,7 @@ describe('the WordPress plugin in a real WordPress', { skip, timeout: 600_000 },
     await editor.screenshot({ path: path.join(images, 'wordpress-room.png') });
   });
 
-  it('the settings page: an administrator sees the server and the roles, and the secret only as “set”', async () => {
+  it('the settings page: an administrator sees the server’s address, not the secret, which saving the form keeps', async () => {
     const admin = await visitor('admin');
     await logIn(admin, site!.admin);
     await admin.goto(`${site!.url}/wp-admin/options-general.php?page=ov-live-elements`);
@@ -206,6 +206,11 @@ describe('the WordPress plugin in a real WordPress', { skip, timeout: 600_000 },
     const height = await admin.evaluate(() => document.documentElement.scrollHeight);
     await admin.setViewportSize({ width: 1280, height: Math.min(height, 2000) });
     await admin.screenshot({ path: path.join(images, 'wordpress-settings.png') });
+
+    // Saved as it is (the secret's field left empty): the secret is kept, so the page still gets tokens.
+    await Promise.all([admin.waitForURL(/settings-updated=true/), admin.click('#submit')]);
+    const again = await tokenFromWordPress(guest);
+    assert.ok(again.status >= 200 && again.status < 300 && again.body.token, `token after saving: ${again.status}`);
   });
 
   it('no PHP notice, warning or error from the plugin', () => {

@@ -3,11 +3,12 @@
 // allowing the site's origin (CORS_ORIGINS). In Chromium, an editor logged in through wp-login.php and a guest open the
 // page with the block, join the room and see each other; the editor records a clip and takes a snapshot; the guest gets
 // neither button, and the server refuses the guest's forged requests. Screenshots of the page and of the settings page
-// go to docs/images/. Skipped, with the reason, only where the Debian packages are absent and cannot be installed.
+// go to test-output/wordpress/ (and docs/images/ with DOCS_SCREENSHOTS=1). Skipped, with the reason, only where the
+// Debian packages are absent and cannot be installed.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
@@ -20,7 +21,15 @@ const skip = ensureWordPress();
 const ROOM = 'wp-room';
 const EDITOR = 'Edith Editor';
 const SECRET = randomBytes(32).toString('base64url');
-const images = path.join(root, 'docs/images');
+const shots = path.join(root, 'test-output/wordpress');
+
+/** A screenshot in test-output/wordpress/, and in docs/images/ too with DOCS_SCREENSHOTS=1 (so a run leaves the tree as it was). */
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(shots, { recursive: true });
+  const file = path.join(shots, `${name}.png`);
+  await page.screenshot({ path: file });
+  if (process.env.DOCS_SCREENSHOTS === '1') copyFileSync(file, path.join(root, 'docs/images', `${name}.png`));
+}
 
 let server: NpmStart | undefined;
 let site: WordPressSite | undefined;
@@ -192,7 +201,7 @@ describe('the WordPress plugin in a real WordPress', { skip, timeout: 600_000 },
       () => snapshotsOnServer(),
       (s) => s.length === 1,
     );
-    await editor.screenshot({ path: path.join(images, 'wordpress-room.png') });
+    await shot(editor, 'wordpress-room');
   });
 
   it('the settings page: an administrator sees the server’s address, not the secret, which saving the form keeps', async () => {
@@ -205,7 +214,7 @@ describe('the WordPress plugin in a real WordPress', { skip, timeout: 600_000 },
     // The whole page in the window (a full-page capture would cut the admin menu's background at the window's height).
     const height = await admin.evaluate(() => document.documentElement.scrollHeight);
     await admin.setViewportSize({ width: 1280, height: Math.min(height, 2000) });
-    await admin.screenshot({ path: path.join(images, 'wordpress-settings.png') });
+    await shot(admin, 'wordpress-settings');
 
     // Saved as it is (the secret's field left empty): the secret is kept, so the page still gets tokens.
     await Promise.all([admin.waitForURL(/settings-updated=true/), admin.click('#submit')]);

@@ -35,6 +35,7 @@ let server: NpmStart | undefined;
 let site: WordPressSite | undefined;
 let browser: Browser | undefined;
 const contexts: BrowserContext[] = [];
+let built = 0;
 let editor: Page;
 let guest: Page;
 
@@ -82,6 +83,7 @@ const snapshotsOnServer = async () => ((await (await fetch(`${server!.url}/api/s
 describe('the WordPress plugin in a real WordPress', { skip, timeout: 600_000 }, () => {
   before(async () => {
     ensureBuild(); // npm start's own check would count the build against its start-up time
+    built = Date.now();
     const port = await freePort();
     // The reference server and the site start side by side; the site needs the server's address only to configure
     // the plugin, after installing WordPress.
@@ -123,6 +125,7 @@ describe('the WordPress plugin in a real WordPress', { skip, timeout: 600_000 },
     }
     await site?.stop();
     await server?.stop();
+    console.log(`    ${Date.now() - built} ms from the build to the end`);
   });
 
   it('an editor logged in and a guest open the page with the block, join the room and see each other’s video', async () => {

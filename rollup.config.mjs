@@ -105,7 +105,7 @@ export default [
       nodeResolve({ browser: true, preferBuiltins: false }),
       json(),
       commonjs(),
-      terser({ format: { comments: false } }),
+      terser({ compress: { passes: 2 }, format: { comments: false } }),
       pruneChunks('ov-live-elements'),
     ],
     onwarn,

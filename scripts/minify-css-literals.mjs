@@ -2,7 +2,8 @@
 // whitespace become one space, and the space beside `{`, `}`, `;` and `,` goes. Terser keeps template text as it is,
 // and the elements' styles are a tenth of the script-tag build's own bytes. Conservative on purpose: spaces beside
 // `:`, `>`, `+` and `-` stay (`a :hover` is not `a:hover`; `calc(1px + 2px)` needs them), and `${…}` parts are
-// left alone.
+// left alone. In html`…` templates only the indentation goes: a run of whitespace holding a line break becomes one
+// line break, which separates what it separated before (the elements have no <pre>, <textarea> or white-space: pre).
 import MagicString from 'magic-string';
 
 /** The minified text of one static part of a css`` template. */
@@ -14,10 +15,15 @@ export function minifyCssText(text) {
     .replace(/;}/g, '}');
 }
 
+/** The text of one static part of an html`` template, without its indentation. */
+export function minifyHtmlText(text) {
+  return text.replace(/[ \t]*\n\s*/g, '\n');
+}
+
 /** Each static part of every css`…` template in `code`, as [start, end) offsets (between `${…}` parts). */
-export function cssTemplateParts(code) {
+export function cssTemplateParts(code, tag = 'css') {
   const parts = [];
-  const re = /\bcss\s*`/g; // TypeScript emits `css `…``
+  const re = new RegExp(`\\b${tag}\\s*\``, 'g'); // TypeScript emits `css `…``
   let m;
   while ((m = re.exec(code))) {
     let i = m.index + m[0].length;
@@ -54,8 +60,13 @@ export function minifyCssLiterals({ include = /\/components\/.*\.[jt]s$/ } = {})
   return {
     name: 'minify-css-literals',
     transform(code, id) {
-      if (!include.test(id) || !/\bcss\s*`/.test(code)) return null;
+      if (!include.test(id) || !/\b(css|html)\s*`/.test(code)) return null;
       const s = new MagicString(code);
+      for (const [a, b] of cssTemplateParts(code, 'html')) {
+        const text = code.slice(a, b);
+        const out = minifyHtmlText(text);
+        if (out !== text) s.overwrite(a, b, out);
+      }
       for (const [a, b] of cssTemplateParts(code)) {
         const text = code.slice(a, b);
         const min = minifyCssText(text);

@@ -37,7 +37,7 @@ export type ReadJson<T> = (body: unknown) => T | undefined;
  */
 export async function fetchJson<T>(url: string, init: RequestInit, errors: FetchErrors, read: ReadJson<T> = (b) => (b ?? undefined) as T): Promise<T> {
   const what = errors.what ?? `${init.method ?? 'GET'} ${url}`;
-  const fail = (code: OvErrorCode, text: string, status: number) => new OvError(code, what.charAt(0).toUpperCase() + what.slice(1) + text, { status });
+  const fail = (code: OvErrorCode, text: string, status: number) => new OvError(code, what + text, { status });
   if (errors.access && init.method) init = { ...init, headers: { ...init.headers, authorization: `Bearer ${errors.access}` } };
   let res: Response;
   try {

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 // @ts-expect-error: a plain .mjs build script, without types
-import { cssTemplateParts, minifyCssLiterals, minifyCssText } from '../../scripts/minify-css-literals.mjs';
+import { cssTemplateParts, minifyCssLiterals, minifyCssText, minifyHtmlText } from '../../scripts/minify-css-literals.mjs';
 
 const transform = (code: string, id = '/repo/components/x/x.styles.ts') =>
   (minifyCssLiterals() as { transform: (code: string, id: string) => { code: string } | null }).transform(code, id)?.code;
@@ -26,9 +26,17 @@ describe('css`…` minifier', () => {
     assert.equal(transform(code), 'const s = css ` .a{color: ${c};margin: ${m} 0}.${n}{x: 1}`;');
   });
 
-  it('touches only css templates in our components: html`…`, other strings and dependencies stay as they are', () => {
-    const code = 'const t = html`<p>  a  b  </p>`; const s = "a  {  b }";';
+  it('touches only css and html templates in our components: other strings and dependencies stay as they are', () => {
+    const code = 'const t = html`<p>  a  b  </p>`; const s = "a  {\\n  b }";';
     assert.equal(transform(`${code} const c = css\`p {  x: 1 }\`;`), `${code} const c = css\`p{x: 1}\`;`);
     assert.equal(transform('const c = css`p {  x: 1 }`;', '/repo/node_modules/lit/x.js'), undefined);
+    assert.equal(transform('const t = html`<p>\n  a\n</p>`;', '/repo/node_modules/lit/x.js'), undefined);
+  });
+
+  it('html`…`: only indentation goes (a run of whitespace with a line break becomes one line break); ${…} and spaces on a line stay', () => {
+    assert.equal(minifyHtmlText('\n      <p class="a  b">\n        x  y\n      </p>\n    '), '\n<p class="a  b">\nx  y\n</p>\n');
+    const code = 'const t = html`\n  <ul>\n    ${items.map((i) => html`\n      <li>${i}</li>`)}\n  </ul>\n`;';
+    // The outer template's static parts lose their indentation; the nested one inside ${…} is left as written.
+    assert.equal(transform(code), 'const t = html`\n<ul>\n${items.map((i) => html`\n      <li>${i}</li>`)}\n</ul>\n`;');
   });
 });

@@ -64,7 +64,7 @@ describe('fetchJson', () => {
   it('each call site may name its own codes and itself', async () => {
     const errors = { code: 'TOKEN_FAILED', network: 'TOKEN_FAILED', forbidden: 'TOKEN_FAILED', what: 'the token endpoint /t' } as const;
     const forbidden = await rejection(fetchJson('/t', {}, { ...errors, fetch: fakeFetch(async () => json({}, 403)).fn }));
-    expect([forbidden.code, forbidden.status, forbidden.message]).to.deep.equal(['TOKEN_FAILED', 403, 'The token endpoint /t answered 403']);
+    expect([forbidden.code, forbidden.status, forbidden.message]).to.deep.equal(['TOKEN_FAILED', 403, 'the token endpoint /t answered 403']);
     const offline = await rejection(fetchJson('/t', {}, { ...errors, fetch: fakeFetch(() => Promise.reject(new TypeError('offline'))).fn }));
     expect([offline.code, offline.message]).to.deep.equal(['TOKEN_FAILED', 'Could not reach the token endpoint /t: offline']);
   });

@@ -47,7 +47,7 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process
 
 // `npm test -- <files>` runs only those Node test files.
 const only = process.argv.slice(2);
-if (only.length) process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...only]));
+if (only.length) process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-reporter=spec', ...only]));
 
 // The build, once, before the suites that read dist/ (two at once would write it together).
 const buildStatus = run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "(await import('./test/helpers/build.ts')).ensureBuild()"]);
@@ -69,11 +69,14 @@ const step = (args, log) =>
     }
     child.on('close', (code) => resolve(code ?? 1));
   });
+// A file whose tests are over ends even if something it started lingers, and no test may hang the run for long.
 const nodeTestArgs = (list, spec, tap) => [
   '--import',
   'tsx',
   '--test',
   '--test-concurrency=1',
+  '--test-force-exit',
+  '--test-timeout=600000',
   '--test-reporter=spec',
   `--test-reporter-destination=${spec}`,
   '--test-reporter=tap',

@@ -9,7 +9,7 @@ import sjson from 'secure-json-parse';
 import type { Config } from './config.js';
 import { ApiError, errors } from './errors.js';
 import { authorizePlugin, type Authorize } from './plugins/authorize.js';
-import { securityHeadersPlugin } from './plugins/security-headers.js';
+import { referenceServerHeaders, securityHeadersPlugin } from './plugins/security-headers.js';
 import { backendAuthorize } from './plugins/backend-authorize.js';
 import { sameOriginPlugin } from './plugins/same-origin.js';
 import { ErrorReply } from './schemas/common.js';
@@ -192,25 +192,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
 
   // @fastify/helmet's headers, computed once at start (helmet itself rebuilds them on every request).
-  await app.register(securityHeadersPlugin, {
-    // The demo page loads the element bundle from this origin and connects to OpenVidu's WebSocket, which may
-    // live on another origin; media streams come from blob: URLs.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        connectSrc: ["'self'", 'ws:', 'wss:', 'http:', 'https:'],
-        mediaSrc: ["'self'", 'blob:'],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        // Not upgraded: the demo runs over plain HTTP on 127.0.0.1, and OpenVidu's ws:// URL must stay ws://.
-        upgradeInsecureRequests: null,
-      },
-    },
-    crossOriginEmbedderPolicy: false,
-    // Pages on the origins allowed by CORS_ORIGINS also show thumbnails, clips and snapshots in <img>/<video>.
-    crossOriginResourcePolicy: { policy: config.corsOrigins.length ? 'cross-origin' : 'same-origin' },
-  });
+  await app.register(securityHeadersPlugin, referenceServerHeaders(config.corsOrigins.length > 0));
   await app.register(cors, {
     origin: config.corsOrigins.length === 0 ? false : config.corsOrigins.includes('*') ? true : config.corsOrigins,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],

@@ -233,7 +233,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
 /** Hold `port` on `host` (0: a free one) until `release()`; fails as listening would (EADDRINUSE…). */
 async function reserve(port: number, host: string): Promise<{ port: number; release(): Promise<void> }> {
-  const holder = net.createServer();
+  // A connection that arrives meanwhile (the OpenVidu process's first webhooks) is closed at once: it retries, and a
+  // connection left open would keep `close()` below from ever finishing.
+  const holder = net.createServer((socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     holder.once('error', reject);
     holder.listen({ port, host, exclusive: true }, () => resolve());

@@ -12,15 +12,7 @@ import { root } from '../helpers/demo-page.js';
 import { RpcClient } from '../helpers/rpc-client.js';
 import { startOvBrowser } from '../helpers/ov-browser.js';
 import { sleep } from '../helpers/until.js';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive } from '../helpers/processes.js';
 
 interface Started {
   child: ChildProcess;

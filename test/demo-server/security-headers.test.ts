@@ -4,24 +4,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
-import { securityHeadersPlugin } from '../../demo-server/src/plugins/security-headers.js';
+import { referenceServerHeaders, securityHeadersPlugin } from '../../demo-server/src/plugins/security-headers.js';
 
-/** The reference server's options (demo-server/src/app.ts). */
-const serverOptions: FastifyHelmetOptions = {
-  contentSecurityPolicy: {
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      connectSrc: ["'self'", 'ws:', 'wss:', 'http:', 'https:'],
-      mediaSrc: ["'self'", 'blob:'],
-      imgSrc: ["'self'", 'data:', 'blob:'],
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      upgradeInsecureRequests: null,
-    },
-  },
-  crossOriginEmbedderPolicy: false,
-  crossOriginResourcePolicy: { policy: 'same-origin' },
-};
+/** The reference server's options (the same function app.ts uses). */
+const serverOptions: FastifyHelmetOptions = referenceServerHeaders(false);
 
 async function headersWith(plugin: 'helmet' | 'cached', options: FastifyHelmetOptions) {
   const app = Fastify({ logger: false });

@@ -19,6 +19,7 @@ import { probe, resolveFfmpegPath } from '../../demo-server/embedded-openvidu/re
 import { PID_FILE } from '../../demo-server/embedded-openvidu/recording/processes.js';
 import { startEmbeddedOpenVidu } from '../../demo-server/embedded-openvidu/index.js';
 import { sleep } from '../helpers/until.js';
+import { alive } from '../helpers/processes.js';
 
 interface ServerProcess {
   child: ChildProcess;
@@ -37,7 +38,10 @@ async function startServerProcess(dataDir: string): Promise<ServerProcess> {
   child.stdout!.on('data', (c: Buffer) => (out += c));
   child.stderr!.on('data', (c: Buffer) => (out += c));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server printed no URL within 60 s:\n${out}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never left behind: a stuck server would keep this file (and the suite) from ending
+      reject(new Error(`the server printed no URL within 60 s:\n${out}`));
+    }, 60_000);
     const onData = () => {
       const m = /ov-live-elements demo: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
       if (m) {
@@ -70,15 +74,6 @@ function ffmpegsMentioning(needle: string): Map<number, string> {
   }
   return found;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('a crash loses no clip', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ov-crash-'));

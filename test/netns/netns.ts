@@ -4,6 +4,7 @@
 // exist only inside the namespaces, so deleting the namespaces removes everything.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { alive } from '../helpers/processes.js';
 
 export const BASE_PREFIX = 'ovn';
 
@@ -35,15 +36,6 @@ export const ourNamespaces = () =>
     .split('\n')
     .map((l) => l.split(' ')[0])
     .filter((n) => n.startsWith(BASE_PREFIX) && /^ovn\d+-/.test(n));
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The processes inside namespace `ns`. */
 export const pidsIn = (ns: string): number[] =>

@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMariaDb, type MariaDb } from './mariadb.js';
 import { WORDPRESS_FILES } from './packages.js';
+import { alive } from '../helpers/processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const PLUGIN = 'ov-live-elements/ov-live-elements.php';
@@ -182,13 +183,6 @@ export async function startWordPress(opts: SiteOptions): Promise<WordPressSite> 
   const lap = (what: string) => ((timings[what] = Date.now() - t), (t = Date.now()));
   let db: MariaDb | undefined;
   let server: ChildProcess | undefined;
-  const alive = (pid: number | undefined) => {
-    try {
-      return pid !== undefined && process.kill(pid, 0);
-    } catch {
-      return false;
-    }
-  };
   const leftovers = () =>
     [alive(db?.pid) && `mariadbd (${db!.pid})`, alive(server?.pid && -server.pid) && `php -S and its workers (group ${server!.pid})`].filter(
       (x): x is string => !!x,

@@ -38,3 +38,26 @@ export const securityHeadersPlugin = fp(
   },
   { name: 'security-headers' },
 );
+
+/** The reference server's helmet options; `corsOpen`: CORS_ORIGINS lists other sites. */
+export function referenceServerHeaders(corsOpen: boolean): FastifyHelmetOptions {
+  return {
+    // The demo page loads the element bundle from this origin and connects to OpenVidu's WebSocket, which may
+    // live on another origin; media streams come from blob: URLs.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'", 'ws:', 'wss:', 'http:', 'https:'],
+        mediaSrc: ["'self'", 'blob:'],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        // Not upgraded: the demo runs over plain HTTP on 127.0.0.1, and OpenVidu's ws:// URL must stay ws://.
+        upgradeInsecureRequests: null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+    // Pages on the origins allowed by CORS_ORIGINS also show thumbnails, clips and snapshots in <img>/<video>.
+    crossOriginResourcePolicy: { policy: corsOpen ? 'cross-origin' : 'same-origin' },
+  };
+}

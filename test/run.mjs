@@ -47,7 +47,8 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process
 
 // `npm test -- <files>` runs only those Node test files.
 const only = process.argv.slice(2);
-if (only.length) process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-reporter=spec', ...only]));
+if (only.length)
+  process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-reporter=spec', ...only]));
 
 // The build, once, before the suites that read dist/ (two at once would write it together).
 const buildStatus = run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "(await import('./test/helpers/build.ts')).ensureBuild()"]);

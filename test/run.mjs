@@ -47,8 +47,7 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process
 
 // `npm test -- <files>` runs only those Node test files.
 const only = process.argv.slice(2);
-if (only.length)
-  process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', '--test-reporter=spec', ...only]));
+if (only.length) process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...only]));
 
 // The build, once, before the suites that read dist/ (two at once would write it together).
 const buildStatus = run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "(await import('./test/helpers/build.ts')).ensureBuild()"]);
@@ -60,23 +59,33 @@ const files = nodeTests('test/embedded-openvidu', 'test/demo-server', 'test/buil
 const HEAVY = /helpers\/(browser|ov-browser|participant|demo-page|firefox|raw-publisher|build)\.js|launchChromium|npmStart/;
 const heavy = files.filter((f) => HEAVY.test(readFileSync(f, 'utf8')));
 const light = files.filter((f) => !heavy.includes(f));
+// A lane that outlives LANE_LIMIT_MS (a file whose tests are over but which something it started keeps alive) is
+// killed and fails, rather than holding CI until its own limit.
+const LANE_LIMIT_MS = 30 * 60_000;
 /** Run a command; its output goes to the terminal, or to `log` (printed later). Resolves with its exit status. */
 const step = (args, log) =>
   new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: log ? ['ignore', 'pipe', 'pipe'] : 'inherit', env: process.env });
+    const limit = setTimeout(() => {
+      process.stderr.write(`\nA test lane was still running after ${LANE_LIMIT_MS / 60_000} min: killed.\n`);
+      child.kill('SIGKILL');
+      resolve(1);
+    }, LANE_LIMIT_MS);
     if (log) {
       child.stdout.on('data', (d) => appendFileSync(log, d));
       child.stderr.on('data', (d) => appendFileSync(log, d));
     }
-    child.on('close', (code) => resolve(code ?? 1));
+    child.on('close', (code) => {
+      clearTimeout(limit);
+      resolve(code ?? 1);
+    });
   });
-// A file whose tests are over ends even if something it started lingers, and no test may hang the run for long.
+// No test may hang the run for long either.
 const nodeTestArgs = (list, spec, tap) => [
   '--import',
   'tsx',
   '--test',
   '--test-concurrency=1',
-  '--test-force-exit',
   '--test-timeout=600000',
   '--test-reporter=spec',
   `--test-reporter-destination=${spec}`,

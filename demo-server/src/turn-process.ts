@@ -85,16 +85,17 @@ async function cmdline(pid: number): Promise<string[] | undefined> {
   }
 }
 
-/** A coturn a killed server left running with this configuration: killed, so it frees its ports. */
-async function killLeftover(pidFile: string, configPath: string): Promise<void> {
+/** A coturn a killed server left running with this configuration: killed, so it frees its ports. True if one was. */
+async function killLeftover(pidFile: string, configPath: string): Promise<boolean> {
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  if (!Number.isSafeInteger(pid) || pid <= 1) return;
+  if (!Number.isSafeInteger(pid) || pid <= 1) return false;
   const isOurs = (argv?: string[]) => !!argv && path.basename(argv[0] ?? '') === 'turnserver' && argv.includes(configPath);
-  if (!isOurs(await cmdline(pid))) return;
+  if (!isOurs(await cmdline(pid))) return false;
   process.kill(pid, 'SIGKILL');
   // Its command line empties before its sockets close: wait for it to be a zombie, or gone.
   const exited = async () => / Z /.test((await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ' Z ')).replace(/^.*\)/s, ''));
   for (let i = 0; i < 100 && !(await exited()); i++) await new Promise((r) => setTimeout(r, 50));
+  return true;
 }
 
 /** Fails with EADDRINUSE when something holds the port: coturn itself would share it silently (SO_REUSEPORT). */
@@ -176,10 +177,21 @@ export async function startTurnProcess(opts: TurnProcessOptions): Promise<TurnPr
   const urls = turnUrls(config, turnHost(config));
   await writeFile(`${configPath}.tmp`, text, { mode: 0o600 });
   await rename(`${configPath}.tmp`, configPath);
-  await killLeftover(pidFile, configPath);
+  const killed = await killLeftover(pidFile, configPath);
   const listen = turnListenIp(config);
-  await checkFree(config.turnPort, listen, 'TURN_PORT');
-  if (config.tlsCert) await checkFree(config.turnTlsPort, listen, 'TURN_TLS_PORT');
+  // A coturn just killed may hold its ports a moment longer on a busy machine: then they get 3 s to come free.
+  const free = async (port: number, name: string) => {
+    for (let tries = killed ? 30 : 1; ; tries--) {
+      try {
+        return await checkFree(port, listen, name);
+      } catch (err) {
+        if (tries <= 1) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
+  await free(config.turnPort, 'TURN_PORT');
+  if (config.tlsCert) await free(config.turnTlsPort, 'TURN_TLS_PORT');
   const probeHost = listen ?? '127.0.0.1';
   // The kernel sends SIGKILL to coturn when this process dies, however it dies (Linux; util-linux's setpriv).
   const setpriv = findProgram('setpriv');

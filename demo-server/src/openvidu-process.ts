@@ -2,6 +2,7 @@
 // OpenVidu itself, started, watched and restarted by the reference server. The reference server talks to it over
 // REST and WebSocket exactly as to a real deployment; neither shares the other's event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { supervise } from './child-supervisor.js';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
@@ -135,15 +136,7 @@ const LINE = /^\[openvidu\] (DEBUG|INFO|WARN|ERROR) (.*)$/s;
 /** Start the embedded OpenVidu in a child process; resolves once it listens, rejects (with its output) if it cannot. */
 export async function startOpenViduProcess(opts: OpenViduProcessOptions): Promise<OpenViduProcess> {
   const command = cliCommand();
-  const [firstDelay, maxDelay] = opts.restartDelayMs ?? [500, 30_000];
   let port = opts.port;
-  let child: ChildProcess | undefined;
-  let restarts = 0;
-  let closing: Promise<void> | undefined;
-  let delay = firstDelay;
-  let restartTimer: NodeJS.Timeout | undefined;
-  /** A restart under way. */
-  let relaunching: Promise<unknown> | undefined;
 
   const env = (): NodeJS.ProcessEnv => {
     // Settings of the reference server's own environment meant for another OpenVidu are not this one's.
@@ -216,71 +209,28 @@ export async function startOpenViduProcess(opts: OpenViduProcessOptions): Promis
       proc.once('error', (err) => fail(err.message));
     });
 
-  const watch = (proc: ChildProcess) => {
-    child = proc;
-    const startedAt = Date.now();
-    proc.once('exit', (code, signal) => {
-      if (child === proc) child = undefined;
-      if (closing) return;
-      // A process that ran for a while starts again quickly; one that keeps dying waits longer each time.
-      if (Date.now() - startedAt > 60_000) delay = firstDelay;
-      opts.log('error', `the OpenVidu process ${proc.pid} ended (${signal ?? `exit code ${code}`}); starting it again in ${delay} ms`, proc.pid);
-      schedule();
-    });
-  };
-
-  const schedule = () => {
-    restartTimer = setTimeout(() => {
-      restartTimer = undefined;
-      if (closing) return;
-      relaunching = launch().then(
-        async ({ proc }) => {
-          restarts++;
-          if (closing) return stop(proc);
-          watch(proc);
-          opts.log('warn', `the OpenVidu process started again (pid ${proc.pid}); recordings it was making are recovered`, proc.pid);
-        },
-        (err: OpenViduStartError) => {
-          if (closing) return;
-          opts.log('error', `the OpenVidu process could not start again (${err.message}); next try in ${delay} ms`, undefined);
-          schedule();
-        },
-      );
-      delay = Math.min(delay * 2, maxDelay);
-    }, delay);
-  };
-
-  const stop = async (proc: ChildProcess) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => {
-      opts.log('warn', `the OpenVidu process ${proc.pid} did not stop within ${(opts.stopTimeoutMs ?? 20_000) / 1000} s: killed`, proc.pid);
-      proc.kill('SIGKILL');
-    }, opts.stopTimeoutMs ?? 20_000);
-    await exited;
-    clearTimeout(timer);
-  };
-
   const first = await launch();
-  port = first.ready.port;
-  watch(first.proc);
-  const url = first.ready.url;
+  port = first.ready.port; // kept across restarts
+  const supervisor = supervise({
+    name: 'the OpenVidu process',
+    first: first.proc,
+    launch: () => launch().then(({ proc }) => proc),
+    restartDelayMs: opts.restartDelayMs ?? [500, 30_000],
+    stopGraceMs: opts.stopTimeoutMs ?? 20_000,
+    restartedNote: 'recordings it was making are recovered',
+    logKill: true,
+    log: opts.log,
+  });
   return {
-    url,
+    url: first.ready.url,
     secret: opts.secret,
     port,
     get pid() {
-      return child?.pid;
+      return supervisor.child?.pid;
     },
     get restarts() {
-      return restarts;
+      return supervisor.restarts;
     },
-    close: () =>
-      (closing ??= (async () => {
-        clearTimeout(restartTimer);
-        await relaunching;
-        if (child) await stop(child);
-      })()),
+    close: () => supervisor.close(),
   };
 }

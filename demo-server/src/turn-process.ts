@@ -2,6 +2,7 @@
 // watched and restarted like the OpenVidu process, and never left behind: the kernel kills it when the server dies
 // (setpriv's parent-death signal), and a start kills one a killed server left (its pidfile, checked in /proc).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { supervise } from './child-supervisor.js';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -196,14 +197,7 @@ export async function startTurnProcess(opts: TurnProcessOptions): Promise<TurnPr
   // The kernel sends SIGKILL to coturn when this process dies, however it dies (Linux; util-linux's setpriv).
   const setpriv = findProgram('setpriv');
   const argv = setpriv ? [setpriv, '--pdeathsig', 'KILL', program, '-c', configPath] : [program, '-c', configPath];
-  const [firstDelay, maxDelay] = opts.restartDelayMs ?? [500, 30_000];
   const startTimeout = opts.startTimeoutMs ?? 15_000;
-  let child: ChildProcess | undefined;
-  let restarts = 0;
-  let delay = firstDelay;
-  let closing: Promise<void> | undefined;
-  let restartTimer: NodeJS.Timeout | undefined;
-  let relaunching: Promise<unknown> | undefined;
 
   const launch = async (): Promise<ChildProcess> => {
     // Its own process group: a Ctrl-C reaches the server, which stops it in turn.
@@ -234,67 +228,26 @@ export async function startTurnProcess(opts: TurnProcessOptions): Promise<TurnPr
     );
   };
 
-  const watch = (proc: ChildProcess) => {
-    child = proc;
-    const startedAt = Date.now();
-    proc.once('exit', (code, signal) => {
-      if (child === proc) child = undefined;
-      if (closing) return;
-      if (Date.now() - startedAt > 60_000) delay = firstDelay;
-      opts.log('error', `coturn ${proc.pid} ended (${signal ?? `exit code ${code}`}); starting it again in ${delay} ms`, proc.pid);
-      schedule();
-    });
-  };
-
-  const schedule = () => {
-    restartTimer = setTimeout(() => {
-      restartTimer = undefined;
-      if (closing) return;
-      relaunching = launch().then(
-        async (proc) => {
-          restarts++;
-          if (closing) return stop(proc);
-          watch(proc);
-          opts.log('warn', `coturn started again (pid ${proc.pid})`, proc.pid);
-        },
-        (err: Error) => {
-          if (closing) return;
-          opts.log('error', `coturn could not start again (${err.message}); next try in ${delay} ms`, undefined);
-          schedule();
-        },
-      );
-      delay = Math.min(delay * 2, maxDelay);
-    }, delay);
-  };
-
-  const stop = async (proc: ChildProcess) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    proc.kill('SIGTERM');
-    // coturn keeps nothing to finish: a short grace, then gone.
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
-  };
-
-  watch(await launch());
+  const supervisor = supervise({
+    name: 'coturn',
+    first: await launch(),
+    launch,
+    restartDelayMs: opts.restartDelayMs ?? [500, 30_000],
+    stopGraceMs: 2000, // coturn keeps nothing to finish: a short grace, then gone
+    log: opts.log,
+  });
   return {
     urls,
     secret,
     configPath,
     get pid() {
-      return child?.pid;
+      return supervisor.child?.pid;
     },
     get restarts() {
-      return restarts;
+      return supervisor.restarts;
     },
-    reloadCertificate: () => void child?.kill('SIGUSR2'),
-    toJSON: () => ({ urls, pid: child?.pid, restarts }),
-    close: () =>
-      (closing ??= (async () => {
-        clearTimeout(restartTimer);
-        await relaunching;
-        if (child) await stop(child);
-      })()),
+    reloadCertificate: () => void supervisor.child?.kill('SIGUSR2'),
+    toJSON: () => ({ urls, pid: supervisor.child?.pid, restarts: supervisor.restarts }),
+    close: () => supervisor.close(),
   };
 }

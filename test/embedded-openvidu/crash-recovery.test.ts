@@ -59,6 +59,24 @@ async function startServerProcess(dataDir: string): Promise<ServerProcess> {
   return { child, url, output: () => out };
 }
 
+/** A participant named Ana joins `room` and publishes, then a clip starts: the clip as answered, and the participant. */
+async function publishAndClip(api: string, room: string, context: BrowserContext, pageUrl: string) {
+  const tokenRes = await fetch(`${api}/sessions/${room}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Ana' }),
+  });
+  assert.equal(tokenRes.status, 201);
+  const { token } = (await tokenRes.json()) as { token: string };
+  const p = await Participant.open(context, pageUrl);
+  await p.join(token);
+  await p.publish();
+  const startRes = await fetch(`${api}/sessions/${room}/clips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const clip = (await startRes.json()) as { id: string; status: string };
+  assert.equal(startRes.status, 201, JSON.stringify(clip));
+  return { clip, p };
+}
+
 /** Live processes whose command line mentions `needle` and whose program is an ffmpeg: pid → command line. */
 function ffmpegsMentioning(needle: string): Map<number, string> {
   const found = new Map<number, string>();
@@ -103,21 +121,7 @@ describe('a crash loses no clip', { skip: process.platform !== 'linux' && 'reads
 
   it('SIGKILL of the server while a clip records: none of its ffmpeg processes outlives it by 5 s', { timeout: 120_000 }, async () => {
     server = await startServerProcess(dataDir);
-    const api = server.url + '/api';
-    const tokenRes = await fetch(`${api}/sessions/${ROOM}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Ana' }),
-    });
-    assert.equal(tokenRes.status, 201);
-    const { token } = (await tokenRes.json()) as { token: string };
-    const p = await Participant.open(context, pages.url);
-    await p.join(token);
-    await p.publish();
-
-    const startRes = await fetch(`${api}/sessions/${ROOM}/clips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    const clip = (await startRes.json()) as { id: string; status: string };
-    assert.equal(startRes.status, 201, JSON.stringify(clip));
+    const { clip, p } = await publishAndClip(server.url + '/api', ROOM, context, pages.url);
     const startedAt = Date.now();
     clipId = clip.id;
     assert.equal(clip.status, 'recording');
@@ -228,19 +232,7 @@ describe('a crash of the OpenVidu process alone', { skip: process.platform !== '
       const ovPid = Number(/OpenVidu: +embedded, process (\d+)/.exec(server.output())?.[1]);
       assert.ok(ovPid > 0 && alive(ovPid), `the OpenVidu process runs:\n${server.output()}`);
       const api = server.url + '/api';
-      const tokenRes = await fetch(`${api}/sessions/${ROOM}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Ana' }),
-      });
-      assert.equal(tokenRes.status, 201);
-      const { token } = (await tokenRes.json()) as { token: string };
-      const p = await Participant.open(context, pages.url);
-      await p.join(token);
-      await p.publish();
-      const startRes = await fetch(`${api}/sessions/${ROOM}/clips`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      const clip = (await startRes.json()) as { id: string };
-      assert.equal(startRes.status, 201, JSON.stringify(clip));
+      const { clip, p } = await publishAndClip(api, ROOM, context, pages.url);
       const encoders = new Map<number, string>();
       for (let i = 0; i < 100 && encoders.size === 0; i++) {
         await sleep(50);
